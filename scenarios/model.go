@@ -1,0 +1,405 @@
+// Package scenarios is Cordillera's scenario language: the model of a drill,
+// its decoding from HCL, its validation, and its evaluation into one concrete
+// plan per team.
+//
+// Loading happens in phases, each returning diagnostics rather than stopping
+// at the first mistake:
+//
+//  1. parse: every .hcl file of a scenario folder is parsed;
+//  2. decode: each block is decoded with its own schema into the plain structs
+//     below, which keep their source ranges; attributes that may differ per
+//     team are kept as expressions;
+//  3. validate: names, references, durations, subnets and the timeline are
+//     checked across blocks;
+//  4. evaluate: for one team, every expression is evaluated with that team's
+//     values (addresses, secrets, name, country) into a [TeamPlan].
+package scenarios
+
+import (
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Scenario is one drill as an instructor wrote it: infrastructure, attacks,
+// storyline and scoring. It is the same for every team; [Evaluate] turns it
+// into a team's concrete plan.
+type Scenario struct {
+	Name        string
+	Title       string
+	Summary     string
+	Duration    time.Duration
+	Difficulty  string
+	Tags        []string
+	Description string
+
+	// Dir is the folder the scenario was loaded from, as the user named it;
+	// file() reads relative to it.
+	Dir string
+
+	Networks   []*Network
+	Hosts      []*Host
+	Attackers  []*Attacker
+	Attacks    []*Attack
+	Injects    []*Inject
+	Challenges []*Challenge
+	Scorebot   *Scorebot
+	Scoring    *Scoring
+
+	DeclRange hcl.Range
+
+	files map[string]*hcl.File
+	fsys  fileSystem
+}
+
+// Network is one subnet that every team gets a copy of.
+type Network struct {
+	Name string
+	// Subnet, when set, gives the team's subnet; it may use team.index so
+	// that every team gets its own. When nil, one is assigned from the
+	// exercise's address pool.
+	Subnet hcl.Expression
+	// Internet lets the network route outside the range. Networks are sealed
+	// unless it is true.
+	Internet bool
+
+	DeclRange hcl.Range
+}
+
+// Build describes an image built from a Dockerfile instead of one named.
+type Build struct {
+	// Context is the build folder, relative to the scenario folder.
+	Context    string
+	Dockerfile string
+	Args       map[string]string
+
+	DeclRange hcl.Range
+}
+
+// Ref is a reference to another block, such as network.dmz or host.portal,
+// kept with where it was written.
+type Ref struct {
+	Kind  string // "network", "host", "attacker", "attack"
+	Name  string
+	Range hcl.Range
+}
+
+func (r Ref) String() string { return r.Kind + "." + r.Name }
+
+// Host is a container every team gets: a server to defend.
+type Host struct {
+	Name         string
+	Image        string
+	Build        *Build
+	Hostname     string
+	Description  string
+	Networks     []Ref
+	Memory       int64 // bytes; 0 means the default
+	CPUs         float64
+	Pids         int64
+	Capabilities []string
+	Shell        string
+	// Env and Command may use per-team values.
+	Env     hcl.Expression
+	Command hcl.Expression
+
+	Services []*Service
+
+	DeclRange hcl.Range
+}
+
+// Service is a port a host offers, optionally checked by the scorebot every
+// round.
+type Service struct {
+	Name     string
+	Port     int
+	Protocol string // "tcp" or "udp"
+	Check    *Check
+
+	DeclRange hcl.Range
+}
+
+// Check types the scorebot knows.
+const (
+	CheckHTTP    = "http"
+	CheckTCP     = "tcp"
+	CheckDNS     = "dns"
+	CheckCommand = "command"
+)
+
+// CheckTypes lists every check type, in the order the documentation gives
+// them.
+var CheckTypes = []string{CheckHTTP, CheckTCP, CheckDNS, CheckCommand}
+
+// Check is how the scorebot decides a service is up. Its attributes depend on
+// its type and are evaluated per team.
+type Check struct {
+	Type    string
+	Timeout time.Duration
+	// Body is the block's content, decoded per team with the schema of Type.
+	Body hcl.Body
+
+	DeclRange hcl.Range
+	TypeRange hcl.Range
+}
+
+// Attacker is the red-team container every team gets, on the team's networks.
+type Attacker struct {
+	Name     string
+	Image    string
+	Build    *Build
+	Networks []Ref
+	Env      hcl.Expression
+
+	DeclRange hcl.Range
+}
+
+// Outcomes an attack can have, as used by `when`.
+const (
+	WhenSucceeded = "succeeded"
+	WhenBlocked   = "blocked"
+	WhenAny       = "any"
+)
+
+// Attack is one step of the red team's timeline.
+type Attack struct {
+	Name        string
+	Title       string
+	Description string
+	Technique   []string // MITRE ATT&CK technique IDs
+
+	// At is the offset from the exercise's start; it is set unless After is.
+	At time.Duration
+	// After names the attack whose outcome starts this one, When which
+	// outcome does. Delay waits after that outcome.
+	After *Ref
+	When  string
+	Delay time.Duration
+
+	From    Ref // an attacker
+	Target  Ref // a host
+	Timeout time.Duration
+
+	// Run and Cleanup are argument lists evaluated per team; Cleanup runs
+	// after the attack whatever its outcome.
+	Run     hcl.Expression
+	Cleanup hcl.Expression
+
+	Success *Success
+
+	DeclRange hcl.Range
+}
+
+// Success is the evidence that an attack worked. It never relies on the
+// attacking tool's exit code alone.
+type Success struct {
+	// Mode is "all" (every criterion must hold) or "any".
+	Mode string
+	// Body holds the criteria, decoded per team.
+	Body hcl.Body
+
+	DeclRange hcl.Range
+}
+
+// Inject is a message from the scenario's storyline, delivered to teams at a
+// given time.
+type Inject struct {
+	Name      string
+	At        time.Duration
+	From      string
+	Subject   string
+	Body      hcl.Expression
+	Countries []string
+	Response  *Response
+
+	DeclRange hcl.Range
+}
+
+// Response asks teams to answer an inject; instructors grade the answer.
+type Response struct {
+	Due    time.Duration
+	Points int
+
+	DeclRange hcl.Range
+}
+
+// Challenge is a forensic question with an answer checked per team.
+type Challenge struct {
+	Name     string
+	Question hcl.Expression
+	Answer   hcl.Expression
+	Points   int
+	// Match is "exact", "caseless" (the default) or "regex".
+	Match string
+	Hints []*Hint
+
+	DeclRange hcl.Range
+}
+
+// Hint helps a team with a challenge at a cost in points.
+type Hint struct {
+	Text string
+	Cost int
+
+	DeclRange hcl.Range
+}
+
+// Scorebot configures the per-team container that checks services every
+// round.
+type Scorebot struct {
+	// Networks the scorebot joins; all of the team's when empty.
+	Networks []Ref
+	Round    time.Duration
+	Jitter   time.Duration
+
+	DeclRange hcl.Range
+}
+
+// Defaults for the scorebot.
+const (
+	DefaultRound        = 30 * time.Second
+	DefaultCheckTimeout = 5 * time.Second
+	DefaultAttackTO     = 5 * time.Minute
+)
+
+// Scoring holds the weights of every scoring rule. Every field has a default
+// (see [DefaultScoring]); a scenario's scoring block overrides what it names.
+type Scoring struct {
+	Availability AvailabilityScoring
+	Attack       AttackScoring
+	Detection    DetectionScoring
+	Injects      InjectScoring
+	Challenges   ChallengeScoring
+	Cooperation  CooperationScoring
+	Penalties    PenaltyScoring
+	// Weights multiplies each category's points; a missing category weighs 1.
+	Weights map[string]float64
+	// CountryStanding is how a country's score is formed from its teams':
+	// "sum" or "mean".
+	CountryStanding string
+
+	DeclRange hcl.Range
+}
+
+// AvailabilityScoring rewards services that stay up.
+type AvailabilityScoring struct {
+	PointsPerCheck int
+	// After SLAFailures consecutive failed checks of one service, every
+	// further failure costs SLAPenalty points.
+	SLAFailures int
+	SLAPenalty  int
+}
+
+// AttackScoring rewards blocked attacks and punishes successful ones.
+type AttackScoring struct {
+	Blocked   int
+	Succeeded int
+	// Detected is awarded for an incident report matched to an attack run.
+	Detected int
+}
+
+// DetectionScoring says how incident reports are matched to attack runs.
+type DetectionScoring struct {
+	// Window is how long after a run a report can still match it.
+	Window time.Duration
+	// MinFraction is the share of Detected points still earned by a report
+	// filed at the very end of the window; earlier reports earn more.
+	MinFraction float64
+}
+
+// InjectScoring says how late inject responses are treated.
+type InjectScoring struct {
+	// LatePenalty is the share of the graded points lost by a late answer.
+	LatePenalty float64
+}
+
+// ChallengeScoring configures challenge points.
+type ChallengeScoring struct {
+	FirstSolveBonus int
+	// MaxAttempts per team and challenge in Cooldown; more are refused.
+	MaxAttempts int
+	Cooldown    time.Duration
+}
+
+// CooperationScoring rewards indicators shared with the partner country.
+type CooperationScoring struct {
+	// Shared is awarded to the sharing team when a partner team that received
+	// the indicator then detects or blocks the same attack.
+	Shared int
+}
+
+// PenaltyScoring is what a team pays for help.
+type PenaltyScoring struct {
+	Reset int
+	Hint  int
+}
+
+// Scoring categories, as the ledger records them.
+const (
+	CategoryAvailability = "availability"
+	CategoryDefense      = "defense"
+	CategoryDetection    = "detection"
+	CategoryInjects      = "injects"
+	CategoryChallenges   = "challenges"
+	CategoryCooperation  = "cooperation"
+	CategoryPenalties    = "penalties"
+)
+
+// Categories lists every scoring category in display order.
+var Categories = []string{
+	CategoryAvailability, CategoryDefense, CategoryDetection, CategoryInjects,
+	CategoryChallenges, CategoryCooperation, CategoryPenalties,
+}
+
+// DefaultScoring returns the weights used where a scenario does not say.
+func DefaultScoring() Scoring {
+	return Scoring{
+		Availability: AvailabilityScoring{PointsPerCheck: 1, SLAFailures: 3, SLAPenalty: 5},
+		Attack:       AttackScoring{Blocked: 50, Succeeded: -100, Detected: 40},
+		Detection:    DetectionScoring{Window: 30 * time.Minute, MinFraction: 0.5},
+		Injects:      InjectScoring{LatePenalty: 0.5},
+		Challenges:   ChallengeScoring{FirstSolveBonus: 0, MaxAttempts: 5, Cooldown: time.Minute},
+		Cooperation:  CooperationScoring{Shared: 20},
+		Penalties:    PenaltyScoring{Reset: 25, Hint: 10},
+		Weights:      map[string]float64{},
+		// A country's teams are summed unless the scenario says otherwise.
+		CountryStanding: "sum",
+	}
+}
+
+// Weight returns the multiplier of a category.
+func (s *Scoring) Weight(category string) float64 {
+	if w, ok := s.Weights[category]; ok {
+		return w
+	}
+	return 1
+}
+
+// Exercise is one run of a scenario by a set of teams.
+type Exercise struct {
+	Name     string
+	Title    string
+	Scenario string
+	// ScenarioRange is where the scenario was named, for diagnostics.
+	ScenarioRange hcl.Range
+	Speed         float64
+	// Seed makes secrets and jitter reproducible; empty means one is chosen
+	// when the exercise is created.
+	Seed string
+	// AddressPool is the range from which teams' subnets are assigned.
+	AddressPool string
+	Teams       []*Team
+
+	// File is the exercise file's path.
+	File      string
+	DeclRange hcl.Range
+}
+
+// Team is one blue team: a country's CSIRT or a group within it.
+type Team struct {
+	ID      string // the block label
+	Name    string
+	Country string // ISO 3166-1 alpha-2, upper case
+
+	DeclRange hcl.Range
+}
