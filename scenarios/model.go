@@ -69,11 +69,11 @@ type Network struct {
 // Build describes an image built from a Dockerfile instead of one named.
 type Build struct {
 	// Context is the build folder, relative to the scenario folder.
-	Context    string
-	Dockerfile string
-	Args       map[string]string
+	Context    string            `json:"context"`
+	Dockerfile string            `json:"dockerfile"`
+	Args       map[string]string `json:"args,omitempty"`
 
-	DeclRange hcl.Range
+	DeclRange hcl.Range `json:"-"`
 }
 
 // Ref is a reference to another block, such as network.dmz or host.portal,
@@ -132,15 +132,13 @@ const (
 var CheckTypes = []string{CheckHTTP, CheckTCP, CheckDNS, CheckCommand}
 
 // Check is how the scorebot decides a service is up. Its attributes depend on
-// its type and are evaluated per team.
+// its type (see checkSchemas) and are evaluated per team.
 type Check struct {
 	Type    string
 	Timeout time.Duration
-	// Body is the block's content, decoded per team with the schema of Type.
-	Body hcl.Body
+	Attrs   hcl.Attributes
 
 	DeclRange hcl.Range
-	TypeRange hcl.Range
 }
 
 // Attacker is the red-team container every team gets, on the team's networks.
@@ -191,12 +189,46 @@ type Attack struct {
 }
 
 // Success is the evidence that an attack worked. It never relies on the
-// attacking tool's exit code alone.
+// attacking tool's exit code alone. Its criteria are evaluated per team.
 type Success struct {
 	// Mode is "all" (every criterion must hold) or "any".
 	Mode string
-	// Body holds the criteria, decoded per team.
-	Body hcl.Body
+	// OutputMatches and OutputExcludes are regular expressions on the
+	// attack's combined output; nil when absent.
+	OutputMatches  hcl.Expression
+	OutputExcludes hcl.Expression
+	Probes         []*Probe
+	Callbacks      []*Callback
+	HTTP           []*HTTPProbe
+
+	DeclRange hcl.Range
+}
+
+// Probe is a command run on the target after the attack: evidence left on the
+// host itself, such as a file, a user or a process.
+type Probe struct {
+	Command       hcl.Expression
+	ExpectExit    int
+	OutputMatches hcl.Expression
+
+	DeclRange hcl.Range
+}
+
+// Callback is evidence that the target connected back to the attacker: the
+// attacker listens on Port while the attack runs and expects the run's nonce.
+type Callback struct {
+	Port   int
+	Within time.Duration
+
+	DeclRange hcl.Range
+}
+
+// HTTPProbe is an HTTP request made from the attacker after the attack.
+type HTTPProbe struct {
+	URL          hcl.Expression
+	Method       string
+	ExpectStatus int
+	BodyMatches  hcl.Expression
 
 	DeclRange hcl.Range
 }
@@ -217,10 +249,10 @@ type Inject struct {
 
 // Response asks teams to answer an inject; instructors grade the answer.
 type Response struct {
-	Due    time.Duration
-	Points int
+	Due    time.Duration `json:"due"`
+	Points int           `json:"points"`
 
-	DeclRange hcl.Range
+	DeclRange hcl.Range `json:"-"`
 }
 
 // Challenge is a forensic question with an answer checked per team.
@@ -238,10 +270,11 @@ type Challenge struct {
 
 // Hint helps a team with a challenge at a cost in points.
 type Hint struct {
-	Text string
-	Cost int
+	Text string `json:"text"`
+	// Cost is -1 where the scenario's hint penalty applies.
+	Cost int `json:"cost"`
 
-	DeclRange hcl.Range
+	DeclRange hcl.Range `json:"-"`
 }
 
 // Scorebot configures the per-team container that checks services every

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+
+	"github.com/cordillera-range/cordillera/scenarios"
+)
+
+func runFmt(_ context.Context, e *env, args []string) error {
+	fs := newFlags(e, "fmt", "[--check] [PATH...]",
+		"Rewrites scenario and exercise files in canonical format: aligned equals signs, two-space\nindentation. Folders are searched for .hcl files. Files that do not parse are left as they are.\nWith no PATH, the current folder.")
+	check := fs.Bool("check", false, "change nothing; list the files that are not formatted and exit 1 if any")
+	paths, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	files, err := hclFilesUnder(paths)
+	if err != nil {
+		return err
+	}
+	var diags hcl.Diagnostics
+	sources := map[string]*hcl.File{}
+	unformatted := 0
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		parsed, d := hclsyntax.ParseConfig(src, f, hcl.InitialPos)
+		if d.HasErrors() {
+			sources[f] = parsed
+			diags = append(diags, d...)
+			continue
+		}
+		out := hclwrite.Format(src)
+		if bytes.Equal(src, out) {
+			continue
+		}
+		unformatted++
+		fmt.Fprintln(e.stdout, f)
+		if !*check {
+			info, err := os.Stat(f)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(f, out, info.Mode().Perm()); err != nil {
+				return err
+			}
+		}
+	}
+	if len(diags) > 0 {
+		if err := scenarios.WriteDiagnostics(e.stderr, sources, diags, e.color); err != nil {
+			return err
+		}
+		return exitError(1)
+	}
+	if *check && unformatted > 0 {
+		fmt.Fprintf(e.stderr, "%s not formatted; run cordillera fmt to fix.\n", plural(unformatted, "file"))
+		return exitError(1)
+	}
+	return nil
+}
+
+// hclFilesUnder lists the .hcl files named or under the folders named.
+func hclFilesUnder(paths []string) ([]string, error) {
+	var files []string
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !info.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() && path != p && len(d.Name()) > 1 && d.Name()[0] == '.' {
+				return filepath.SkipDir
+			}
+			if !d.IsDir() && filepath.Ext(path) == ".hcl" {
+				files = append(files, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
+}

@@ -1,0 +1,311 @@
+package scenarios
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+var hostSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "image"},
+		{Name: "hostname"},
+		{Name: "description"},
+		{Name: "networks", Required: true},
+		{Name: "memory"},
+		{Name: "cpus"},
+		{Name: "pids"},
+		{Name: "capabilities"},
+		{Name: "shell"},
+		{Name: "env"},
+		{Name: "command"},
+	},
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "build"},
+		{Type: "service", LabelNames: []string{"name"}},
+	},
+}
+
+var attackerSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "image"},
+		{Name: "networks", Required: true},
+		{Name: "env"},
+	},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "build"}},
+}
+
+var buildSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "context", Required: true},
+		{Name: "dockerfile"},
+		{Name: "args"},
+	},
+}
+
+var serviceSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "port", Required: true},
+		{Name: "protocol"},
+	},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "check", LabelNames: []string{"type"}}},
+}
+
+// checkSchemas gives each check type its attributes. A new check type is a
+// new entry here, in checkPlan's evaluation, and in the scorebot.
+var checkSchemas = map[string]*hcl.BodySchema{
+	CheckHTTP: {Attributes: []hcl.AttributeSchema{
+		{Name: "timeout"}, {Name: "path"}, {Name: "method"}, {Name: "scheme"},
+		{Name: "host_header"}, {Name: "expect_status"}, {Name: "body_matches"},
+	}},
+	CheckTCP: {Attributes: []hcl.AttributeSchema{
+		{Name: "timeout"}, {Name: "send"}, {Name: "expect"},
+	}},
+	CheckDNS: {Attributes: []hcl.AttributeSchema{
+		{Name: "timeout"}, {Name: "name", Required: true}, {Name: "type"}, {Name: "expect"},
+	}},
+	CheckCommand: {Attributes: []hcl.AttributeSchema{
+		{Name: "timeout"}, {Name: "run", Required: true}, {Name: "expect_exit"}, {Name: "output_matches"},
+	}},
+}
+
+// capabilityPattern is a Linux capability name, with or without CAP_.
+var capabilityPattern = regexp.MustCompile(`^(CAP_)?[A-Z_]+$`)
+
+// forbiddenCapabilities would let a range container escape to the machine
+// that runs the range.
+var forbiddenCapabilities = map[string]bool{
+	"SYS_ADMIN": true, "SYS_MODULE": true, "SYS_RAWIO": true, "SYS_PTRACE": true,
+	"SYS_BOOT": true, "MAC_ADMIN": true, "MAC_OVERRIDE": true, "DAC_READ_SEARCH": true,
+	"BPF": true, "PERFMON": true, "SYSLOG": true, "ALL": true,
+}
+
+func decodeHost(b *hcl.Block, ctx *hcl.EvalContext) (*Host, hcl.Diagnostics) {
+	h := &Host{Name: b.Labels[0], DeclRange: b.DefRange}
+	content, diags := b.Body.Content(hostSchema)
+	for _, attr := range content.Attributes {
+		var d hcl.Diagnostics
+		switch attr.Name {
+		case "image":
+			h.Image, d = decodeString(attr, ctx)
+		case "hostname":
+			h.Hostname, d = decodeString(attr, ctx)
+			if !d.HasErrors() && !hostnamePattern.MatchString(h.Hostname) {
+				d = hcl.Diagnostics{errorAt(attr.Expr.Range(), "Invalid hostname",
+					fmt.Sprintf("%q is not a hostname. Use letters, digits and dashes, at most 63 characters.", h.Hostname))}
+			}
+		case "description":
+			h.Description, d = decodeString(attr, ctx)
+		case "networks":
+			h.Networks, d = decodeRefs(attr, "network")
+		case "memory":
+			h.Memory, d = decodeSize(attr, ctx)
+			if !d.HasErrors() && h.Memory < 6<<20 {
+				d = hcl.Diagnostics{errorAt(attr.Expr.Range(), "Memory too small",
+					"A container needs at least 6MiB; most services want 64MiB or more.")}
+			}
+		case "cpus":
+			h.CPUs, d = decodeFloat(attr, ctx)
+			if !d.HasErrors() && (h.CPUs <= 0 || h.CPUs > 64) {
+				d = hcl.Diagnostics{errorAt(attr.Expr.Range(), "Invalid CPU limit",
+					"cpus is a share of CPUs greater than 0, such as 0.5 for half a CPU, at most 64.")}
+			}
+		case "pids":
+			h.Pids, d = decodeInt(attr, ctx, 16, 1<<22)
+		case "capabilities":
+			h.Capabilities, d = decodeCapabilities(attr, ctx)
+		case "shell":
+			h.Shell, d = decodeString(attr, ctx)
+		case "env":
+			h.Env = attr.Expr
+		case "command":
+			h.Command = attr.Expr
+		}
+		diags = append(diags, d...)
+	}
+	if h.Hostname == "" {
+		h.Hostname = h.Name
+	}
+	if h.Shell == "" {
+		h.Shell = "/bin/bash"
+	}
+
+	seen := map[string]hcl.Range{}
+	for _, blk := range content.Blocks {
+		switch blk.Type {
+		case "build":
+			if h.Build != nil {
+				diags = append(diags, errorAt(blk.DefRange, "Duplicate build block", "A host has one build block."))
+				continue
+			}
+			var d hcl.Diagnostics
+			h.Build, d = decodeBuild(blk, ctx)
+			diags = append(diags, d...)
+		case "service":
+			if d := checkName(blk); d.HasErrors() {
+				diags = append(diags, d...)
+				continue
+			}
+			name := blk.Labels[0]
+			if prev, dup := seen[name]; dup {
+				diags = append(diags, errorAt(blk.LabelRanges[0], "Duplicate service",
+					fmt.Sprintf("Host %q already has a service %q at %s. Give each service of a host its own name.", h.Name, name, prev)))
+				continue
+			}
+			seen[name] = blk.DefRange
+			s, d := decodeService(blk, ctx)
+			diags = append(diags, d...)
+			h.Services = append(h.Services, s)
+		}
+	}
+	diags = append(diags, imageOrBuild(b, h.Image, h.Build)...)
+	return h, diags
+}
+
+var hostnamePattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
+
+func decodeCapabilities(attr *hcl.Attribute, ctx *hcl.EvalContext) ([]string, hcl.Diagnostics) {
+	caps, diags := decodeStrings(attr, ctx)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	out := make([]string, 0, len(caps))
+	for _, c := range caps {
+		name := strings.TrimPrefix(strings.ToUpper(c), "CAP_")
+		switch {
+		case !capabilityPattern.MatchString(strings.ToUpper(c)):
+			diags = append(diags, errorAt(attr.Expr.Range(), "Invalid capability",
+				fmt.Sprintf("%q is not a Linux capability name, such as \"NET_ADMIN\".", c)))
+		case forbiddenCapabilities[name]:
+			diags = append(diags, errorAt(attr.Expr.Range(), "Capability not allowed",
+				fmt.Sprintf("%s would let a trainee escape the container to the machine that runs the range. Give the host only what its exercise needs, such as NET_ADMIN for a firewall.", name)))
+		default:
+			out = append(out, name)
+		}
+	}
+	return out, diags
+}
+
+func imageOrBuild(b *hcl.Block, image string, build *Build) hcl.Diagnostics {
+	switch {
+	case image == "" && build == nil:
+		return hcl.Diagnostics{errorAt(b.DefRange, "Missing image",
+			fmt.Sprintf("The %s %q needs an image = \"cordillera/NAME:TAG\" or a build { context = \"...\" } block.", b.Type, b.Labels[0]))}
+	case image != "" && build != nil:
+		return hcl.Diagnostics{errorAt(build.DeclRange, "Both image and build",
+			fmt.Sprintf("The %s %q names an image and a build block. Keep one: image to use a built image, build to build it from a Dockerfile.", b.Type, b.Labels[0]))}
+	}
+	return nil
+}
+
+func decodeBuild(b *hcl.Block, ctx *hcl.EvalContext) (*Build, hcl.Diagnostics) {
+	bd := &Build{Dockerfile: "Dockerfile", DeclRange: b.DefRange}
+	content, diags := b.Body.Content(buildSchema)
+	for _, attr := range content.Attributes {
+		var d hcl.Diagnostics
+		switch attr.Name {
+		case "context":
+			bd.Context, d = decodeString(attr, ctx)
+			if !d.HasErrors() {
+				// The build context may sit beside the scenario, as in the
+				// library's ../images, but must be relative.
+				if strings.HasPrefix(bd.Context, "/") {
+					d = hcl.Diagnostics{errorAt(attr.Expr.Range(), "Absolute build context",
+						"Write the build context relative to the scenario's folder, such as \"../images/target-web\".")}
+				}
+			}
+		case "dockerfile":
+			bd.Dockerfile, d = decodeString(attr, ctx)
+		case "args":
+			bd.Args, d = decodeStringMap(attr, ctx)
+		}
+		diags = append(diags, d...)
+	}
+	return bd, diags
+}
+
+func decodeService(b *hcl.Block, ctx *hcl.EvalContext) (*Service, hcl.Diagnostics) {
+	s := &Service{Name: b.Labels[0], Protocol: "tcp", DeclRange: b.DefRange}
+	content, diags := b.Body.Content(serviceSchema)
+	for _, attr := range content.Attributes {
+		var d hcl.Diagnostics
+		switch attr.Name {
+		case "port":
+			var p int64
+			p, d = decodeInt(attr, ctx, 1, 65535)
+			s.Port = int(p)
+		case "protocol":
+			s.Protocol, d = decodeString(attr, ctx)
+			if !d.HasErrors() {
+				d = oneOf(attr, s.Protocol, "tcp", "udp")
+			}
+		}
+		diags = append(diags, d...)
+	}
+	for _, blk := range content.Blocks {
+		if s.Check != nil {
+			diags = append(diags, errorAt(blk.DefRange, "Duplicate check",
+				fmt.Sprintf("Service %q already has a check. A service has one check; to check another port, add another service.", s.Name)))
+			continue
+		}
+		c, d := decodeCheck(blk, ctx)
+		diags = append(diags, d...)
+		s.Check = c
+	}
+	return s, diags
+}
+
+func decodeCheck(b *hcl.Block, ctx *hcl.EvalContext) (*Check, hcl.Diagnostics) {
+	c := &Check{Type: b.Labels[0], Timeout: DefaultCheckTimeout, DeclRange: b.DefRange}
+	schema, ok := checkSchemas[c.Type]
+	if !ok {
+		detail := fmt.Sprintf("Cordillera knows the check types %s.", quoteList(CheckTypes))
+		if s := suggest(c.Type, CheckTypes); s != "" {
+			detail = fmt.Sprintf("Did you mean %q? %s", s, detail)
+		}
+		return nil, hcl.Diagnostics{errorAt(b.LabelRanges[0], fmt.Sprintf("Unknown check type %q", c.Type), detail)}
+	}
+	content, diags := b.Body.Content(schema)
+	c.Attrs = content.Attributes
+	if attr, ok := c.Attrs["timeout"]; ok {
+		d, dd := decodeDuration(attr, ctx)
+		diags = append(diags, dd...)
+		if !dd.HasErrors() {
+			if d == 0 {
+				diags = append(diags, errorAt(attr.Expr.Range(), "Invalid timeout", "A check's timeout must be longer than zero, such as \"5s\"."))
+			}
+			c.Timeout = d
+		}
+	}
+	return c, diags
+}
+
+func decodeAttacker(b *hcl.Block, ctx *hcl.EvalContext) (*Attacker, hcl.Diagnostics) {
+	a := &Attacker{Name: b.Labels[0], DeclRange: b.DefRange}
+	content, diags := b.Body.Content(attackerSchema)
+	for _, attr := range content.Attributes {
+		var d hcl.Diagnostics
+		switch attr.Name {
+		case "image":
+			a.Image, d = decodeString(attr, ctx)
+		case "networks":
+			a.Networks, d = decodeRefs(attr, "network")
+		case "env":
+			a.Env = attr.Expr
+		}
+		diags = append(diags, d...)
+	}
+	for _, blk := range content.Blocks {
+		if a.Build != nil {
+			diags = append(diags, errorAt(blk.DefRange, "Duplicate build block", "An attacker has one build block."))
+			continue
+		}
+		var d hcl.Diagnostics
+		a.Build, d = decodeBuild(blk, ctx)
+		diags = append(diags, d...)
+	}
+	diags = append(diags, imageOrBuild(b, a.Image, a.Build)...)
+	return a, diags
+}

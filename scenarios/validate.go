@@ -1,0 +1,282 @@
+package scenarios
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// validate checks what no single block can: names, references between
+// blocks, the timeline, and addressing. Then it evaluates the scenario for
+// two sample teams, so every per-team expression is checked too.
+func validate(sc *Scenario) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	networks := index(sc.Networks, func(n *Network) (string, hcl.Range) { return n.Name, n.DeclRange }, "network", &diags)
+	hosts := index(sc.Hosts, func(h *Host) (string, hcl.Range) { return h.Name, h.DeclRange }, "host", &diags)
+	attackers := index(sc.Attackers, func(a *Attacker) (string, hcl.Range) { return a.Name, a.DeclRange }, "attacker", &diags)
+	attacks := index(sc.Attacks, func(a *Attack) (string, hcl.Range) { return a.Name, a.DeclRange }, "attack", &diags)
+	index(sc.Injects, func(i *Inject) (string, hcl.Range) { return i.Name, i.DeclRange }, "inject", &diags)
+	index(sc.Challenges, func(c *Challenge) (string, hcl.Range) { return c.Name, c.DeclRange }, "challenge", &diags)
+
+	// Hosts and attackers become containers side by side on the same
+	// networks, so they share one namespace, with the scorebot.
+	for _, a := range sc.Attackers {
+		if h, ok := hosts[a.Name]; ok {
+			diags = append(diags, errorAt(a.DeclRange, "Name taken by a host",
+				fmt.Sprintf("Attacker %q has the name of the host at %s; hosts and attackers share one set of names. Rename one.", a.Name, h.DeclRange)))
+		}
+	}
+	for _, h := range sc.Hosts {
+		if h.Name == "scorebot" {
+			diags = append(diags, errorAt(h.DeclRange, "Reserved name", "\"scorebot\" names the scorebot's container. Give the host another name."))
+		}
+	}
+	if len(sc.Networks) == 0 {
+		diags = append(diags, errorAt(sc.DeclRange, "No networks",
+			"A scenario needs at least one network for its hosts: network \"lan\" {}."))
+	}
+
+	diags = append(diags, resolveNetworks(networks, sc)...)
+	for _, a := range sc.Attacks {
+		if a.From.Name != "" {
+			diags = append(diags, resolve(a.From, attackers)...)
+		}
+		if a.Target.Name != "" {
+			diags = append(diags, resolve(a.Target, hosts)...)
+		}
+		if a.After != nil {
+			diags = append(diags, resolve(*a.After, attacks)...)
+		}
+		att, hasAtt := attackers[a.From.Name]
+		tgt, hasTgt := hosts[a.Target.Name]
+		if hasAtt && hasTgt && !shareNetwork(att.Networks, tgt.Networks) {
+			diags = append(diags, errorAt(a.Target.Range, "Target out of reach",
+				fmt.Sprintf("Attacker %q and host %q share no network, so the attack cannot reach its target. Add one of the host's networks (%s) to the attacker's networks.",
+					att.Name, tgt.Name, refNames(tgt.Networks))))
+		}
+	}
+	diags = append(diags, checkScorebotReach(sc)...)
+	diags = append(diags, checkTimeline(sc, attacks)...)
+	diags = append(diags, checkStaticSubnets(sc)...)
+
+	for _, h := range sc.Hosts {
+		checked := false
+		for _, s := range h.Services {
+			checked = checked || s.Check != nil
+		}
+		if !checked {
+			diags = append(diags, warningAt(h.DeclRange, "Host without checked service",
+				fmt.Sprintf("No service of host %q is checked, so keeping it up earns no availability points. Add a service with a check, such as service \"ssh\" { port = 22 check \"tcp\" {} }.", h.Name)))
+		}
+	}
+
+	if diags.HasErrors() {
+		// Evaluation would only repeat the same mistakes in other words.
+		return diags
+	}
+	return append(diags, checkEvaluation(sc)...)
+}
+
+// index maps names to blocks and reports duplicates.
+func index[T any](items []T, key func(T) (string, hcl.Range), kind string, diags *hcl.Diagnostics) map[string]T {
+	m := make(map[string]T, len(items))
+	first := map[string]hcl.Range{}
+	for _, it := range items {
+		name, rng := key(it)
+		if prev, dup := first[name]; dup {
+			*diags = append(*diags, errorAt(rng, fmt.Sprintf("Duplicate %s", kind),
+				fmt.Sprintf("A %s %q is already declared at %s. Give each %s its own name.", kind, name, prev, kind)))
+			continue
+		}
+		first[name] = rng
+		m[name] = it
+	}
+	return m
+}
+
+func resolve[T any](r Ref, declared map[string]T) hcl.Diagnostics {
+	if _, ok := declared[r.Name]; ok {
+		return nil
+	}
+	names := make([]string, 0, len(declared))
+	for n := range declared {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	detail := fmt.Sprintf("No %s named %q is declared.", r.Kind, r.Name)
+	if s := suggest(r.Name, names); s != "" {
+		detail += fmt.Sprintf(" Did you mean %s.%s?", r.Kind, s)
+	} else if len(names) > 0 {
+		detail += fmt.Sprintf(" Declared: %s.", strings.Join(names, ", "))
+	} else {
+		detail += fmt.Sprintf(" Declare it with a %s \"%s\" { ... } block.", r.Kind, r.Name)
+	}
+	return hcl.Diagnostics{errorAt(r.Range, fmt.Sprintf("Reference to undeclared %s", r.Kind), detail)}
+}
+
+func resolveNetworks(networks map[string]*Network, sc *Scenario) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	check := func(owner string, refs []Ref) {
+		seen := map[string]bool{}
+		for _, r := range refs {
+			diags = append(diags, resolve(r, networks)...)
+			if seen[r.Name] {
+				diags = append(diags, errorAt(r.Range, "Network listed twice",
+					fmt.Sprintf("%s lists network.%s more than once; a container joins a network once.", owner, r.Name)))
+			}
+			seen[r.Name] = true
+		}
+	}
+	for _, h := range sc.Hosts {
+		check(fmt.Sprintf("Host %q", h.Name), h.Networks)
+	}
+	for _, a := range sc.Attackers {
+		check(fmt.Sprintf("Attacker %q", a.Name), a.Networks)
+	}
+	check("The scorebot", sc.Scorebot.Networks)
+	return diags
+}
+
+func shareNetwork(a, b []Ref) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x.Name == y.Name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func refNames(refs []Ref) string {
+	names := make([]string, len(refs))
+	for i, r := range refs {
+		names[i] = r.String()
+	}
+	return strings.Join(names, ", ")
+}
+
+func checkScorebotReach(sc *Scenario) hcl.Diagnostics {
+	if len(sc.Scorebot.Networks) == 0 {
+		return nil // the scorebot joins every network
+	}
+	var diags hcl.Diagnostics
+	for _, h := range sc.Hosts {
+		if shareNetwork(sc.Scorebot.Networks, h.Networks) {
+			continue
+		}
+		for _, s := range h.Services {
+			if s.Check != nil {
+				diags = append(diags, errorAt(s.Check.DeclRange, "Check out of the scorebot's reach",
+					fmt.Sprintf("Host %q is on %s, and the scorebot only on %s, so this check would always fail. Add one of the host's networks to the scorebot block, or remove the check.",
+						h.Name, refNames(h.Networks), refNames(sc.Scorebot.Networks))))
+			}
+		}
+	}
+	return diags
+}
+
+func checkTimeline(sc *Scenario, attacks map[string]*Attack) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	beyond := func(rng hcl.Range, what string, at interface{ String() string }) {
+		diags = append(diags, errorAt(rng, "Beyond the scenario's end",
+			fmt.Sprintf("%s is at %s, after the scenario ends at %s. Move it earlier or make the scenario's duration longer.", what, at, sc.Duration)))
+	}
+	for _, a := range sc.Attacks {
+		if a.After == nil && sc.Duration > 0 && a.At > sc.Duration {
+			beyond(a.DeclRange, fmt.Sprintf("Attack %q", a.Name), a.At)
+		}
+	}
+	for _, in := range sc.Injects {
+		if sc.Duration > 0 && in.At > sc.Duration {
+			beyond(in.DeclRange, fmt.Sprintf("Inject %q", in.Name), in.At)
+		}
+		if in.Response != nil && in.Response.Due == 0 {
+			diags = append(diags, errorAt(in.Response.DeclRange, "No time to respond",
+				"due is how long teams have to answer after the inject arrives, such as \"20m\"; it must be longer than zero."))
+		}
+	}
+
+	// An attack that waits on itself, directly or through others, never runs.
+	state := map[string]int{} // 0 unvisited, 1 on the path, 2 done
+	var visit func(a *Attack, path []string) bool
+	visit = func(a *Attack, path []string) bool {
+		switch state[a.Name] {
+		case 1:
+			cycle := append(path[indexOf(path, a.Name):], a.Name)
+			diags = append(diags, errorAt(a.After.Range, "Cycle in after chain",
+				fmt.Sprintf("These attacks wait on each other and would never run: %s. Give one of them an at time instead of after.", strings.Join(cycle, " → "))))
+			return true
+		case 2:
+			return false
+		}
+		state[a.Name] = 1
+		found := false
+		if a.After != nil {
+			if parent, ok := attacks[a.After.Name]; ok {
+				found = visit(parent, append(path, a.Name))
+			}
+		}
+		state[a.Name] = 2
+		return found
+	}
+	for _, a := range sc.Attacks {
+		if state[a.Name] == 0 {
+			visit(a, nil)
+		}
+	}
+	return diags
+}
+
+func indexOf(path []string, name string) int {
+	for i, p := range path {
+		if p == name {
+			return i
+		}
+	}
+	return 0
+}
+
+// checkStaticSubnets checks the subnets written as constants: each must be
+// usable, and no two may overlap. Subnets that use team.index are checked
+// per team when planning.
+func checkStaticSubnets(sc *Scenario) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	type placed struct {
+		name   string
+		prefix netip.Prefix
+		rng    hcl.Range
+	}
+	var seen []placed
+	for _, n := range sc.Networks {
+		if n.Subnet == nil || len(n.Subnet.Variables()) > 0 {
+			continue
+		}
+		p, d := evalSubnet(n, staticContext(sc.fsys))
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			continue
+		}
+		for _, s := range seen {
+			if s.prefix.Overlaps(p) {
+				diags = append(diags, errorAt(n.Subnet.Range(), "Overlapping subnets",
+					fmt.Sprintf("%s overlaps %s of network %q (%s). Give each network its own range.", p, s.prefix, s.name, s.rng)))
+			}
+		}
+		seen = append(seen, placed{n.Name, p, n.Subnet.Range()})
+	}
+	return diags
+}
+
+// checkEvaluation evaluates the scenario for two sample teams. The first
+// team's diagnostics cover every per-team expression; the second team only
+// shows what differs between teams, such as a fixed subnet that every team
+// would share.
+func checkEvaluation(sc *Scenario) hcl.Diagnostics {
+	ex := SampleExercise(2)
+	_, diags := Plan(sc, ex)
+	return diags
+}
