@@ -82,10 +82,10 @@ func (l *Loader) LoadExercise(p string) (*Exercise, *Scenario, hcl.Diagnostics) 
 }
 
 func (l *Loader) resolveScenario(ex *Exercise, dir string) (*Scenario, hcl.Diagnostics) {
-	if clean, err := cleanRelative(ex.Scenario); err == nil || filepath.IsAbs(ex.Scenario) {
-		candidate := ex.Scenario
-		if err == nil {
-			candidate = filepath.Join(dir, filepath.FromSlash(clean))
+	if ex.Scenario != "" {
+		candidate := filepath.FromSlash(ex.Scenario)
+		if !filepath.IsAbs(candidate) {
+			candidate = filepath.Join(dir, candidate)
 		}
 		if _, err := os.Stat(candidate); err == nil {
 			return l.LoadScenario(candidate)

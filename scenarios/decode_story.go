@@ -81,6 +81,10 @@ func decodeInject(b *hcl.Block, ctx *hcl.EvalContext) (*Inject, hcl.Diagnostics)
 		diags = append(diags, d...)
 		if attr, ok := rc.Attributes["due"]; ok {
 			r.Due, d = decodeDuration(attr, ctx)
+			if !d.HasErrors() && r.Due == 0 {
+				d = hcl.Diagnostics{errorAt(attr.Expr.Range(), "No time to respond",
+					"due is how long teams have to answer after the inject arrives, such as \"20m\"; it must be longer than zero.")}
+			}
 			diags = append(diags, d...)
 		}
 		if attr, ok := rc.Attributes["points"]; ok {

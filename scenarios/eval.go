@@ -66,6 +66,8 @@ func Plan(sc *Scenario, ex *Exercise) ([]*TeamPlan, hcl.Diagnostics) {
 	return plans, append(diags, checkTeamOverlap(sc, plans)...)
 }
 
+const summarySharedSubnet = "Subnet shared by teams"
+
 // checkTeamOverlap reports subnets that two teams would share; Docker
 // refuses two networks with the same range, and teams must stay apart.
 func checkTeamOverlap(sc *Scenario, plans []*TeamPlan) hcl.Diagnostics {
@@ -83,7 +85,7 @@ func checkTeamOverlap(sc *Scenario, plans []*TeamPlan) hcl.Diagnostics {
 					if sc.Networks[k].Subnet != nil {
 						rng = sc.Networks[k].Subnet.Range()
 					}
-					diags = append(diags, errorAt(rng, "Subnet shared by teams",
+					diags = append(diags, errorAt(rng, summarySharedSubnet,
 						fmt.Sprintf("Network %q of team %q (%s) overlaps network %q of team %q (%s): every team needs its own range. Leave subnet out to have one assigned, or make it differ per team, such as subnet = \"10.20.${team.index}.0/24\".",
 							a.Name, plans[i].Team.ID, a.Subnet, b.Name, plans[j].Team.ID, b.Subnet)))
 				}
@@ -161,7 +163,7 @@ func EvaluateTeam(sc *Scenario, ex *Exercise, index int) (*TeamPlan, hcl.Diagnos
 			ap.TargetAddress = h.Address()
 		}
 		ap.Run = re.strings(a.Run, "run")
-		if a.Run != nil && len(ap.Run) == 0 {
+		if a.Run != nil && ap.Run != nil && len(ap.Run) == 0 {
 			re.diags = append(re.diags, errorAt(a.Run.Range(), "Empty command",
 				"run is the attack's command and its arguments, such as [\"nmap\", \"-sV\", host.portal.address]."))
 		}
@@ -283,6 +285,9 @@ func assignSubnets(sc *Scenario, ex *Exercise, index int, ctx *hcl.EvalContext, 
 		if n.Subnet != nil {
 			prefix, d := evalSubnet(n, ctx)
 			diags = append(diags, d...)
+			if d.HasErrors() {
+				continue
+			}
 			np.Subnet = prefix
 		} else {
 			block := uint32((index-1)*stride + k)
@@ -540,7 +545,7 @@ func (e *evaluator) check(c *Check, host string, s *Service, addr netip.Addr) *C
 		}
 		if attr := a["run"]; attr != nil {
 			cp.Command.Run = e.strings(attr.Expr, "run")
-			if len(cp.Command.Run) == 0 {
+			if cp.Command.Run != nil && len(cp.Command.Run) == 0 {
 				e.diags = append(e.diags, errorAt(attr.Expr.Range(), "Empty command", "run is the command and its arguments, such as [\"pg_isready\", \"-h\", host.db.address]."))
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io/fs"
+	"math"
 	"strings"
 	"unicode/utf8"
 
@@ -51,7 +52,7 @@ func standardFunctions() map[string]function.Function {
 		"max":        stdlib.MaxFunc,
 		"merge":      stdlib.MergeFunc,
 		"min":        stdlib.MinFunc,
-		"range":      stdlib.RangeFunc,
+		"range":      boundedRange(),
 		"regex":      stdlib.RegexFunc,
 		"regexall":   stdlib.RegexAllFunc,
 		"replace":    stdlib.ReplaceFunc,
@@ -72,6 +73,40 @@ func standardFunctions() map[string]function.Function {
 		"values":     stdlib.ValuesFunc,
 		"zipmap":     stdlib.ZipmapFunc,
 	}
+}
+
+// maxRange bounds range(), so a scenario cannot make the loader build a list
+// of billions of numbers.
+const maxRange = 4096
+
+func boundedRange() function.Function {
+	return function.New(&function.Spec{
+		Description: "Like the standard range(), for at most 4096 numbers.",
+		VarParam:    stdlib.RangeFunc.VarParam(),
+		Type:        function.StaticReturnType(cty.List(cty.Number)),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			nums := make([]float64, len(args))
+			for i, a := range args {
+				if a.IsNull() || !a.IsKnown() || a.Type() != cty.Number {
+					return stdlib.RangeFunc.Call(args) // reports the mistake itself
+				}
+				nums[i], _ = a.AsBigFloat().Float64()
+			}
+			start, limit, step := 0.0, 0.0, 1.0
+			switch len(nums) {
+			case 1:
+				limit = nums[0]
+			case 2:
+				start, limit = nums[0], nums[1]
+			case 3:
+				start, limit, step = nums[0], nums[1], nums[2]
+			}
+			if step != 0 && math.Abs((limit-start)/step) > maxRange {
+				return cty.NilVal, fmt.Errorf("range() gives at most %d numbers", maxRange)
+			}
+			return stdlib.RangeFunc.Call(args)
+		},
+	})
 }
 
 // fileFunc returns file(path): the contents of a file inside the scenario's
