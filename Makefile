@@ -1,0 +1,46 @@
+# Cordillera's everyday commands. `make demo` is the main job, `make test`
+# what CI runs.
+
+GO      ?= go
+BIN     := bin/cordillera
+# A static binary runs in a FROM scratch image; sqlite needs cgo, so the C
+# library is linked in statically too.
+STATIC  := CGO_ENABLED=1 $(GO) build -trimpath -tags 'osusergo netgo sqlite_omit_load_extension' \
+           -ldflags '-s -w -linkmode external -extldflags "-static"'
+
+.PHONY: build demo test lint fuzz bench image clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/cordillera
+
+# The main job, for now: validate the bundled drills and plan the demo
+# exercise, a team from Chile and one from Colombia.
+demo: build
+	$(BIN) validate scenarios/library scenarios/exercises
+	$(BIN) plan --exercise scenarios/exercises/andes-demo.hcl
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+test: lint build
+	$(BIN) fmt --check scenarios
+	$(BIN) validate scenarios/library scenarios/exercises
+	$(GO) test -race -count=1 ./...
+
+# A short run of every fuzz target; FUZZTIME=10m for a longer one.
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test ./scenarios -run '^$$' -fuzz '^FuzzLoadScenario$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./scenarios -run '^$$' -fuzz '^FuzzLoadExercise$$' -fuzztime $(FUZZTIME)
+
+bench:
+	$(GO) test ./scoreboard -run '^$$' -bench . -benchtime 200x
+
+image:
+	$(STATIC) -o bin/cordillera-static ./cmd/cordillera
+	docker build -f cmd/cordillera/Dockerfile -t cordillera/cordillera:dev .
+
+clean:
+	rm -rf bin
