@@ -103,7 +103,7 @@ func EvaluateTeam(sc *Scenario, ex *Exercise, index int) (*TeamPlan, hcl.Diagnos
 		Exercise: ex.Name,
 		Scenario: sc.Name,
 		Team:     TeamInfo{ID: t.ID, Name: t.Name, Index: index, Country: t.Country},
-		Scorebot: ScorebotPlan{Round: sc.Scorebot.Round, Jitter: sc.Scorebot.Jitter},
+		Scorebot: ScorebotPlan{Round: Duration(sc.Scorebot.Round), Jitter: Duration(sc.Scorebot.Jitter)},
 	}
 	key := TeamKey(ex.Seed, ex.Name, t.ID)
 	teamVal := cty.ObjectVal(map[string]cty.Value{
@@ -153,8 +153,8 @@ func EvaluateTeam(sc *Scenario, ex *Exercise, index int) (*TeamPlan, hcl.Diagnos
 	re := &evaluator{ctx: runCtx}
 	for _, a := range sc.Attacks {
 		ap := AttackPlan{
-			Name: a.Name, Title: a.Title, Technique: a.Technique, At: a.At,
-			When: a.When, Delay: a.Delay, From: a.From.Name, Target: a.Target.Name, Timeout: a.Timeout,
+			Name: a.Name, Title: a.Title, Technique: a.Technique, At: Duration(a.At),
+			When: a.When, Delay: Duration(a.Delay), From: a.From.Name, Target: a.Target.Name, Timeout: Duration(a.Timeout),
 		}
 		if a.After != nil {
 			ap.After = a.After.Name
@@ -178,20 +178,21 @@ func EvaluateTeam(sc *Scenario, ex *Exercise, index int) (*TeamPlan, hcl.Diagnos
 		if len(in.Countries) > 0 && !contains(in.Countries, t.Country) {
 			continue
 		}
-		p.Injects = append(p.Injects, InjectPlan{
-			Name: in.Name, At: in.At, From: in.From, Subject: in.Subject,
-			Body: e.string(in.Body, "body"), Response: in.Response,
-		})
+		ip := InjectPlan{Name: in.Name, At: Duration(in.At), From: in.From, Subject: in.Subject, Body: e.string(in.Body, "body")}
+		if in.Response != nil {
+			ip.Response = &ResponsePlan{Due: Duration(in.Response.Due), Points: in.Response.Points}
+		}
+		p.Injects = append(p.Injects, ip)
 	}
 	for _, c := range sc.Challenges {
 		cp := ChallengePlan{Name: c.Name, Points: c.Points, Match: c.Match,
 			Question: e.string(c.Question, "question"), Answers: e.answers(c.Answer, c.Match)}
 		for _, h := range c.Hints {
-			hint := *h
-			if hint.Cost < 0 {
-				hint.Cost = sc.Scoring.Penalties.Hint
+			cost := h.Cost
+			if cost < 0 {
+				cost = sc.Scoring.Penalties.Hint
 			}
-			cp.Hints = append(cp.Hints, hint)
+			cp.Hints = append(cp.Hints, HintPlan{Text: h.Text, Cost: cost})
 		}
 		p.Challenges = append(p.Challenges, cp)
 	}
@@ -513,7 +514,7 @@ func (e *evaluator) attrRegex(attr *hcl.Attribute) string {
 }
 
 func (e *evaluator) check(c *Check, host string, s *Service, addr netip.Addr) *CheckPlan {
-	cp := &CheckPlan{Type: c.Type, Host: host, Service: s.Name, Address: addr, Port: s.Port, Timeout: c.Timeout}
+	cp := &CheckPlan{Type: c.Type, Host: host, Service: s.Name, Address: addr, Port: s.Port, Timeout: Duration(c.Timeout)}
 	a := c.Attrs
 	switch c.Type {
 	case CheckHTTP:
@@ -567,7 +568,7 @@ func (e *evaluator) success(s *Success) *SuccessPlan {
 		})
 	}
 	for _, c := range s.Callbacks {
-		sp.Callbacks = append(sp.Callbacks, CallbackPlan{Port: c.Port, Within: c.Within})
+		sp.Callbacks = append(sp.Callbacks, CallbackPlan{Port: c.Port, Within: Duration(c.Within)})
 	}
 	for _, h := range s.HTTP {
 		sp.HTTP = append(sp.HTTP, HTTPProbePlan{

@@ -133,7 +133,7 @@ func TestTimelineOrdersChainedAttacks(t *testing.T) {
 	plans, _ := Plan(sc, SampleExercise(1))
 	var got []string
 	for _, e := range plans[0].Timeline() {
-		got = append(got, fmt.Sprintf("%s %s", Clock(e.At), e.Name))
+		got = append(got, fmt.Sprintf("%s %s", Clock(time.Duration(e.At)), e.Name))
 	}
 	want := []string{"00:05:00 recon", "00:07:00 spray", "00:30:00 press", "00:45:00 ministry-cl"}
 	if !slices.Equal(got, want) {

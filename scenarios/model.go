@@ -48,8 +48,7 @@ type Scenario struct {
 
 	DeclRange hcl.Range
 
-	files map[string]*hcl.File
-	fsys  fileSystem
+	fsys fileSystem
 }
 
 // Network is one subnet that every team gets a copy of.
@@ -249,10 +248,10 @@ type Inject struct {
 
 // Response asks teams to answer an inject; instructors grade the answer.
 type Response struct {
-	Due    time.Duration `json:"due"`
-	Points int           `json:"points"`
+	Due    time.Duration
+	Points int
 
-	DeclRange hcl.Range `json:"-"`
+	DeclRange hcl.Range
 }
 
 // Challenge is a forensic question with an answer checked per team.
@@ -270,11 +269,11 @@ type Challenge struct {
 
 // Hint helps a team with a challenge at a cost in points.
 type Hint struct {
-	Text string `json:"text"`
+	Text string
 	// Cost is -1 where the scenario's hint penalty applies.
-	Cost int `json:"cost"`
+	Cost int
 
-	DeclRange hcl.Range `json:"-"`
+	DeclRange hcl.Range
 }
 
 // Scorebot configures the per-team container that checks services every

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -90,7 +91,7 @@ type CheckPlan struct {
 	Service string        `json:"service"`
 	Address netip.Addr    `json:"address"`
 	Port    int           `json:"port"`
-	Timeout time.Duration `json:"timeout"`
+	Timeout Duration `json:"timeout"`
 
 	HTTP    *HTTPCheck    `json:"http,omitempty"`
 	TCP     *TCPCheck     `json:"tcp,omitempty"`
@@ -147,8 +148,8 @@ func (a AttackerPlan) Address() netip.Addr { return a.Networks[0].Address }
 // ScorebotPlan is a team's scorebot container.
 type ScorebotPlan struct {
 	Networks []Attachment  `json:"networks"`
-	Round    time.Duration `json:"round"`
-	Jitter   time.Duration `json:"jitter"`
+	Round    Duration `json:"round"`
+	Jitter   Duration `json:"jitter"`
 }
 
 // Placeholders in an attack's plan for values known only when it runs; see
@@ -166,15 +167,15 @@ type AttackPlan struct {
 
 	// At is the offset from the exercise's start, for attacks that do not
 	// wait on another.
-	At    time.Duration `json:"at"`
+	At    Duration `json:"at"`
 	After string        `json:"after,omitempty"`
 	When  string        `json:"when,omitempty"`
-	Delay time.Duration `json:"delay,omitempty"`
+	Delay Duration `json:"delay,omitempty"`
 
 	From          string        `json:"from"`
 	Target        string        `json:"target"`
 	TargetAddress netip.Addr    `json:"target_address"`
-	Timeout       time.Duration `json:"timeout"`
+	Timeout       Duration `json:"timeout"`
 	Run           []string      `json:"run"`
 	Cleanup       []string      `json:"cleanup,omitempty"`
 	Success       *SuccessPlan  `json:"success,omitempty"`
@@ -200,7 +201,7 @@ type ProbePlan struct {
 // CallbackPlan is a connection the target must make back to the attacker.
 type CallbackPlan struct {
 	Port   int           `json:"port"`
-	Within time.Duration `json:"within"`
+	Within Duration `json:"within"`
 }
 
 // HTTPProbePlan is a request made from the attacker after the attack.
@@ -249,11 +250,17 @@ func (a AttackPlan) ForRun(id, nonce string) AttackPlan {
 // InjectPlan is a storyline message for one team.
 type InjectPlan struct {
 	Name     string        `json:"name"`
-	At       time.Duration `json:"at"`
+	At       Duration `json:"at"`
 	From     string        `json:"from,omitempty"`
 	Subject  string        `json:"subject"`
 	Body     string        `json:"body"`
-	Response *Response     `json:"response,omitempty"`
+	Response *ResponsePlan `json:"response,omitempty"`
+}
+
+// ResponsePlan is the answer an inject asks for.
+type ResponsePlan struct {
+	Due    Duration `json:"due"`
+	Points int      `json:"points"`
 }
 
 // ChallengePlan is a question with the team's own accepted answers.
@@ -263,14 +270,45 @@ type ChallengePlan struct {
 	Answers  []string `json:"answers"`
 	Points   int      `json:"points"`
 	Match    string   `json:"match"`
-	Hints    []Hint   `json:"hints,omitempty"`
+	Hints    []HintPlan `json:"hints,omitempty"`
+}
+
+// HintPlan is a hint with its cost worked out.
+type HintPlan struct {
+	Text string `json:"text"`
+	Cost int    `json:"cost"`
+}
+
+// Duration is a time.Duration that JSON renders as people write it: "10m",
+// "1h30m".
+type Duration time.Duration
+
+func (d Duration) String() string { return Human(time.Duration(d)) }
+
+// MarshalJSON renders the duration as a string such as "1h30m".
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return []byte(strconv.Quote(d.String())), nil
+}
+
+// UnmarshalJSON reads a duration written as a string such as "1h30m".
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return fmt.Errorf("duration %s: want a string such as \"10m\"", b)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
 }
 
 // TimelineEvent is one entry of a team's timeline.
 type TimelineEvent struct {
 	// At is when the event happens; for an attack that waits on another, the
 	// earliest it can.
-	At     time.Duration `json:"at"`
+	At     Duration `json:"at"`
 	Kind   string        `json:"kind"` // "attack" or "inject"
 	Name   string        `json:"name"`
 	Title  string        `json:"title"`
@@ -285,8 +323,8 @@ func (p *TeamPlan) Timeline() []TimelineEvent {
 	for _, a := range p.Attacks {
 		attacks[a.Name] = a
 	}
-	var earliest func(a AttackPlan, depth int) time.Duration
-	earliest = func(a AttackPlan, depth int) time.Duration {
+	var earliest func(a AttackPlan, depth int) Duration
+	earliest = func(a AttackPlan, depth int) Duration {
 		parent, ok := attacks[a.After]
 		if a.After == "" || !ok || depth > len(attacks) {
 			return a.At
@@ -307,7 +345,7 @@ func (p *TeamPlan) Timeline() []TimelineEvent {
 	for _, in := range p.Injects {
 		detail := ""
 		if in.Response != nil {
-			detail = fmt.Sprintf("response due in %s, %d points", Human(in.Response.Due), in.Response.Points)
+			detail = fmt.Sprintf("response due in %s, %d points", in.Response.Due, in.Response.Points)
 		}
 		events = append(events, TimelineEvent{At: in.At, Kind: "inject", Name: in.Name, Title: in.Subject, Detail: detail})
 	}

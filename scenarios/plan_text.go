@@ -34,9 +34,9 @@ func (p *TeamPlan) String() string {
 	for _, a := range p.Attackers {
 		fmt.Fprintf(tw, "    %s (attacker)\t%s\t%s\n", a.Name, attachments(a.Networks), imageOf(a.Image, a.Build))
 	}
-	round := "round " + Human(p.Scorebot.Round)
+	round := "round " + Human(time.Duration(p.Scorebot.Round))
 	if p.Scorebot.Jitter > 0 {
-		round += " ±" + Human(p.Scorebot.Jitter)
+		round += " ±" + Human(time.Duration(p.Scorebot.Jitter))
 	}
 	fmt.Fprintf(tw, "    scorebot\t%s\t%s\n", attachments(p.Scorebot.Networks), round)
 	tw.Flush()
@@ -60,7 +60,7 @@ func (p *TeamPlan) String() string {
 	b.WriteString("  Timeline\n")
 	tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	for _, e := range p.Timeline() {
-		fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", Clock(e.At), e.Kind, e.Name, e.Title)
+		fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", Clock(time.Duration(e.At)), e.Kind, e.Name, e.Title)
 		if e.Detail != "" {
 			fmt.Fprintf(tw, "    \t\t\t%s\n", e.Detail)
 		}
