@@ -86,12 +86,12 @@ type ServicePlan struct {
 
 // CheckPlan is one check the scorebot runs every round.
 type CheckPlan struct {
-	Type    string        `json:"type"`
-	Host    string        `json:"host"`
-	Service string        `json:"service"`
-	Address netip.Addr    `json:"address"`
-	Port    int           `json:"port"`
-	Timeout Duration `json:"timeout"`
+	Type    string     `json:"type"`
+	Host    string     `json:"host"`
+	Service string     `json:"service"`
+	Address netip.Addr `json:"address"`
+	Port    int        `json:"port"`
+	Timeout Duration   `json:"timeout"`
 
 	HTTP    *HTTPCheck    `json:"http,omitempty"`
 	TCP     *TCPCheck     `json:"tcp,omitempty"`
@@ -147,9 +147,9 @@ func (a AttackerPlan) Address() netip.Addr { return a.Networks[0].Address }
 
 // ScorebotPlan is a team's scorebot container.
 type ScorebotPlan struct {
-	Networks []Attachment  `json:"networks"`
-	Round    Duration `json:"round"`
-	Jitter   Duration `json:"jitter"`
+	Networks []Attachment `json:"networks"`
+	Round    Duration     `json:"round"`
+	Jitter   Duration     `json:"jitter"`
 }
 
 // Placeholders in an attack's plan for values known only when it runs; see
@@ -168,17 +168,17 @@ type AttackPlan struct {
 	// At is the offset from the exercise's start, for attacks that do not
 	// wait on another.
 	At    Duration `json:"at"`
-	After string        `json:"after,omitempty"`
-	When  string        `json:"when,omitempty"`
+	After string   `json:"after,omitempty"`
+	When  string   `json:"when,omitempty"`
 	Delay Duration `json:"delay,omitempty"`
 
-	From          string        `json:"from"`
-	Target        string        `json:"target"`
-	TargetAddress netip.Addr    `json:"target_address"`
-	Timeout       Duration `json:"timeout"`
-	Run           []string      `json:"run"`
-	Cleanup       []string      `json:"cleanup,omitempty"`
-	Success       *SuccessPlan  `json:"success,omitempty"`
+	From          string       `json:"from"`
+	Target        string       `json:"target"`
+	TargetAddress netip.Addr   `json:"target_address"`
+	Timeout       Duration     `json:"timeout"`
+	Run           []string     `json:"run"`
+	Cleanup       []string     `json:"cleanup,omitempty"`
+	Success       *SuccessPlan `json:"success,omitempty"`
 }
 
 // SuccessPlan is an attack's evidence criteria for one team.
@@ -200,7 +200,7 @@ type ProbePlan struct {
 
 // CallbackPlan is a connection the target must make back to the attacker.
 type CallbackPlan struct {
-	Port   int           `json:"port"`
+	Port   int      `json:"port"`
 	Within Duration `json:"within"`
 }
 
@@ -250,7 +250,7 @@ func (a AttackPlan) ForRun(id, nonce string) AttackPlan {
 // InjectPlan is a storyline message for one team.
 type InjectPlan struct {
 	Name     string        `json:"name"`
-	At       Duration `json:"at"`
+	At       Duration      `json:"at"`
 	From     string        `json:"from,omitempty"`
 	Subject  string        `json:"subject"`
 	Body     string        `json:"body"`
@@ -265,11 +265,11 @@ type ResponsePlan struct {
 
 // ChallengePlan is a question with the team's own accepted answers.
 type ChallengePlan struct {
-	Name     string   `json:"name"`
-	Question string   `json:"question"`
-	Answers  []string `json:"answers"`
-	Points   int      `json:"points"`
-	Match    string   `json:"match"`
+	Name     string     `json:"name"`
+	Question string     `json:"question"`
+	Answers  []string   `json:"answers"`
+	Points   int        `json:"points"`
+	Match    string     `json:"match"`
 	Hints    []HintPlan `json:"hints,omitempty"`
 }
 
@@ -309,10 +309,10 @@ type TimelineEvent struct {
 	// At is when the event happens; for an attack that waits on another, the
 	// earliest it can.
 	At     Duration `json:"at"`
-	Kind   string        `json:"kind"` // "attack" or "inject"
-	Name   string        `json:"name"`
-	Title  string        `json:"title"`
-	Detail string        `json:"detail,omitempty"`
+	Kind   string   `json:"kind"` // "attack" or "inject"
+	Name   string   `json:"name"`
+	Title  string   `json:"title"`
+	Detail string   `json:"detail,omitempty"`
 }
 
 // Timeline returns the team's attacks and injects in time order. An attack
