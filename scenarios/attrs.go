@@ -299,3 +299,8 @@ func errorAt(rng hcl.Range, summary, detail string) *hcl.Diagnostic {
 func warningAt(rng hcl.Range, summary, detail string) *hcl.Diagnostic {
 	return &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: summary, Detail: detail, Subject: rng.Ptr()}
 }
+
+// where renders a place as file:line:col, the form diagnostics use.
+func where(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+}

@@ -56,7 +56,7 @@ func (l *Loader) LoadExercise(p string) (*Exercise, *Scenario, hcl.Diagnostics) 
 		}
 		if ex != nil {
 			diags = append(diags, errorAt(b.DefRange, "Duplicate exercise block",
-				fmt.Sprintf("An exercise file holds one exercise; another is at %s. Put each in a file of its own.", ex.DeclRange)))
+				fmt.Sprintf("An exercise file holds one exercise; another is at %s. Put each in a file of its own.", where(ex.DeclRange))))
 			continue
 		}
 		var d hcl.Diagnostics
@@ -139,7 +139,7 @@ func decodeExercise(b *hcl.Block, ctx *hcl.EvalContext) (*Exercise, hcl.Diagnost
 		diags = append(diags, d...)
 		if prev, dup := seen[t.ID]; dup {
 			diags = append(diags, errorAt(blk.LabelRanges[0], "Duplicate team",
-				fmt.Sprintf("A team %q is already declared at %s. Give each team its own id.", t.ID, prev.DeclRange)))
+				fmt.Sprintf("A team %q is already declared at %s. Give each team its own id.", t.ID, where(prev.DeclRange))))
 			continue
 		}
 		seen[t.ID] = t

@@ -151,7 +151,7 @@ func decodeHost(b *hcl.Block, ctx *hcl.EvalContext) (*Host, hcl.Diagnostics) {
 			name := blk.Labels[0]
 			if prev, dup := seen[name]; dup {
 				diags = append(diags, errorAt(blk.LabelRanges[0], "Duplicate service",
-					fmt.Sprintf("Host %q already has a service %q at %s. Give each service of a host its own name.", h.Name, name, prev)))
+					fmt.Sprintf("Host %q already has a service %q at %s. Give each service of a host its own name.", h.Name, name, where(prev))))
 				continue
 			}
 			seen[name] = blk.DefRange

@@ -61,7 +61,7 @@ func decodeScenario(contents []*hcl.BodyContent, src source) (*Scenario, hcl.Dia
 	single := func(b *hcl.Block, seen **hcl.Block, hint string) bool {
 		if *seen != nil {
 			diags = append(diags, errorAt(b.DefRange, fmt.Sprintf("Duplicate %s block", b.Type),
-				fmt.Sprintf("A scenario has one %s block; another is at %s. %s", b.Type, (*seen).DefRange, hint)))
+				fmt.Sprintf("A scenario has one %s block; another is at %s. %s", b.Type, where((*seen).DefRange), hint)))
 			return false
 		}
 		*seen = b

@@ -26,7 +26,7 @@ func validate(sc *Scenario) hcl.Diagnostics {
 	for _, a := range sc.Attackers {
 		if h, ok := hosts[a.Name]; ok {
 			diags = append(diags, errorAt(a.DeclRange, "Name taken by a host",
-				fmt.Sprintf("Attacker %q has the name of the host at %s; hosts and attackers share one set of names. Rename one.", a.Name, h.DeclRange)))
+				fmt.Sprintf("Attacker %q has the name of the host at %s; hosts and attackers share one set of names. Rename one.", a.Name, where(h.DeclRange))))
 		}
 	}
 	for _, h := range sc.Hosts {
@@ -88,7 +88,7 @@ func index[T any](items []T, key func(T) (string, hcl.Range), kind string, diags
 		name, rng := key(it)
 		if prev, dup := first[name]; dup {
 			*diags = append(*diags, errorAt(rng, fmt.Sprintf("Duplicate %s", kind),
-				fmt.Sprintf("A %s %q is already declared at %s. Give each %s its own name.", kind, name, prev, kind)))
+				fmt.Sprintf("A %s %q is already declared at %s. Give each %s its own name.", kind, name, where(prev), kind)))
 			continue
 		}
 		first[name] = rng

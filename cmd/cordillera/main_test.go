@@ -153,3 +153,10 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateExerciseTurnsSharedSubnetIntoError(t *testing.T) {
+	out, _, code := cordillera(t, "validate", "scenarios/testdata/exercises/shared-subnet.hcl")
+	if code != 1 || !strings.Contains(out, "error: Subnet shared by teams") || strings.Contains(out, "warning: Subnet shared") {
+		t.Errorf("exit %d, want 1 with the error and without the scenario's warning:\n%s", code, out)
+	}
+}

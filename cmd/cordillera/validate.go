@@ -114,10 +114,30 @@ func loadExercise(loader *scenarios.Loader, path string, add func(*target, hcl.D
 		t.Name = ex.Name
 		if sc != nil && !diags.HasErrors() {
 			_, d := scenarios.Plan(sc, ex)
-			diags = append(diags, d...)
+			diags = supersede(diags, d)
 		}
 	}
 	add(t, diags)
+}
+
+// supersede adds the plan's diagnostics to the loader's, dropping a warning
+// that the plan turns into an error at the same place: a fixed subnet warns
+// in a scenario, and is an error for an exercise of several teams.
+func supersede(loaded, planned hcl.Diagnostics) hcl.Diagnostics {
+	errs := map[string]bool{}
+	key := func(d *hcl.Diagnostic) string { return fmt.Sprintf("%s|%v", d.Summary, d.Subject) }
+	for _, d := range planned {
+		if d.Severity == hcl.DiagError {
+			errs[key(d)] = true
+		}
+	}
+	var out hcl.Diagnostics
+	for _, d := range loaded {
+		if d.Severity != hcl.DiagWarning || !errs[key(d)] {
+			out = append(out, d)
+		}
+	}
+	return append(out, planned...)
 }
 
 func runValidate(_ context.Context, e *env, args []string) error {
