@@ -25,7 +25,7 @@ lint:
 	$(GO) vet ./...
 
 test: lint build
-	$(BIN) fmt --check scenarios
+	$(BIN) fmt --check scenarios/library scenarios/exercises
 	$(BIN) validate scenarios/library scenarios/exercises
 	$(GO) test -race -count=1 ./...
 
