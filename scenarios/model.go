@@ -297,73 +297,73 @@ const (
 // Scoring holds the weights of every scoring rule. Every field has a default
 // (see [DefaultScoring]); a scenario's scoring block overrides what it names.
 type Scoring struct {
-	Availability AvailabilityScoring
-	Attack       AttackScoring
-	Detection    DetectionScoring
-	Injects      InjectScoring
-	Challenges   ChallengeScoring
-	Cooperation  CooperationScoring
-	Penalties    PenaltyScoring
+	Availability AvailabilityScoring `json:"availability"`
+	Attack       AttackScoring       `json:"attack"`
+	Detection    DetectionScoring    `json:"detection"`
+	Injects      InjectScoring       `json:"injects"`
+	Challenges   ChallengeScoring    `json:"challenges"`
+	Cooperation  CooperationScoring  `json:"cooperation"`
+	Penalties    PenaltyScoring      `json:"penalties"`
 	// Weights multiplies each category's points; a missing category weighs 1.
-	Weights map[string]float64
+	Weights map[string]float64 `json:"weights"`
 	// CountryStanding is how a country's score is formed from its teams':
 	// "sum" or "mean".
-	CountryStanding string
+	CountryStanding string `json:"country_standing"`
 
-	DeclRange hcl.Range
+	DeclRange hcl.Range `json:"-"`
 }
 
 // AvailabilityScoring rewards services that stay up.
 type AvailabilityScoring struct {
-	PointsPerCheck int
+	PointsPerCheck int `json:"points_per_check"`
 	// After SLAFailures consecutive failed checks of one service, every
 	// further failure costs SLAPenalty points.
-	SLAFailures int
-	SLAPenalty  int
+	SLAFailures int `json:"sla_failures"`
+	SLAPenalty  int `json:"sla_penalty"`
 }
 
 // AttackScoring rewards blocked attacks and punishes successful ones.
 type AttackScoring struct {
-	Blocked   int
-	Succeeded int
+	Blocked   int `json:"blocked"`
+	Succeeded int `json:"succeeded"`
 	// Detected is awarded for an incident report matched to an attack run.
-	Detected int
+	Detected int `json:"detected"`
 }
 
 // DetectionScoring says how incident reports are matched to attack runs.
 type DetectionScoring struct {
 	// Window is how long after a run a report can still match it.
-	Window time.Duration
+	Window time.Duration `json:"window"`
 	// MinFraction is the share of Detected points still earned by a report
 	// filed at the very end of the window; earlier reports earn more.
-	MinFraction float64
+	MinFraction float64 `json:"min_fraction"`
 }
 
 // InjectScoring says how late inject responses are treated.
 type InjectScoring struct {
 	// LatePenalty is the share of the graded points lost by a late answer.
-	LatePenalty float64
+	LatePenalty float64 `json:"late_penalty"`
 }
 
 // ChallengeScoring configures challenge points.
 type ChallengeScoring struct {
-	FirstSolveBonus int
+	FirstSolveBonus int `json:"first_solve_bonus"`
 	// MaxAttempts per team and challenge in Cooldown; more are refused.
-	MaxAttempts int
-	Cooldown    time.Duration
+	MaxAttempts int           `json:"max_attempts"`
+	Cooldown    time.Duration `json:"cooldown"`
 }
 
 // CooperationScoring rewards indicators shared with the partner country.
 type CooperationScoring struct {
 	// Shared is awarded to the sharing team when a partner team that received
 	// the indicator then detects or blocks the same attack.
-	Shared int
+	Shared int `json:"shared"`
 }
 
 // PenaltyScoring is what a team pays for help.
 type PenaltyScoring struct {
-	Reset int
-	Hint  int
+	Reset int `json:"reset"`
+	Hint  int `json:"hint"`
 }
 
 // Scoring categories, as the ledger records them.

@@ -75,13 +75,17 @@ type Moment struct {
 	Elapsed time.Duration
 }
 
-func (m Moment) validate() error {
+// normalize checks a moment and rounds it to the milliseconds the store
+// keeps, so that what a recording returns equals what is read back.
+func (m *Moment) normalize() error {
 	if m.At.IsZero() {
 		return fmt.Errorf("time is missing: %w", ErrInvalid)
 	}
 	if m.Elapsed < 0 {
 		return fmt.Errorf("exercise time %s is negative: %w", m.Elapsed, ErrInvalid)
 	}
+	m.At = fromMS(ms(m.At))
+	m.Elapsed = m.Elapsed.Truncate(time.Millisecond)
 	return nil
 }
 
@@ -202,10 +206,11 @@ type SharedIndicator struct {
 type InjectDelivery struct {
 	Exercise, Team, Inject string
 	Subject                string
-	// Points and Due come from the inject's response block; Points is zero
-	// when no answer is expected.
-	Points int
-	Due    time.Duration
+	// Expects says the inject asks for an answer (it has a response block),
+	// whose Points and Due follow.
+	Expects bool
+	Points  int
+	Due     time.Duration
 	Moment
 }
 
@@ -239,7 +244,8 @@ type ChallengeSubmission struct {
 type HintTaken struct {
 	Exercise, Team, Challenge string
 	Hint                      int // index among the challenge's hints
-	// Cost is the hint's own cost; zero means the scenario's penalty.
+	// Cost is the hint's cost as the scenario gives it: -1 for the
+	// scenario's hint penalty.
 	Cost int
 	Moment
 }

@@ -256,10 +256,11 @@ func aboutAttack(ind SharedIndicator, run AttackRun) bool {
 	return techniquesOverlap(ind.Techniques, run.Techniques)
 }
 
-// HintEntries charges a hint: its own cost, or the scenario's hint penalty.
+// HintEntries charges a hint: its own cost, or the scenario's hint penalty
+// when its cost is -1.
 func HintEntries(cfg scenarios.Scoring, h HintTaken) []Entry {
 	c := h.Cost
-	if c == 0 {
+	if c < 0 {
 		c = cfg.Penalties.Hint
 	}
 	return entry(cfg, h.Team, scenarios.CategoryPenalties, cost(c), h.Moment, CauseHint,

@@ -1,0 +1,183 @@
+package scoreboard
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/cordillera-range/cordillera/scenarios"
+)
+
+// Benchmarks read an exercise of 100 teams whose ledger holds 10^4, 10^5
+// or 10^6 entries spread over eight hours, frozen after seven. Seeding a
+// file takes a while, so each size is seeded once per run and shared.
+//
+//	go test ./scoreboard -run '^$' -bench . -benchtime 200x
+
+var (
+	benchDir   string
+	benchFiles sync.Map // entries → *benchFile
+)
+
+type benchFile struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchDir != "" {
+		os.RemoveAll(benchDir)
+	}
+	os.Exit(code)
+}
+
+const benchTeams = 100
+
+var benchSizes = []int{10_000, 100_000, 1_000_000}
+
+// benchStore opens the shared file seeded with n entries.
+func benchStore(b *testing.B, n int) *Store {
+	b.Helper()
+	v, _ := benchFiles.LoadOrStore(n, &benchFile{})
+	f := v.(*benchFile)
+	f.once.Do(func() { f.path, f.err = seedBench(n) })
+	if f.err != nil {
+		b.Fatal(f.err)
+	}
+	return openStore(b, f.path)
+}
+
+// seedBench writes n entries straight into the ledger, in one transaction
+// with one prepared statement: the triggers keep totals and buckets as they
+// do for recorded outcomes.
+func seedBench(n int) (string, error) {
+	ctx := context.Background()
+	if benchDir == "" {
+		dir, err := os.MkdirTemp("", "cordillera-bench-")
+		if err != nil {
+			return "", err
+		}
+		benchDir = dir
+	}
+	path := filepath.Join(benchDir, fmt.Sprintf("ledger-%d.db", n))
+	s, err := Open(ctx, path)
+	if err != nil {
+		return "", err
+	}
+	defer s.Close()
+	var teams []Team
+	for i := range benchTeams {
+		teams = append(teams, Team{ID: fmt.Sprintf("team-%03d", i), Country: []string{"CL", "CO", "PE", "AR"}[i%4]})
+	}
+	if err := s.CreateExercise(ctx, Exercise{Name: "bench", Scoring: scenarios.DefaultScoring(), CreatedAt: t0}, teams); err != nil {
+		return "", err
+	}
+	if err := s.Freeze(ctx, "bench", t0.Add(7*time.Hour)); err != nil {
+		return "", err
+	}
+	// Most entries are checks passed, as in a real exercise; one in 25 is of
+	// another category, losing points one time in three.
+	others := []string{"defense", "detection", "injects", "challenges", "cooperation", "penalties"}
+	span := 8 * time.Hour
+	err = s.tx(ctx, func(tx *sqlx.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO ledger (exercise_id, team_id, category, points, raw_points, at, elapsed,
+				cause_kind, cause_id, cause, author, reason)
+			SELECT 1, id, ?, ?, ?, ?, ?, 'check', ?, ?, '', '' FROM teams WHERE key = ?`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for i := range n {
+			elapsed := time.Duration(float64(span) * float64(i) / float64(n))
+			category, points := "availability", 1
+			if j := i / benchTeams; j%25 == 0 {
+				category, points = others[j/25%len(others)], []int{50, 40, -100}[j/25%3]
+			}
+			if _, err := stmt.ExecContext(ctx, category, points, points, ms(t0.Add(elapsed)), elapsed.Milliseconds(),
+				i, fmt.Sprintf("check portal/http passed in round %d at %s", i/benchTeams, clock(elapsed)), teams[i%benchTeams].ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	_, err = s.db.ExecContext(ctx, "ANALYZE")
+	return path, err
+}
+
+// latencies runs op b.N times and reports the median and 99th percentile
+// of its latency, which matter more to an interactive page than the mean.
+func latencies(b *testing.B, op func(i int) error) {
+	b.Helper()
+	took := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := range b.N {
+		start := time.Now()
+		if err := op(i); err != nil {
+			b.Fatal(err)
+		}
+		took = append(took, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(took[len(took)*99/100].Microseconds()), "p99-µs")
+}
+
+func forSizes(b *testing.B, bench func(b *testing.B, s *Store)) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("entries=%d", n), func(b *testing.B) { bench(b, benchStore(b, n)) })
+	}
+}
+
+func BenchmarkStandings(b *testing.B) {
+	forSizes(b, func(b *testing.B, s *Store) {
+		latencies(b, func(i int) error {
+			_, err := s.Standings(context.Background(), "bench", View(i%2))
+			return err
+		})
+	})
+}
+
+func BenchmarkTeamBreakdown(b *testing.B) {
+	forSizes(b, func(b *testing.B, s *Store) {
+		latencies(b, func(i int) error {
+			br, err := s.TeamBreakdown(context.Background(), "bench", fmt.Sprintf("team-%03d", i%benchTeams), EntryQuery{View: View(i % 2), Limit: 100})
+			if err == nil && len(br.Entries) == 0 {
+				err = fmt.Errorf("empty page")
+			}
+			return err
+		})
+	})
+}
+
+func BenchmarkScoreSeries(b *testing.B) {
+	forSizes(b, func(b *testing.B, s *Store) {
+		latencies(b, func(i int) error {
+			_, err := s.ScoreSeries(context.Background(), "bench", Live, 0)
+			return err
+		})
+	})
+}
+
+func BenchmarkRecordCheck(b *testing.B) {
+	forSizes(b, func(b *testing.B, s *Store) {
+		round := int(time.Now().UnixNano() % 1e9) // a fresh outcome each run
+		latencies(b, func(i int) error {
+			_, err := s.RecordCheck(context.Background(), CheckResult{Exercise: "bench", Team: fmt.Sprintf("team-%03d", i%benchTeams),
+				Host: "portal", Service: "http", Round: round + i, Up: true, Moment: at(8 * time.Hour)})
+			return err
+		})
+	})
+}

@@ -1,0 +1,482 @@
+package scoreboard
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// View is whose board is read.
+type View int
+
+const (
+	// Live is everything recorded: what instructors see.
+	Live View = iota
+	// Public stops at the exercise's freeze, if any: what trainees see.
+	Public
+)
+
+func (v View) String() string {
+	if v == Public {
+		return "public"
+	}
+	return "live"
+}
+
+// pointsColumn is the totals and buckets column a view reads.
+func (v View) pointsColumn() string {
+	if v == Public {
+		return "public_points"
+	}
+	return "points"
+}
+
+// TeamStanding is one team's place and points.
+type TeamStanding struct {
+	Rank       int
+	Team       Team // without its join code: standings are public
+	Total      int
+	Categories map[string]int
+}
+
+// CountryStanding is one country's place and points, the sum or the mean of
+// its teams' as the scenario says.
+type CountryStanding struct {
+	Rank       int
+	Country    string
+	Teams      int
+	Total      float64
+	Categories map[string]float64
+}
+
+// Standings is the board of an exercise, best first. Tied teams share a
+// rank (1, 2, 2, 4).
+type Standings struct {
+	Exercise string
+	View     View
+	// FrozenAt is the freeze the public view stops at; zero when live or
+	// not frozen.
+	FrozenAt time.Time
+	// CountryStanding is "sum" or "mean".
+	CountryStanding string
+	Teams           []TeamStanding
+	Countries       []CountryStanding
+}
+
+// Standings reads an exercise's board from the running totals: its cost
+// depends on the number of teams, not on the length of the ledger.
+func (s *Store) Standings(ctx context.Context, exercise string, view View) (Standings, error) {
+	ex, err := s.exercise(ctx, s.db, exercise)
+	if err != nil {
+		return Standings{}, err
+	}
+	var rows []struct {
+		Key      string         `db:"key"`
+		Name     string         `db:"name"`
+		Country  string         `db:"country"`
+		Category sql.NullString `db:"category"`
+		Points   sql.NullInt64  `db:"points"`
+	}
+	err = s.db.SelectContext(ctx, &rows, `SELECT t.key, t.name, t.country, tt.category, tt.`+view.pointsColumn()+` AS points
+		FROM teams t LEFT JOIN totals tt ON tt.exercise_id = t.exercise_id AND tt.team_id = t.id
+		WHERE t.exercise_id = ?`, ex.ID)
+	if err != nil {
+		return Standings{}, fmt.Errorf("standings of %q: %w", exercise, err)
+	}
+	st := Standings{Exercise: ex.Name, View: view, CountryStanding: ex.cfg.CountryStanding}
+	if view == Public {
+		st.FrozenAt = fromNullMS(ex.FrozenAt)
+	}
+	byTeam := map[string]*TeamStanding{}
+	for _, r := range rows {
+		ts := byTeam[r.Key]
+		if ts == nil {
+			ts = &TeamStanding{Team: Team{Exercise: ex.Name, ID: r.Key, Name: r.Name, Country: r.Country}, Categories: zeroCategories[int]()}
+			byTeam[r.Key] = ts
+		}
+		if r.Category.Valid {
+			ts.Categories[r.Category.String] += int(r.Points.Int64)
+			ts.Total += int(r.Points.Int64)
+		}
+	}
+	for _, ts := range byTeam {
+		st.Teams = append(st.Teams, *ts)
+	}
+	slices.SortFunc(st.Teams, func(a, b TeamStanding) int {
+		return cmp.Or(cmp.Compare(b.Total, a.Total), cmp.Compare(a.Team.ID, b.Team.ID))
+	})
+	for i := range st.Teams {
+		st.Teams[i].Rank = rank(i, func(j int) float64 { return float64(st.Teams[j].Total) })
+	}
+	st.Countries = countryStandings(st.Teams, ex.cfg.CountryStanding)
+	return st, nil
+}
+
+func zeroCategories[N int | float64]() map[string]N {
+	m := make(map[string]N, len(Categories))
+	for _, c := range Categories {
+		m[c] = 0
+	}
+	return m
+}
+
+// rank gives the i-th of a list sorted best first its competition rank.
+func rank(i int, total func(int) float64) int {
+	if i > 0 && total(i) == total(i-1) {
+		return rank(i-1, total)
+	}
+	return i + 1
+}
+
+func countryStandings(teams []TeamStanding, method string) []CountryStanding {
+	byCountry := map[string]*CountryStanding{}
+	for _, t := range teams {
+		cs := byCountry[t.Team.Country]
+		if cs == nil {
+			cs = &CountryStanding{Country: t.Team.Country, Categories: zeroCategories[float64]()}
+			byCountry[t.Team.Country] = cs
+		}
+		cs.Teams++
+		cs.Total += float64(t.Total)
+		for c, p := range t.Categories {
+			cs.Categories[c] += float64(p)
+		}
+	}
+	var out []CountryStanding
+	for _, cs := range byCountry {
+		if method == "mean" {
+			cs.Total = round2(cs.Total / float64(cs.Teams))
+			for c, p := range cs.Categories {
+				cs.Categories[c] = round2(p / float64(cs.Teams))
+			}
+		}
+		out = append(out, *cs)
+	}
+	slices.SortFunc(out, func(a, b CountryStanding) int {
+		return cmp.Or(cmp.Compare(b.Total, a.Total), cmp.Compare(a.Country, b.Country))
+	})
+	for i := range out {
+		out[i].Rank = rank(i, func(j int) float64 { return out[j].Total })
+	}
+	return out
+}
+
+func round2(f float64) float64 { return math.Round(f*100) / 100 }
+
+// EntryQuery pages through a team's entries, newest first.
+type EntryQuery struct {
+	View View
+	// Limit is the page size: 100 when zero, at most 1000.
+	Limit int
+	// Before is the Next of the previous page; empty for the first.
+	Before string
+}
+
+// Breakdown explains one team's score: its totals by category and its
+// entries, newest first, one page at a time.
+type Breakdown struct {
+	Team       Team
+	Total      int
+	Categories map[string]int
+	Entries    []Entry
+	// Next fetches the following (older) page; empty after the last one.
+	Next string
+}
+
+type ledgerRow struct {
+	ID         int64  `db:"id"`
+	ExerciseID int64  `db:"exercise_id"`
+	TeamID     int64  `db:"team_id"`
+	Team       string `db:"team"`
+	Category   string `db:"category"`
+	Points     int    `db:"points"`
+	RawPoints  int    `db:"raw_points"`
+	At         int64  `db:"at"`
+	Elapsed    int64  `db:"elapsed"`
+	CauseKind  string `db:"cause_kind"`
+	CauseID    int64  `db:"cause_id"`
+	Cause      string `db:"cause"`
+	Author     string `db:"author"`
+	Reason     string `db:"reason"`
+}
+
+func (r ledgerRow) entry(exercise string) Entry {
+	return Entry{
+		ID: r.ID, Exercise: exercise, Team: r.Team, Category: r.Category, Points: r.Points, RawPoints: r.RawPoints,
+		Moment: Moment{At: fromMS(r.At), Elapsed: durationMS(r.Elapsed)}, CauseKind: r.CauseKind, CauseID: r.CauseID,
+		Cause: r.Cause, Author: r.Author, Reason: r.Reason,
+	}
+}
+
+// TeamBreakdown reads one team's totals and a page of its entries. Both
+// come from indexes, so a page costs the same at any ledger length.
+func (s *Store) TeamBreakdown(ctx context.Context, exercise, team string, q EntryQuery) (Breakdown, error) {
+	ex, err := s.exercise(ctx, s.db, exercise)
+	if err != nil {
+		return Breakdown{}, err
+	}
+	t, err := s.team(ctx, s.db, ex, team)
+	if err != nil {
+		return Breakdown{}, err
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, 1000)
+	// (at, id) pages are stable while entries are added: a new entry never
+	// shifts the ones already shown.
+	where, args := "exercise_id = ? AND team_id = ?", []any{ex.ID, t.ID}
+	if q.View == Public && ex.FrozenAt.Valid {
+		where, args = where+" AND at <= ?", append(args, ex.FrozenAt.Int64)
+	}
+	if q.Before != "" {
+		at, id, err := parseCursor(q.Before)
+		if err != nil {
+			return Breakdown{}, err
+		}
+		where, args = where+" AND (at, id) < (?, ?)", append(args, at, id)
+	}
+	var rows []ledgerRow
+	err = s.db.SelectContext(ctx, &rows, `SELECT *, ? AS team FROM ledger WHERE `+where+` ORDER BY at DESC, id DESC LIMIT ?`,
+		append(append([]any{t.Key}, args...), limit+1)...)
+	if err != nil {
+		return Breakdown{}, fmt.Errorf("entries of team %q: %w", team, err)
+	}
+	b := Breakdown{Team: Team{Exercise: ex.Name, ID: t.Key, Name: t.Name, Country: t.Country}, Categories: zeroCategories[int]()}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		last := rows[limit-1]
+		b.Next = fmt.Sprintf("%d.%d", last.At, last.ID)
+	}
+	for _, r := range rows {
+		b.Entries = append(b.Entries, r.entry(ex.Name))
+	}
+	var totals []struct {
+		Category string `db:"category"`
+		Points   int    `db:"points"`
+	}
+	err = s.db.SelectContext(ctx, &totals, `SELECT category, `+q.View.pointsColumn()+` AS points FROM totals
+		WHERE exercise_id = ? AND team_id = ?`, ex.ID, t.ID)
+	if err != nil {
+		return Breakdown{}, fmt.Errorf("totals of team %q: %w", team, err)
+	}
+	for _, c := range totals {
+		b.Categories[c.Category] += c.Points
+		b.Total += c.Points
+	}
+	return b, nil
+}
+
+func parseCursor(c string) (at, id int64, err error) {
+	a, i, ok := strings.Cut(c, ".")
+	at, err1 := strconv.ParseInt(a, 10, 64)
+	id, err2 := strconv.ParseInt(i, 10, 64)
+	if !ok || err1 != nil || err2 != nil {
+		return 0, 0, fmt.Errorf("page cursor %q: %w", c, ErrInvalid)
+	}
+	return at, id, nil
+}
+
+// SeriesPoint is a team's total at the end of a step.
+type SeriesPoint struct {
+	At    time.Time
+	Total int
+}
+
+// TeamSeries is a team's score over time.
+type TeamSeries struct {
+	Team   string
+	Points []SeriesPoint
+}
+
+// ScoreSeries reads every team's cumulative score over time, in steps of
+// whole minutes (step is rounded up; zero picks a step that gives at most
+// 120 points). All teams share the same steps, from the first minute with an
+// entry to the last one, or to the freeze in the public view. It reads the
+// per-minute buckets, summed per step by SQLite, never the ledger.
+func (s *Store) ScoreSeries(ctx context.Context, exercise string, view View, step time.Duration) ([]TeamSeries, error) {
+	ex, err := s.exercise(ctx, s.db, exercise)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) ([]TeamSeries, error) { return nil, fmt.Errorf("score series of %q: %w", exercise, err) }
+	var teams []struct {
+		ID    int64         `db:"id"`
+		Key   string        `db:"key"`
+		First sql.NullInt64 `db:"first"`
+		Last  sql.NullInt64 `db:"last"`
+	}
+	// One seek per team and end: the buckets' key starts with the team.
+	err = s.db.SelectContext(ctx, &teams, `SELECT t.id, t.key,
+			(SELECT MIN(minute) FROM buckets b WHERE b.exercise_id = t.exercise_id AND b.team_id = t.id) AS first,
+			(SELECT MAX(minute) FROM buckets b WHERE b.exercise_id = t.exercise_id AND b.team_id = t.id) AS last
+		FROM teams t WHERE t.exercise_id = ? ORDER BY t.key`, ex.ID)
+	if err != nil {
+		return fail(err)
+	}
+	first, last := int64(math.MaxInt64), int64(math.MinInt64)
+	for _, t := range teams {
+		if t.First.Valid {
+			first, last = min(first, t.First.Int64), max(last, t.Last.Int64)
+		}
+	}
+	if view == Public && ex.FrozenAt.Valid {
+		last = min(last, ex.FrozenAt.Int64/60000)
+	}
+	series := make([]TeamSeries, len(teams))
+	index := map[int64]int{}
+	for i, t := range teams {
+		series[i].Team = t.Key
+		index[t.ID] = i
+	}
+	if first > last {
+		return series, nil
+	}
+	width := int64(math.Ceil(step.Minutes()))
+	if width <= 0 {
+		width = max(1, (last-first+120)/120)
+	}
+	first -= first % width
+	n := int((last-first)/width + 1)
+	rows, err := s.db.QueryContext(ctx, `SELECT team_id, (minute - ?1) / ?2 AS step, SUM(`+view.pointsColumn()+`)
+		FROM buckets WHERE exercise_id = ?3 AND minute <= ?4 GROUP BY team_id, step`, first, width, ex.ID, last)
+	if err != nil {
+		return fail(err)
+	}
+	defer rows.Close()
+	for i := range series {
+		series[i].Points = make([]SeriesPoint, n)
+	}
+	for rows.Next() {
+		var team, step, points int64
+		if err := rows.Scan(&team, &step, &points); err != nil {
+			return fail(err)
+		}
+		series[index[team]].Points[step].Total = int(points)
+	}
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	for _, ts := range series {
+		sum := 0
+		for i := range ts.Points {
+			sum += ts.Points[i].Total
+			ts.Points[i] = SeriesPoint{At: fromMS((first + int64(i+1)*width) * 60000), Total: sum}
+		}
+	}
+	return series, nil
+}
+
+// Ledger calls fn with every entry of an exercise, in the order they were
+// written, without loading them all at once.
+func (s *Store) Ledger(ctx context.Context, exercise string, fn func(Entry) error) error {
+	ex, err := s.exercise(ctx, s.db, exercise)
+	if err != nil {
+		return err
+	}
+	rows, err := s.db.QueryxContext(ctx, `SELECT l.*, t.key AS team FROM ledger l JOIN teams t ON t.id = l.team_id
+		WHERE l.exercise_id = ? ORDER BY l.id`, ex.ID)
+	if err != nil {
+		return fmt.Errorf("ledger of %q: %w", exercise, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r ledgerRow
+		if err := rows.StructScan(&r); err != nil {
+			return fmt.Errorf("ledger of %q: %w", exercise, err)
+		}
+		if err := fn(r.entry(ex.Name)); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// VerifyTotals recomputes an exercise's running totals and per-minute
+// buckets from the ledger and reports every difference. They are kept by a
+// trigger in the same transaction as each entry, so a difference means the
+// file was changed by hand.
+func (s *Store) VerifyTotals(ctx context.Context, exercise string) error {
+	ex, err := s.exercise(ctx, s.db, exercise)
+	if err != nil {
+		return err
+	}
+	type sums struct {
+		Team     int64  `db:"team_id"`
+		Category string `db:"category"`
+		Points   int64  `db:"points"`
+		Public   int64  `db:"public_points"`
+		Entries  int64  `db:"entries"`
+	}
+	read := func(query string, args ...any) (map[sums]sums, error) {
+		var rows []sums
+		if err := s.db.SelectContext(ctx, &rows, query, args...); err != nil {
+			return nil, fmt.Errorf("verify %q: %w", exercise, err)
+		}
+		m := map[sums]sums{}
+		for _, r := range rows {
+			m[sums{Team: r.Team, Category: r.Category}] = r
+		}
+		return m, nil
+	}
+	ledger, err := read(`SELECT team_id, category, SUM(points) AS points,
+			SUM(CASE WHEN ?1 IS NULL OR at <= ?1 THEN points ELSE 0 END) AS public_points, COUNT(*) AS entries
+		FROM ledger WHERE exercise_id = ?2 GROUP BY team_id, category`, ex.FrozenAt, ex.ID)
+	if err != nil {
+		return err
+	}
+	totals, err := read(`SELECT team_id, category, points, public_points, entries FROM totals WHERE exercise_id = ?`, ex.ID)
+	if err != nil {
+		return err
+	}
+	// Buckets count no entries: -1 tells the comparison to skip the count.
+	buckets, err := read(`SELECT team_id, category, SUM(points) AS points, SUM(public_points) AS public_points, -1 AS entries
+		FROM buckets WHERE exercise_id = ? GROUP BY team_id, category`, ex.ID)
+	if err != nil {
+		return err
+	}
+	var teams []teamRow
+	if err := s.db.SelectContext(ctx, &teams, "SELECT * FROM teams WHERE exercise_id = ?", ex.ID); err != nil {
+		return fmt.Errorf("verify %q: %w", exercise, err)
+	}
+	keys := map[int64]string{}
+	for _, t := range teams {
+		keys[t.ID] = t.Key
+	}
+	var errs []error
+	for _, derived := range []struct {
+		name string
+		m    map[sums]sums
+	}{{"totals", totals}, {"buckets", buckets}} {
+		for k := range joinKeys(ledger, derived.m) {
+			l, d := ledger[k], derived.m[k]
+			if l.Points != d.Points || l.Public != d.Public || (d.Entries >= 0 && l.Entries != d.Entries) {
+				errs = append(errs, fmt.Errorf("team %q %s: ledger has %d points (%d public) in %d entries, %s %d (%d public)",
+					keys[k.Team], k.Category, l.Points, l.Public, l.Entries, derived.name, d.Points, d.Public))
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("exercise %q: running totals differ from the ledger: %w", exercise, errors.Join(errs...))
+	}
+	return nil
+}
+
+func joinKeys[K comparable, V any](a, b map[K]V) map[K]bool {
+	keys := map[K]bool{}
+	for k := range a {
+		keys[k] = true
+	}
+	for k := range b {
+		keys[k] = true
+	}
+	return keys
+}
