@@ -26,6 +26,7 @@ var commands = map[string]command{
 	"validate": {"check scenario and exercise files; every mistake at once", runValidate},
 	"plan":     {"show what each team gets: networks, containers, timeline", runPlan},
 	"fmt":      {"rewrite scenario files in canonical format", runFmt},
+	"export":   {"write standings, ledger, statistics or STIX of an exercise", runExport},
 }
 
 // env is what a command reads and writes, so tests can run commands
