@@ -1,0 +1,154 @@
+package docker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/network"
+
+	"github.com/cordillera-range/cordillera/orchestrator"
+)
+
+// ListContainers lists the containers that carry the labels, running or
+// not.
+func (r *Runtime) ListContainers(ctx context.Context, labels map[string]string) ([]orchestrator.Container, error) {
+	list, err := r.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: labelFilter(labels)})
+	if err != nil {
+		return nil, r.check(err)
+	}
+	out := make([]orchestrator.Container, 0, len(list))
+	for _, c := range list {
+		oc := orchestrator.Container{
+			ID:        c.ID,
+			Image:     c.Image,
+			Labels:    c.Labels,
+			State:     string(c.State),
+			Running:   c.State == container.StateRunning,
+			Addresses: map[string]netip.Addr{},
+		}
+		if len(c.Names) > 0 {
+			oc.Name = strings.TrimPrefix(c.Names[0], "/")
+		}
+		if c.NetworkSettings != nil {
+			for name, ep := range c.NetworkSettings.Networks {
+				if addr, err := netip.ParseAddr(ep.IPAddress); err == nil {
+					oc.Addresses[name] = addr
+				}
+			}
+		}
+		out = append(out, oc)
+	}
+	return out, nil
+}
+
+// CreateContainer creates the container on its first network, joins the
+// others, and starts it. Every container is hardened the same way, whatever
+// its spec: all capabilities dropped but the spec's, not privileged, no new
+// privileges, its limits, nothing mounted, never restarted by the engine.
+func (r *Runtime) CreateContainer(ctx context.Context, spec orchestrator.ContainerSpec) (string, error) {
+	if len(spec.Networks) == 0 {
+		return "", errors.New("create: the container is on no network")
+	}
+	first := spec.Networks[0]
+	pids := spec.Pids
+	cfg := &container.Config{
+		Hostname: spec.Hostname,
+		Image:    spec.Image,
+		Env:      envList(spec.Env),
+		Cmd:      spec.Command,
+		Labels:   spec.Labels,
+	}
+	host := &container.HostConfig{
+		NetworkMode:   container.NetworkMode(first.Network),
+		RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyDisabled},
+		CapDrop:       []string{"ALL"},
+		CapAdd:        spec.CapAdd,
+		SecurityOpt:   []string{"no-new-privileges:true"},
+		Resources: container.Resources{
+			Memory: spec.Memory,
+			// Swap counts in the limit, so a container cannot grow past it.
+			MemorySwap: spec.Memory,
+			NanoCPUs:   int64(spec.CPUs * 1e9),
+			PidsLimit:  &pids,
+		},
+	}
+	// Engines before API 1.44 take one network at creation; the others are
+	// joined before the container starts.
+	nets := &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{first.Network: endpoint(first)}}
+	created, err := r.cli.ContainerCreate(ctx, cfg, host, nets, nil, spec.Name)
+	if err != nil {
+		// Docker says "not found" for a missing network too.
+		if cerrdefs.IsNotFound(err) {
+			if ok, ierr := r.ImageExists(ctx, spec.Image); ierr == nil && !ok {
+				return "", fmt.Errorf("create: %w", &orchestrator.ImageMissingError{Image: spec.Image})
+			}
+		}
+		return "", fmt.Errorf("create: %w", r.check(err))
+	}
+	for _, a := range spec.Networks[1:] {
+		if err := r.cli.NetworkConnect(ctx, a.Network, created.ID, endpoint(a)); err != nil {
+			return "", r.discard(ctx, created.ID, fmt.Errorf("join network %s: %w", a.Network, r.check(err)))
+		}
+	}
+	if err := r.cli.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
+		return "", r.discard(ctx, created.ID, fmt.Errorf("start: %w", r.check(err)))
+	}
+	return created.ID, nil
+}
+
+// discard removes a container that could not be set up, so that no
+// half-made container is left behind, and returns why it could not.
+func (r *Runtime) discard(ctx context.Context, id string, why error) error {
+	// The removal must happen even when ctx is why setting up failed.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := r.RemoveContainer(ctx, id); err != nil {
+		return errors.Join(why, fmt.Errorf("and the container %s is left over: %w", id, err))
+	}
+	return why
+}
+
+func endpoint(a orchestrator.Attachment) *network.EndpointSettings {
+	return &network.EndpointSettings{
+		IPAMConfig: &network.EndpointIPAMConfig{IPv4Address: a.Address.String()},
+		Aliases:    a.Aliases,
+	}
+}
+
+func envList(env map[string]string) []string {
+	out := make([]string, 0, len(env))
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		out = append(out, k+"="+env[k])
+	}
+	return out
+}
+
+// RemoveContainer kills and removes the container with its anonymous
+// volumes.
+func (r *Runtime) RemoveContainer(ctx context.Context, id string) error {
+	err := r.cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true})
+	if err != nil && !cerrdefs.IsNotFound(err) {
+		return fmt.Errorf("remove: %w", r.check(err))
+	}
+	return nil
+}
+
+// ImageExists reports whether the engine has the image.
+func (r *Runtime) ImageExists(ctx context.Context, ref string) (bool, error) {
+	_, err := r.cli.ImageInspect(ctx, ref)
+	switch {
+	case err == nil:
+		return true, nil
+	case cerrdefs.IsNotFound(err):
+		return false, nil
+	}
+	return false, r.check(err)
+}

@@ -1,0 +1,183 @@
+package orchestrator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Parallelism bounds how many actions [Execute] runs at once: enough to
+// deploy many teams quickly, few enough not to swamp the engine.
+const Parallelism = 8
+
+// Event reports one finished action of a plan being executed.
+type Event struct {
+	Action Action
+	// Err is why the action failed; nil when it succeeded.
+	Err error
+	// Done counts the plan's actions finished so far, this one included;
+	// Total is how many the plan has.
+	Done, Total int
+}
+
+// Execute carries out a plan. It runs all actions of a kind, several at
+// once, before any of the next kind (see [ActionKind]); when an action
+// fails, the rest of its kind still run but later kinds do not, since they
+// depend on it. Running the same reconciliation again resumes from what
+// exists.
+//
+// progress, if not nil, is called after each action, one call at a time.
+// The error joins every action's failure, each saying which team and object
+// it concerns.
+func Execute(ctx context.Context, rt Runtime, plan Plan, progress func(Event)) error {
+	var mu sync.Mutex
+	done, total := 0, len(plan.Actions)
+	for _, kind := range phases {
+		var actions []Action
+		for _, a := range plan.Actions {
+			if a.Kind == kind {
+				actions = append(actions, a)
+			}
+		}
+		errs := make([]error, len(actions))
+		var g errgroup.Group
+		g.SetLimit(Parallelism)
+		for i, a := range actions {
+			if ctx.Err() != nil {
+				break
+			}
+			g.Go(func() error {
+				err := run(ctx, rt, a)
+				errs[i] = err
+				mu.Lock()
+				defer mu.Unlock()
+				done++
+				if progress != nil {
+					progress(Event{Action: a, Err: err, Done: done, Total: total})
+				}
+				// Siblings keep running: every failure is worth reporting.
+				return nil
+			})
+		}
+		_ = g.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// run carries out one action. The runtime's errors name the step that
+// failed; run adds the place.
+func run(ctx context.Context, rt Runtime, a Action) error {
+	var err error
+	switch a.Kind {
+	case RemoveContainer:
+		err = rt.RemoveContainer(ctx, a.ID)
+	case RemoveNetwork:
+		err = rt.RemoveNetwork(ctx, a.ID)
+	case CreateNetwork:
+		_, err = rt.CreateNetwork(ctx, a.Network)
+	case CreateContainer:
+		_, err = rt.CreateContainer(ctx, a.Container)
+	default:
+		err = fmt.Errorf("unknown action %q", a.Kind)
+	}
+	if err != nil {
+		return fmt.Errorf("team %q %s %q: %w", a.Key.Team, a.what(), a.Key.Name, err)
+	}
+	return nil
+}
+
+// CheckImages reports every image the exercise needs that the engine does
+// not have, before anything is created: images are never pulled.
+func CheckImages(ctx context.Context, rt Runtime, d *Desired) error {
+	var images []string
+	for _, c := range d.Containers {
+		images = append(images, c.Image)
+	}
+	slices.Sort(images)
+	var errs []error
+	for _, image := range slices.Compact(images) {
+		ok, err := rt.ImageExists(ctx, image)
+		if err != nil {
+			return fmt.Errorf("image %q: %w", image, err)
+		}
+		if !ok {
+			errs = append(errs, &ImageMissingError{Image: image})
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Up makes the exercise run as desired: it checks the images, observes,
+// reconciles and executes. It returns the plan it carried out, which is
+// empty when everything already ran as desired.
+func Up(ctx context.Context, rt Runtime, d *Desired, progress func(Event)) (Plan, error) {
+	if d == nil {
+		return Plan{}, errors.New("up: nothing desired")
+	}
+	if err := CheckImages(ctx, rt, d); err != nil {
+		return Plan{Exercise: d.Exercise}, err
+	}
+	o, err := Observe(ctx, rt, d.Exercise)
+	if err != nil {
+		return Plan{Exercise: d.Exercise}, err
+	}
+	plan := Reconcile(d, o)
+	return plan, Execute(ctx, rt, plan, progress)
+}
+
+// Down removes every container and network labelled with the exercise, and
+// nothing else, whatever scenario they came from and whether or not the
+// process that created them is still around. It returns what it removed.
+func Down(ctx context.Context, rt Runtime, exercise string, progress func(Event)) (Plan, error) {
+	o, err := Observe(ctx, rt, exercise)
+	if err != nil {
+		return Plan{Exercise: exercise}, err
+	}
+	plan := Reconcile(&Desired{Exercise: exercise}, o)
+	return plan, Execute(ctx, rt, plan, progress)
+}
+
+// Reset recreates a team's host from its image, with the same addresses,
+// discarding whatever was changed in it. It checks the image first, so as
+// not to remove a host it could not bring back.
+func Reset(ctx context.Context, rt Runtime, d *Desired, team, host string) error {
+	if d == nil {
+		return errors.New("reset: nothing desired")
+	}
+	k := Key{Team: team, Role: RoleHost, Name: host}
+	spec, ok := d.Container(k)
+	if !ok {
+		return fmt.Errorf("team %q has no host %q: %w", team, host, ErrNotFound)
+	}
+	if ok, err := rt.ImageExists(ctx, spec.Image); err != nil || !ok {
+		if err == nil {
+			err = &ImageMissingError{Image: spec.Image}
+		}
+		return fmt.Errorf("team %q host %q: reset: %w", team, host, err)
+	}
+	existing, err := rt.ListContainers(ctx, map[string]string{
+		LabelExercise: d.Exercise, LabelTeam: team, LabelRole: string(RoleHost), LabelName: host,
+	})
+	if err != nil {
+		return fmt.Errorf("team %q host %q: reset: %w", team, host, err)
+	}
+	for _, c := range existing {
+		if err := rt.RemoveContainer(ctx, c.ID); err != nil {
+			return fmt.Errorf("team %q host %q: reset: %w", team, host, err)
+		}
+	}
+	if _, err := rt.CreateContainer(ctx, spec); err != nil {
+		return fmt.Errorf("team %q host %q: reset: %w", team, host, err)
+	}
+	return nil
+}
