@@ -204,6 +204,7 @@ func (b *builder) team(p *scenarios.TeamPlan, scorebotImage string) {
 			Memory:   scenarios.DefaultMemory,
 			CPUs:     scenarios.DefaultCPUs,
 			Pids:     scenarios.DefaultPids,
+			CapAdd:   sortedCopy(a.Capabilities),
 		}, a.Networks)
 	}
 	add(ContainerSpec{

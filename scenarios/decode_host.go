@@ -32,6 +32,7 @@ var attackerSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "image"},
 		{Name: "networks", Required: true},
+		{Name: "capabilities"},
 		{Name: "env"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{{Type: "build"}},
@@ -292,6 +293,8 @@ func decodeAttacker(b *hcl.Block, ctx *hcl.EvalContext) (*Attacker, hcl.Diagnost
 			a.Image, d = decodeString(attr, ctx)
 		case "networks":
 			a.Networks, d = decodeRefs(attr, "network")
+		case "capabilities":
+			a.Capabilities, d = decodeCapabilities(attr, ctx)
 		case "env":
 			a.Env = attr.Expr
 		}

@@ -354,8 +354,12 @@ func assignAddresses(sc *Scenario, p *TeamPlan) hcl.Diagnostics {
 		})
 	}
 	for _, a := range sc.Attackers {
+		caps := a.Capabilities
+		if caps == nil {
+			caps = []string{}
+		}
 		p.Attackers = append(p.Attackers, AttackerPlan{
-			Name: a.Name, Image: a.Image, Build: a.Build,
+			Name: a.Name, Image: a.Image, Build: a.Build, Capabilities: caps,
 			Networks: attach(a.Networks, attackersOn, attackerOffset, maxAttackers, "attackers", a.DeclRange),
 		})
 	}

@@ -146,7 +146,10 @@ type Attacker struct {
 	Image    string
 	Build    *Build
 	Networks []Ref
-	Env      hcl.Expression
+	// Capabilities the attacker's tools need, such as NET_RAW for raw
+	// packet scans; like a host's, all others are dropped.
+	Capabilities []string
+	Env          hcl.Expression
 
 	DeclRange hcl.Range
 }

@@ -135,11 +135,12 @@ type CommandCheck struct {
 
 // AttackerPlan is a team's attacker container.
 type AttackerPlan struct {
-	Name     string            `json:"name"`
-	Image    string            `json:"image,omitempty"`
-	Build    *Build            `json:"build,omitempty"`
-	Networks []Attachment      `json:"networks"`
-	Env      map[string]string `json:"env,omitempty"`
+	Name         string            `json:"name"`
+	Image        string            `json:"image,omitempty"`
+	Build        *Build            `json:"build,omitempty"`
+	Networks     []Attachment      `json:"networks"`
+	Capabilities []string          `json:"capabilities"`
+	Env          map[string]string `json:"env,omitempty"`
 }
 
 // Address is the attacker's address on its first network.

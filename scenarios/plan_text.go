@@ -32,7 +32,11 @@ func (p *TeamPlan) String() string {
 		fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", h.Name, attachments(h.Networks), imageOf(h.Image, h.Build), limits(h))
 	}
 	for _, a := range p.Attackers {
-		fmt.Fprintf(tw, "    %s (attacker)\t%s\t%s\n", a.Name, attachments(a.Networks), imageOf(a.Image, a.Build))
+		caps := ""
+		if len(a.Capabilities) > 0 {
+			caps = "+" + strings.Join(a.Capabilities, " +")
+		}
+		fmt.Fprintf(tw, "    %s (attacker)\t%s\t%s\t%s\n", a.Name, attachments(a.Networks), imageOf(a.Image, a.Build), caps)
 	}
 	round := "round " + Human(time.Duration(p.Scorebot.Round))
 	if p.Scorebot.Jitter > 0 {

@@ -66,8 +66,9 @@ host "db" {
 }
 
 attacker "red" {
-  image    = "cordillera/attacker:1"
-  networks = [network.dmz]
+  image        = "cordillera/attacker:1"
+  networks     = [network.dmz]
+  capabilities = ["NET_RAW"]
   env = {
     TEAM_INDEX = tostring(team.index)
   }
