@@ -159,9 +159,7 @@ func EvaluateTeam(sc *Scenario, ex *Exercise, index int) (*TeamPlan, hcl.Diagnos
 		if a.After != nil {
 			ap.After = a.After.Name
 		}
-		if h := p.host(a.Target.Name); h != nil {
-			ap.TargetAddress = h.Address()
-		}
+		ap.TargetAddress = p.reachableAddress(a.From.Name, a.Target.Name)
 		ap.Run = re.strings(a.Run, "run")
 		if a.Run != nil && ap.Run != nil && len(ap.Run) == 0 {
 			re.diags = append(re.diags, errorAt(a.Run.Range(), "Empty command",
@@ -218,6 +216,28 @@ func (p *TeamPlan) host(name string) *HostPlan {
 		}
 	}
 	return nil
+}
+
+// reachableAddress is the target host's address on the first of its
+// networks that the attacker is on too: the address the attack goes to.
+func (p *TeamPlan) reachableAddress(attacker, target string) netip.Addr {
+	h := p.host(target)
+	if h == nil {
+		return netip.Addr{}
+	}
+	for _, a := range p.Attackers {
+		if a.Name != attacker {
+			continue
+		}
+		for _, ha := range h.Networks {
+			for _, aa := range a.Networks {
+				if ha.Network == aa.Network {
+					return ha.Address
+				}
+			}
+		}
+	}
+	return h.Address()
 }
 
 func (p *TeamPlan) network(name string) *NetworkPlan {
@@ -529,6 +549,9 @@ func (e *evaluator) check(c *Check, host string, s *Service, addr netip.Addr) *C
 			HostHeader:   e.optString(a["host_header"], ""),
 			ExpectStatus: e.int(a["expect_status"], 200, 100, 599),
 			BodyMatches:  e.attrRegex(a["body_matches"]),
+		}
+		if attr := a["method"]; attr != nil {
+			e.diags = append(e.diags, oneOf(attr, cp.HTTP.Method, "GET", "HEAD", "POST", "OPTIONS")...)
 		}
 		if attr := a["scheme"]; attr != nil && cp.HTTP.Scheme != "http" && cp.HTTP.Scheme != "https" {
 			e.diags = append(e.diags, oneOf(attr, cp.HTTP.Scheme, "http", "https")...)

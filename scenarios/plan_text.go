@@ -34,9 +34,9 @@ func (p *TeamPlan) String() string {
 	for _, a := range p.Attackers {
 		caps := ""
 		if len(a.Capabilities) > 0 {
-			caps = "+" + strings.Join(a.Capabilities, " +")
+			caps = "\t+" + strings.Join(a.Capabilities, " +")
 		}
-		fmt.Fprintf(tw, "    %s (attacker)\t%s\t%s\t%s\n", a.Name, attachments(a.Networks), imageOf(a.Image, a.Build), caps)
+		fmt.Fprintf(tw, "    %s (attacker)\t%s\t%s%s\n", a.Name, attachments(a.Networks), imageOf(a.Image, a.Build), caps)
 	}
 	round := "round " + Human(time.Duration(p.Scorebot.Round))
 	if p.Scorebot.Jitter > 0 {

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -181,13 +182,20 @@ func checkScorebotReach(sc *Scenario) hcl.Diagnostics {
 
 func checkTimeline(sc *Scenario, attacks map[string]*Attack) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	beyond := func(rng hcl.Range, what string, at interface{ String() string }) {
+	beyond := func(rng hcl.Range, what string, at time.Duration) {
 		diags = append(diags, errorAt(rng, "Beyond the scenario's end",
-			fmt.Sprintf("%s is at %s, after the scenario ends at %s. Move it earlier or make the scenario's duration longer.", what, at, sc.Duration)))
+			fmt.Sprintf("%s is at %s, after the scenario ends at %s. Move it earlier or make the scenario's duration longer.", what, Human(at), Human(sc.Duration))))
 	}
 	for _, a := range sc.Attacks {
-		if a.After == nil && sc.Duration > 0 && a.At > sc.Duration {
-			beyond(a.DeclRange, fmt.Sprintf("Attack %q", a.Name), a.At)
+		if a.After != nil && a.At > 0 {
+			continue // "Both at and after" says what to fix
+		}
+		if at, ok := earliestStart(a, attacks); ok && sc.Duration > 0 && at > sc.Duration {
+			what := fmt.Sprintf("Attack %q", a.Name)
+			if a.After != nil {
+				what += " at the earliest, after the attacks it waits on,"
+			}
+			beyond(a.DeclRange, what, at)
 		}
 	}
 	for _, in := range sc.Injects {
@@ -225,6 +233,25 @@ func checkTimeline(sc *Scenario, attacks map[string]*Attack) hcl.Diagnostics {
 		}
 	}
 	return diags
+}
+
+// earliestStart is the soonest an attack can start: its at, or the start of
+// the attack it waits on plus its delay. It is false for a chain that loops
+// or names an undeclared attack, which are reported on their own.
+func earliestStart(a *Attack, attacks map[string]*Attack) (time.Duration, bool) {
+	var at time.Duration
+	for range len(attacks) + 1 {
+		if a.After == nil {
+			return at + a.At, true
+		}
+		at += a.Delay
+		parent, ok := attacks[a.After.Name]
+		if !ok {
+			return 0, false
+		}
+		a = parent
+	}
+	return 0, false
 }
 
 func indexOf(path []string, name string) int {

@@ -21,6 +21,7 @@ host "web" {
       path         = "health" # ERROR: Invalid path
       body_matches = "ok(" # ERROR: Invalid regular expression
       retries      = 3 # ERROR: Unsupported argument
+      method       = "FETCH" # ERROR: Invalid value "FETCH"
     }
   }
   service "dns" {

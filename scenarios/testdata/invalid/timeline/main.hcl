@@ -92,3 +92,15 @@ inject "after-end" { # ERROR: Beyond the scenario's end
     points = 10
   }
 }
+
+attack "chained-late" { # ERROR: Beyond the scenario's end
+  title  = "Waits too long"
+  after  = attack.late
+  delay  = "10m"
+  from   = attacker.red
+  target = host.web
+  run    = ["true"]
+  success {
+    output_matches = "x"
+  }
+}
