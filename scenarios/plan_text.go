@@ -167,7 +167,9 @@ func envLines(p *TeamPlan) []string {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			lines = append(lines, fmt.Sprintf("%s: %s=%s", owner, k, env[k]))
+			// A multi-line value, such as a script, stays under its name.
+			value := strings.ReplaceAll(strings.TrimRight(env[k], "\n"), "\n", "\n      | ")
+			lines = append(lines, fmt.Sprintf("%s: %s=%s", owner, k, value))
 		}
 	}
 	for _, h := range p.Hosts {
