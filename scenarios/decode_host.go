@@ -246,7 +246,7 @@ func decodeService(b *hcl.Block, ctx *hcl.EvalContext) (*Service, hcl.Diagnostic
 		diags = append(diags, d...)
 	}
 	for _, blk := range content.Blocks {
-		if s.Check != nil {
+		if s.hasCheckBlock {
 			diags = append(diags, errorAt(blk.DefRange, "Duplicate check",
 				fmt.Sprintf("Service %q already has a check. A service has one check; to check another port, add another service.", s.Name)))
 			continue
@@ -254,6 +254,7 @@ func decodeService(b *hcl.Block, ctx *hcl.EvalContext) (*Service, hcl.Diagnostic
 		c, d := decodeCheck(blk, ctx)
 		diags = append(diags, d...)
 		s.Check = c
+		s.hasCheckBlock = true
 	}
 	return s, diags
 }

@@ -114,6 +114,9 @@ type Service struct {
 	Port     int
 	Protocol string // "tcp" or "udp"
 	Check    *Check
+	// hasCheckBlock is true when a check was written, even one that failed
+	// to decode, so that the mistake is not also reported as a missing check.
+	hasCheckBlock bool
 
 	DeclRange hcl.Range
 }

@@ -66,7 +66,7 @@ func validate(sc *Scenario) hcl.Diagnostics {
 	for _, h := range sc.Hosts {
 		checked := false
 		for _, s := range h.Services {
-			checked = checked || s.Check != nil
+			checked = checked || s.hasCheckBlock
 		}
 		if !checked {
 			diags = append(diags, warningAt(h.DeclRange, "Host without checked service",

@@ -65,3 +65,12 @@ inject "i" {
   subject = "${team.name} is not constant" # ERROR: Variables not allowed
   body    = run.id # ERROR: Unknown variable
 }
+
+host "lonely" {
+  image    = "cordillera/target-web:1"
+  networks = [network.lan]
+  service "http" {
+    port = 80
+    check "httpx" {} # ERROR: Unknown check type "httpx"
+  }
+}
