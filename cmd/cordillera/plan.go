@@ -15,9 +15,7 @@ func runPlan(_ context.Context, e *env, args []string) error {
 	fs := newFlags(e, "plan", "[--teams N | --exercise FILE] [--seed S] [--format text|json] [SCENARIO]",
 		"Shows what each team gets: networks and subnets, every container with its address, image and\nlimits, the scorebot and attackers, and the timeline of attacks and injects.\n\n"+
 			"SCENARIO is a scenario folder or the name of a bundled scenario. With --exercise, the scenario\nis the one the exercise names, and the teams are its teams.")
-	teams := fs.Int("teams", 2, "number of sample `teams`, alternating Chile (CL) and Colombia (CO)")
-	exercise := fs.String("exercise", "", "exercise `file` naming the scenario and its teams")
-	seed := fs.String("seed", "", "`seed` for per-team secrets (default: the exercise's seed, or \"preview\")")
+	rf := addRangeFlags(fs)
 	format := fs.String("format", "text", "output `format`: text or json")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -26,44 +24,9 @@ func runPlan(_ context.Context, e *env, args []string) error {
 	if *format != "text" && *format != "json" {
 		return usageError{fmt.Sprintf("--format is text or json, not %q", *format)}
 	}
-
-	loader := scenarios.NewLoader()
-	var sc *scenarios.Scenario
-	var ex *scenarios.Exercise
-	var diags hcl.Diagnostics
-	switch {
-	case *exercise != "" && len(pos) > 0:
-		return usageError{"give a scenario or --exercise, not both: the exercise names its scenario"}
-	case *exercise != "":
-		ex, sc, diags = loader.LoadExercise(*exercise)
-	case len(pos) == 1:
-		sc, diags = loadScenarioArg(loader, pos[0])
-		if *teams < 1 || *teams > 1000 {
-			return usageError{fmt.Sprintf("--teams is from 1 to 1000, not %d", *teams)}
-		}
-		ex = scenarios.SampleExercise(*teams)
-	default:
-		return usageError{"name one scenario folder or bundled scenario, or give --exercise FILE"}
-	}
-	if ex != nil {
-		if *seed != "" {
-			ex.Seed = *seed
-		} else if ex.Seed == "" {
-			ex.Seed = "preview"
-		}
-	}
-	var plans []*scenarios.TeamPlan
-	if sc != nil && ex != nil && !diags.HasErrors() {
-		var d hcl.Diagnostics
-		plans, d = scenarios.Plan(sc, ex)
-		diags = append(diags, d...)
-	}
-	if diags.HasErrors() {
-		if err := scenarios.WriteDiagnostics(e.stderr, loader.Files(), diags, e.color); err != nil {
-			return err
-		}
-		fmt.Fprintln(e.stderr, "No plan: fix the errors above, then run plan again.")
-		return exitError(1)
+	sc, ex, plans, err := loadPlans(e, "plan", rf, pos, true)
+	if err != nil {
+		return err
 	}
 
 	if *format == "json" {
@@ -75,11 +38,6 @@ func runPlan(_ context.Context, e *env, args []string) error {
 			Seed     string                `json:"seed"`
 			Teams    []*scenarios.TeamPlan `json:"teams"`
 		}{ex.Name, sc.Name, ex.Seed, plans})
-	}
-	if len(diags) > 0 {
-		if err := scenarios.WriteDiagnostics(e.stderr, loader.Files(), diags, e.color); err != nil {
-			return err
-		}
 	}
 	fmt.Fprintf(e.stdout, "Exercise %s: scenario %s %q, %s, lasting %s, seed %q\n\n",
 		ex.Name, sc.Name, sc.Title, plural(len(plans), "team"), scenarios.Human(sc.Duration), ex.Seed)

@@ -6,49 +6,37 @@ package docker_test
 // on a machine without Docker.
 //
 // No image can be pulled where they run, so TestMain builds
-// cordillera/test-rangehost:dev: a FROM scratch image holding the static Go
-// program in testdata/rangehost. It is rebuilt only when that program
-// changes. Each test deploys its own exercise ("t-" and random digits) in its
+// cordillera/test-rangehost:dev with dockertest: a FROM scratch image holding
+// the static Go program in testdata/rangehost. It is rebuilt only when that
+// program changes. Each test deploys its own exercise ("t-" and random digits) in its
 // own slice of a private /16 that no network on the engine uses, and removes
 // it when done, checking that nothing labelled with it is left.
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/netip"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
 
-	"github.com/docker/docker/api/types/build"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
-	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/client"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
 	"github.com/cordillera-range/cordillera/orchestrator/docker"
+	"github.com/cordillera-range/cordillera/orchestrator/docker/dockertest"
 	"github.com/cordillera-range/cordillera/scenarios"
 )
 
-const testImage = "cordillera/test-rangehost:dev"
-
-// sourceLabel on the test image holds a hash of what it was built from.
-const sourceLabel = "cordillera.test.source"
+const testImage = dockertest.Image
 
 var (
 	// engine is the Docker client the tests check the runtime's work with.
@@ -82,136 +70,15 @@ func setup() error {
 		return err
 	}
 	rt.Close()
-	engine, err = client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	engine, err = dockertest.Client()
 	if err != nil {
 		return err
 	}
-	if err := buildTestImage(ctx); err != nil {
-		return fmt.Errorf("build %s: %w", testImage, err)
+	if _, err := dockertest.BuildImage(ctx, engine); err != nil {
+		return err
 	}
-	poolBase, err = freePool(ctx)
+	poolBase, err = dockertest.FreePool(ctx, engine, netip.MustParsePrefix("10.224.0.0/12"))
 	return err
-}
-
-// buildTestImage builds the range host for the engine's architecture and
-// makes a FROM scratch image of it, unless the image is already that.
-func buildTestImage(ctx context.Context) error {
-	info, err := engine.Info(ctx)
-	if err != nil {
-		return err
-	}
-	goarch := map[string]string{"x86_64": "amd64", "aarch64": "arm64"}[info.Architecture]
-	if goarch == "" {
-		return fmt.Errorf("no Go architecture for an engine on %q", info.Architecture)
-	}
-	dir, err := os.MkdirTemp("", "rangehost")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "rangehost")
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "./testdata/rangehost")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+goarch)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build ./testdata/rangehost: %v\n%s", err, out)
-	}
-	binary, err := os.ReadFile(bin)
-	if err != nil {
-		return err
-	}
-	files := []struct {
-		name string
-		mode int64
-		data []byte
-	}{
-		{"Dockerfile", 0o644, []byte("FROM scratch\nCOPY rangehost /rangehost\nCOPY original.txt /srv/original.txt\nCMD [\"/rangehost\", \"serve\"]\n")},
-		{"rangehost", 0o755, binary},
-		{"original.txt", 0o644, []byte("original\n")},
-	}
-	sum := sha256.New()
-	var tarball bytes.Buffer
-	tw := tar.NewWriter(&tarball)
-	for _, f := range files {
-		fmt.Fprintf(sum, "%s %d %d\n", f.name, f.mode, len(f.data))
-		sum.Write(f.data)
-		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data))}); err != nil {
-			return err
-		}
-		if _, err := tw.Write(f.data); err != nil {
-			return err
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return err
-	}
-	source := hex.EncodeToString(sum.Sum(nil))
-
-	old, err := engine.ImageInspect(ctx, testImage)
-	if err == nil && old.Config != nil && old.Config.Labels[sourceLabel] == source {
-		return nil
-	}
-	resp, err := engine.ImageBuild(ctx, &tarball, build.ImageBuildOptions{
-		Tags: []string{testImage}, Labels: map[string]string{sourceLabel: source},
-		Remove: true, ForceRemove: true,
-	})
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	dec := json.NewDecoder(resp.Body)
-	for {
-		var msg struct {
-			Error string `json:"error"`
-		}
-		if err := dec.Decode(&msg); err == io.EOF {
-			break
-		} else if err != nil {
-			return err
-		}
-		if msg.Error != "" {
-			return errors.New(msg.Error)
-		}
-	}
-	// The image this one replaces would be left untagged.
-	if old.ID != "" {
-		_, _ = engine.ImageRemove(ctx, old.ID, image.RemoveOptions{PruneChildren: true})
-	}
-	return nil
-}
-
-// freePool picks a /16 of 10.224.0.0/12 that no network on the engine
-// overlaps, so leftover or parallel runs and real exercises stay apart.
-func freePool(ctx context.Context) (netip.Prefix, error) {
-	list, err := engine.NetworkList(ctx, network.ListOptions{})
-	if err != nil {
-		return netip.Prefix{}, err
-	}
-	var taken []netip.Prefix
-	for _, n := range list {
-		for _, c := range n.IPAM.Config {
-			if p, err := netip.ParsePrefix(c.Subnet); err == nil {
-				taken = append(taken, p)
-			}
-		}
-	}
-	start := randomByte()
-	for i := range 16 {
-		p := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 224 + (start+byte(i))%16, 0, 0}), 16)
-		free := true
-		for _, t := range taken {
-			free = free && !t.Overlaps(p)
-		}
-		if free {
-			return p, nil
-		}
-	}
-	return netip.Prefix{}, errors.New("every /16 of 10.224.0.0/12 is in use on the engine")
-}
-
-func randomByte() byte {
-	var b [1]byte
-	rand.Read(b[:])
-	return b[0]
 }
 
 // takePool lends the test a /19 of the tests' /16, room for two teams of

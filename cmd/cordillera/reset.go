@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/cordillera-range/cordillera/orchestrator"
+)
+
+func runReset(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "reset", "[--exercise FILE | --teams N SCENARIO] --team T --host H [--seed S]",
+		"Recreates one team's host from its image, with the same addresses and secrets, discarding\n"+
+			"whatever was changed in it. The seed must be the one the exercise was deployed with.")
+	rf := addRangeFlags(fs)
+	team := fs.String("team", "", "`id` of the team whose host to reset")
+	host := fs.String("host", "", "`name` of the host in the scenario")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if *team == "" || *host == "" {
+		return usageError{"name the host to reset with --team and --host"}
+	}
+	_, _, plans, err := loadPlans(e, "reset", rf, pos, false)
+	if err != nil {
+		return err
+	}
+	// The scorebot's image does not matter here: only a host is reset.
+	d, err := orchestrator.NewDesired(plans, orchestrator.Options{})
+	if err != nil {
+		return err
+	}
+	rt, err := connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	if err := orchestrator.Reset(ctx, rt, d, *team, *host); err != nil {
+		return err
+	}
+	spec, _ := d.Container(orchestrator.Key{Team: *team, Role: orchestrator.RoleHost, Name: *host})
+	var addrs []string
+	for _, a := range spec.Networks {
+		addrs = append(addrs, a.Address.String())
+	}
+	fmt.Fprintf(e.stdout, "Reset host %s of team %s: %s recreated from %s at %s.\n",
+		*host, *team, spec.Name, spec.Image, strings.Join(addrs, ", "))
+	return nil
+}

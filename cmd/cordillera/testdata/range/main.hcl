@@ -1,0 +1,26 @@
+scenario "cli-test" {
+  title    = "CLI deployment test range"
+  duration = "30m"
+}
+
+network "lan" {}
+
+host "web" {
+  image    = "cordillera/test-rangehost:dev"
+  networks = [network.lan]
+  command  = ["/rangehost", "serve"]
+  env = {
+    RANGEHOST_PORTS = "80"
+  }
+  service "http" {
+    port = 80
+    check "http" {
+      path = "/health"
+    }
+  }
+}
+
+attacker "red" {
+  image    = "cordillera/test-rangehost:dev"
+  networks = [network.lan]
+}

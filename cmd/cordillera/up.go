@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cordillera-range/cordillera/orchestrator"
+)
+
+func runUp(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "up", "[--exercise FILE | --teams N SCENARIO] [--seed S] [--dry-run] [--scorebot-image IMAGE]",
+		"Deploys every team's range on the Docker engine: networks, hosts, attackers and scorebot. It\n"+
+			"changes only what differs from the plan, so running it again resumes or repairs a deployment.\n"+
+			"Images are never pulled: build them first.\n\n"+
+			"SCENARIO is a scenario folder or the name of a bundled scenario, deployed as exercise \"preview\"\n"+
+			"with sample teams. A seed is required, from the exercise or --seed, so that the teams' secrets\n"+
+			"stay the same from one up to the next.")
+	rf := addRangeFlags(fs)
+	dryRun := fs.Bool("dry-run", false, "print what would be done, and do nothing")
+	scorebot := fs.String("scorebot-image", orchestrator.DefaultScorebotImage, "`image` every team's scorebot runs")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	_, ex, plans, err := loadPlans(e, "up", rf, pos, false)
+	if err != nil {
+		return err
+	}
+	d, err := orchestrator.NewDesired(plans, orchestrator.Options{ScorebotImage: *scorebot})
+	if err != nil {
+		return err
+	}
+	rt, err := connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+
+	if *dryRun {
+		o, err := orchestrator.Observe(ctx, rt, d.Exercise)
+		if err != nil {
+			return err
+		}
+		plan := orchestrator.Reconcile(d, o)
+		if plan.Empty() {
+			fmt.Fprintf(e.stdout, "Nothing to change: exercise %s runs as planned.\n", d.Exercise)
+		} else {
+			fmt.Fprintf(e.stdout, "up would, for exercise %s:\n%s", d.Exercise, plan)
+		}
+		// A missing image would stop the real up before it did anything.
+		return orchestrator.CheckImages(ctx, rt, d)
+	}
+
+	fmt.Fprintf(e.stdout, "Deploying exercise %s: %s on %s\n", ex.Name, plural(len(plans), "team"), rt.Host())
+	plan, err := orchestrator.Up(ctx, rt, d, progress(e.stdout, true))
+	if err != nil {
+		return err
+	}
+	if plan.Empty() {
+		fmt.Fprintf(e.stdout, "Nothing to change: exercise %s already runs as planned.\n", d.Exercise)
+	} else {
+		containers, networks := counts(plan, orchestrator.CreateContainer, orchestrator.CreateNetwork)
+		removed, _ := counts(plan, orchestrator.RemoveContainer, orchestrator.RemoveNetwork)
+		msg := fmt.Sprintf("Created %s and %s", plural(containers, "container"), plural(networks, "network"))
+		if removed > 0 {
+			msg += fmt.Sprintf(", replacing %s", plural(removed, "outdated or stopped container"))
+		}
+		fmt.Fprintln(e.stdout, msg+".")
+	}
+	o, err := orchestrator.Observe(ctx, rt, d.Exercise)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout)
+	writeObserved(e.stdout, o)
+	return nil
+}
