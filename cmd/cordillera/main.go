@@ -27,6 +27,11 @@ var commands = map[string]command{
 	"plan":     {"show what each team gets: networks, containers, timeline", runPlan},
 	"fmt":      {"rewrite scenario files in canonical format", runFmt},
 	"export":   {"write standings, ledger, statistics or STIX of an exercise", runExport},
+	"up":       {"deploy every team's range on the Docker engine", runUp},
+	"down":     {"remove everything an exercise deployed", runDown},
+	"status":   {"list deployed exercises: containers, state, addresses", runStatus},
+	"reset":    {"recreate a team's host from its image", runReset},
+	"images":   {"build the Debian base image with no registry (images bootstrap)", runImages},
 }
 
 // env is what a command reads and writes, so tests can run commands

@@ -160,3 +160,10 @@ func TestValidateExerciseTurnsSharedSubnetIntoError(t *testing.T) {
 		t.Errorf("exit %d, want 1 with the error and without the scenario's warning:\n%s", code, out)
 	}
 }
+
+func TestImagesUsage(t *testing.T) {
+	_, errs, code := cordillera(t, "images", "build")
+	if code != 2 || !strings.Contains(errs, `unknown images command "build"`) || !strings.Contains(errs, "bootstrap") {
+		t.Errorf("exit %d, %q; want 2 naming the command and listing bootstrap", code, errs)
+	}
+}
