@@ -1,14 +1,20 @@
 package orchestrator
 
 import (
+	"archive/tar"
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -184,4 +190,180 @@ func MirrorIn(sources string) string {
 		}
 	}
 	return ""
+}
+
+// ImageBuilder is a runtime that can build an image from a Dockerfile.
+type ImageBuilder interface {
+	// BuildImage builds the image whose context is the tar stream, passing
+	// each line of the build's output to progress.
+	BuildImage(ctx context.Context, build ImageBuild, progress func(string)) error
+	// ImageLabel returns a label of an image, and whether the image exists.
+	ImageLabel(ctx context.Context, ref, label string) (string, bool, error)
+}
+
+// ImageBuild is one image to build.
+type ImageBuild struct {
+	Context    io.Reader // a tar stream of the build folder
+	Dockerfile string
+	Tags       []string
+	Args       map[string]string
+	Labels     map[string]string
+}
+
+// Recipe is a folder of scenarios/images: a Dockerfile and what it copies.
+type Recipe struct {
+	Name string // the folder's name
+	Dir  string
+	Tag  string // cordillera/NAME:1
+}
+
+// LabelSource marks a built image with the hash of its recipe, so that an
+// unchanged recipe is not built again.
+const LabelSource = "cordillera.source"
+
+// Recipes lists the folders of dir that hold a Dockerfile, in name order.
+func Recipes(dir string) ([]Recipe, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("image recipes: %w", err)
+	}
+	var recipes []Recipe
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, e.Name(), "Dockerfile")); err == nil {
+			recipes = append(recipes, Recipe{Name: e.Name(), Dir: filepath.Join(dir, e.Name()), Tag: "cordillera/" + e.Name() + ":1"})
+		}
+	}
+	if len(recipes) == 0 {
+		return nil, fmt.Errorf("no image recipes in %s: each image is a folder with a Dockerfile", dir)
+	}
+	return recipes, nil
+}
+
+// BuildImages builds the recipes one after the other, skipping those whose
+// image was built from the same files. Building one at a time keeps the
+// output readable and the machine responsive; the engine caches layers.
+// It reports the names it built.
+func BuildImages(ctx context.Context, rt Runtime, recipes []Recipe, force bool, progress func(string)) ([]string, error) {
+	builder, ok := rt.(ImageBuilder)
+	if !ok {
+		return nil, fmt.Errorf("this runtime cannot build images")
+	}
+	var built []string
+	for i, r := range recipes {
+		data, sum, err := contextTar(r.Dir)
+		if err != nil {
+			return built, fmt.Errorf("image %s: %w", r.Name, err)
+		}
+		if !force {
+			have, exists, err := builder.ImageLabel(ctx, r.Tag, LabelSource)
+			if err != nil {
+				return built, err
+			}
+			if exists && have == sum {
+				progress(fmt.Sprintf("[%d/%d] %s is up to date", i+1, len(recipes), r.Tag))
+				continue
+			}
+		}
+		if err := checkBase(ctx, rt, r); err != nil {
+			return built, err
+		}
+		progress(fmt.Sprintf("[%d/%d] building %s", i+1, len(recipes), r.Tag))
+		err = builder.BuildImage(ctx, ImageBuild{
+			Context: bytes.NewReader(data), Dockerfile: "Dockerfile", Tags: []string{r.Tag},
+			Labels: map[string]string{LabelSource: sum},
+		}, func(line string) { progress("    " + line) })
+		if err != nil {
+			return built, fmt.Errorf("image %s: %w", r.Name, err)
+		}
+		built = append(built, r.Name)
+	}
+	return built, nil
+}
+
+// checkBase says what to do when a recipe starts from the Debian base and
+// the base is missing, rather than letting the engine fail to pull it.
+func checkBase(ctx context.Context, rt Runtime, r Recipe) error {
+	data, err := os.ReadFile(filepath.Join(r.Dir, "Dockerfile"))
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 2 || !strings.EqualFold(fields[0], "FROM") {
+			continue
+		}
+		base := fields[1]
+		if strings.HasPrefix(base, "--") && len(fields) > 2 {
+			base = fields[2]
+		}
+		if !slices.Contains(BaseImages, base) {
+			continue
+		}
+		ok, err := rt.ImageExists(ctx, base)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("image %s starts FROM %s, which is not on this engine: run `cordillera images bootstrap` first: %w", r.Name, base, ErrImageMissing)
+		}
+	}
+	return nil
+}
+
+// contextTar packs a build folder as the engine expects it, and hashes what
+// it packed: names, modes and contents, not times, so that a fresh checkout
+// of the same files gives the same hash.
+func contextTar(dir string) ([]byte, string, error) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	sum := sha256.New()
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil || rel == "." {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		name := filepath.ToSlash(rel)
+		switch {
+		case d.IsDir():
+			fmt.Fprintf(sum, "d %s\n", name)
+			return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: name + "/", Mode: int64(info.Mode().Perm())})
+		case info.Mode()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(path)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(sum, "l %s %s\n", name, target)
+			return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: name, Linkname: target, Mode: 0o777})
+		case info.Mode().IsRegular():
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(sum, "f %s %o %d\n", name, info.Mode().Perm(), len(data))
+			sum.Write(data)
+			if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: int64(info.Mode().Perm()), Size: int64(len(data))}); err != nil {
+				return err
+			}
+			_, err = tw.Write(data)
+			return err
+		}
+		return nil // sockets and devices have no place in a build context
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	if err := tw.Close(); err != nil {
+		return nil, "", err
+	}
+	return buf.Bytes(), hex.EncodeToString(sum.Sum(nil)), nil
 }

@@ -2,6 +2,9 @@ package orchestrator_test
 
 import (
 	"context"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -40,5 +43,81 @@ func TestBootstrapNeedsAnImporter(t *testing.T) {
 	_, err := orchestrator.Bootstrap(context.Background(), newFake(), orchestrator.BootstrapOptions{}, func(string) {})
 	if err == nil || !strings.Contains(err.Error(), "cannot import images") {
 		t.Errorf("err = %v; want the runtime refused", err)
+	}
+}
+
+// builderFake is the fake engine with an image builder that remembers the
+// source label of what it built.
+type builderFake struct {
+	*fake
+	labels map[string]string
+	built  []string
+}
+
+func (b *builderFake) BuildImage(_ context.Context, build orchestrator.ImageBuild, progress func(string)) error {
+	progress("Step 1/1 : FROM scratch")
+	for _, tag := range build.Tags {
+		b.labels[tag] = build.Labels[orchestrator.LabelSource]
+		b.images[tag] = true
+		b.built = append(b.built, tag)
+	}
+	return nil
+}
+
+func (b *builderFake) ImageLabel(_ context.Context, ref, label string) (string, bool, error) {
+	v, ok := b.labels[ref]
+	return v, ok, nil
+}
+
+func writeRecipe(t *testing.T, dir, name, dockerfile string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBuildImages(t *testing.T) {
+	dir := t.TempDir()
+	writeRecipe(t, dir, "web", "FROM debian:bookworm-slim\nRUN true\n")
+	writeRecipe(t, dir, "tiny", "FROM scratch\n")
+	os.MkdirAll(filepath.Join(dir, "notes"), 0o755) // no Dockerfile: not a recipe
+	recipes, err := orchestrator.Recipes(dir)
+	if err != nil || len(recipes) != 2 || recipes[0].Tag != "cordillera/tiny:1" || recipes[1].Tag != "cordillera/web:1" {
+		t.Fatalf("recipes = %+v, %v", recipes, err)
+	}
+	ctx := context.Background()
+	b := &builderFake{fake: newFake(), labels: map[string]string{}}
+
+	_, err = orchestrator.BuildImages(ctx, b, recipes, false, func(string) {})
+	if !errors.Is(err, orchestrator.ErrImageMissing) || !strings.Contains(err.Error(), "images bootstrap") {
+		t.Fatalf("without the base image: %v; want ErrImageMissing saying to bootstrap", err)
+	}
+
+	b.images["debian:bookworm-slim"] = true
+	b.built = nil
+	built, err := orchestrator.BuildImages(ctx, b, recipes, false, func(string) {})
+	if err != nil || len(built) != 1 || built[0] != "web" {
+		t.Fatalf("built %v, %v; want web only, tiny being up to date from the first call", built, err)
+	}
+
+	var said []string
+	built, _ = orchestrator.BuildImages(ctx, b, recipes, false, func(s string) { said = append(said, s) })
+	if len(built) != 0 || len(said) != 2 || !strings.Contains(said[1], "up to date") {
+		t.Errorf("unchanged recipes: built %v, said %q; want nothing built", built, said)
+	}
+
+	if err := os.WriteFile(filepath.Join(dir, "web", "index.html"), []byte("new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	built, _ = orchestrator.BuildImages(ctx, b, recipes, false, func(string) {})
+	if len(built) != 1 || built[0] != "web" {
+		t.Errorf("after a change to web's folder, built %v; want web", built)
+	}
+	built, _ = orchestrator.BuildImages(ctx, b, recipes, true, func(string) {})
+	if len(built) != 2 {
+		t.Errorf("forced: built %v; want both", built)
 	}
 }
