@@ -163,7 +163,7 @@ func TestValidateExerciseTurnsSharedSubnetIntoError(t *testing.T) {
 
 func TestImagesUsage(t *testing.T) {
 	_, errs, code := cordillera(t, "images", "rebuild")
-	if code != 2 || !strings.Contains(errs, `unknown images command "build"`) || !strings.Contains(errs, "bootstrap") {
+	if code != 2 || !strings.Contains(errs, `unknown images command "rebuild"`) || !strings.Contains(errs, "bootstrap") {
 		t.Errorf("exit %d, %q; want 2 naming the command and listing bootstrap", code, errs)
 	}
 }
