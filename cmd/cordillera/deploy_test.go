@@ -144,7 +144,7 @@ func TestUpStatusResetDown(t *testing.T) {
 	web := testPool.Addr().As4()
 	web[3] = 10
 
-	out, errs, code := cordillera(t, "up", "--exercise", file, "--scorebot-image", dockertest.Image)
+	out, errs, code := cordillera(t, "up", "--exercise", file, "--scorebot-image", dockertest.Image, "--wait", "0")
 	if code != 0 {
 		t.Fatalf("up: exit %d\n%s%s", code, out, errs)
 	}
@@ -176,7 +176,7 @@ func TestUpStatusResetDown(t *testing.T) {
 		t.Errorf("status of every exercise lacks %s:\n%s", name, out)
 	}
 
-	out, errs, code = cordillera(t, "up", "--exercise", file, "--scorebot-image", dockertest.Image)
+	out, errs, code = cordillera(t, "up", "--exercise", file, "--scorebot-image", dockertest.Image, "--wait", "0")
 	if code != 0 || !strings.Contains(out, "Nothing to change") {
 		t.Errorf("second up: exit %d, want 0 with nothing to change:\n%s%s", code, out, errs)
 	}
@@ -200,7 +200,7 @@ func TestUpStatusResetDown(t *testing.T) {
 func TestUpMissingImage(t *testing.T) {
 	rt := needDocker(t)
 	file, name := testExercise(t, rt, "missing-image")
-	out, errs, code := cordillera(t, "up", "--exercise", file, "--scorebot-image", dockertest.Image)
+	out, errs, code := cordillera(t, "up", "--exercise", file, "--scorebot-image", dockertest.Image, "--wait", "0")
 	if code != 1 || !strings.Contains(errs, `image "cordillera/no-such-image:never" is not on this engine`) {
 		t.Errorf("exit %d, want 1 saying the image is missing:\n%s%s", code, out, errs)
 	}

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/scenarios"
 )
 
 func runUp(ctx context.Context, e *env, args []string) error {
@@ -18,6 +20,7 @@ func runUp(ctx context.Context, e *env, args []string) error {
 	rf := addRangeFlags(fs)
 	dryRun := fs.Bool("dry-run", false, "print what would be done, and do nothing")
 	scorebot := fs.String("scorebot-image", orchestrator.DefaultScorebotImage, "`image` every team's scorebot runs")
+	wait := fs.Duration("wait", 3*time.Minute, "how long to wait for every service's check to pass; 0 to not wait")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -73,5 +76,28 @@ func runUp(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout)
 	writeObserved(e.stdout, o)
+	if *wait <= 0 {
+		return nil
+	}
+	return waitReady(ctx, e, rt, plans, *wait)
+}
+
+// waitReady runs every check from each team's scorebot until all pass, and
+// says which are not ready, and why, when the time runs out.
+func waitReady(ctx context.Context, e *env, rt orchestrator.Runtime, plans []*scenarios.TeamPlan, wait time.Duration) error {
+	fmt.Fprintf(e.stdout, "\nWaiting up to %s for every service's check to pass, from each team's scorebot:\n", wait)
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	start := time.Now()
+	failing, err := orchestrator.WaitReady(ctx, rt, plans, func(r orchestrator.CheckResult) {
+		fmt.Fprintf(e.stdout, "  ready  %-12s %s/%s (%s)\n", r.Team, r.Host, r.Service, r.Detail)
+	})
+	if err != nil {
+		for _, f := range failing {
+			fmt.Fprintf(e.stdout, "  NOT READY %s\n", f)
+		}
+		return err
+	}
+	fmt.Fprintf(e.stdout, "Every check passes, after %s.\n", time.Since(start).Round(time.Second))
 	return nil
 }
