@@ -8,7 +8,7 @@ BIN     := bin/cordillera
 STATIC  := CGO_ENABLED=1 $(GO) build -trimpath -tags 'osusergo netgo sqlite_omit_load_extension' \
            -ldflags '-s -w -linkmode external -extldflags "-static"'
 
-.PHONY: build demo test lint fuzz bench image clean
+.PHONY: build demo test lint fuzz bench image images clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/cordillera
@@ -34,6 +34,11 @@ FUZZTIME ?= 30s
 fuzz:
 	$(GO) test ./scenarios -run '^$$' -fuzz '^FuzzLoadScenario$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./scenarios -run '^$$' -fuzz '^FuzzLoadExercise$$' -fuzztime $(FUZZTIME)
+
+# The Debian base image (root and debootstrap needed) and the drills' images.
+images: build
+	$(BIN) images bootstrap
+	$(BIN) images build
 
 bench:
 	$(GO) test ./scoreboard -run '^$$' -bench . -benchtime 200x

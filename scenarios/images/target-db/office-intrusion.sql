@@ -1,0 +1,27 @@
+-- DB_SEED=office-intrusion (run with psql -d erp as erpadmin's owner)
+CREATE TABLE pagos_proveedores (id serial PRIMARY KEY, rut_proveedor text, proveedor text, banco text, cuenta text, monto numeric, fecha_pago date);
+INSERT INTO pagos_proveedores (rut_proveedor, proveedor, banco, cuenta, monto, fecha_pago) VALUES
+  ('76.123.456-7', 'Transportes Cordillera Ltda.', 'Banco del Estado', '00012345678', 1850000, '2026-10-05'),
+  ('77.234.567-8', 'Ferretería Industrial del Sur', 'Banco de Chile', '0011223344', 642300, '2026-10-07'),
+  ('78.345.678-9', 'Servicios Eléctricos Altamar', 'Banco Santander', '0099887766', 2310500, '2026-10-09'),
+  ('79.456.789-0', 'Papelería Los Andes SpA', 'Banco BCI', '1020304050', 128900, '2026-10-10'),
+  ('76.567.890-1', 'Aseo y Mantención Pacífico', 'Banco Itaú', '2030405060', 980000, '2026-10-12'),
+  ('77.678.901-2', 'Comercial Araucanía Ltda.', 'Banco Security', '3040506070', 455600, '2026-10-14'),
+  ('78.789.012-3', 'Distribuidora Valle Central', 'Banco del Estado', '4050607080', 1120000, '2026-10-15'),
+  ('79.890.123-4', 'Imprenta Austral', 'Banco de Chile', '5060708090', 233400, '2026-10-17'),
+  ('76.901.234-5', 'Seguridad Integral Norte', 'Banco Santander', '6070809010', 1765000, '2026-10-19'),
+  ('77.012.345-6', 'Combustibles del Maule', 'Banco BCI', '7080901020', 3021000, '2026-10-21'),
+  ('78.112.233-4', 'Soluciones Informáticas Andina', 'Banco Itaú', '8090102030', 1499990, '2026-10-22'),
+  ('79.223.344-5', 'Catering Las Vertientes', 'Banco Security', '9010203040', 387500, '2026-10-24'),
+  ('76.334.455-6', 'Constructora Altiplano', 'Banco del Estado', '1122334455', 5480000, '2026-10-26'),
+  ('77.445.566-7', 'Neumáticos Patagonia', 'Banco de Chile', '2233445566', 712000, '2026-10-28'),
+  ('78.556.677-8', 'Lubricantes del Pacífico', 'Banco Santander', '3344556677', 264300, '2026-10-30'),
+  ('79.667.788-9', 'Transportes Cordillera Ltda.', 'Banco del Estado', '00012345678', 1920000, '2026-11-04'),
+  ('77.234.567-8', 'Ferretería Industrial del Sur', 'Banco de Chile', '0011223344', 318750, '2026-11-06'),
+  ('78.345.678-9', 'Servicios Eléctricos Altamar', 'Banco Santander', '0099887766', 2290000, '2026-11-09'),
+  ('76.778.899-0', 'Agua Purificada Cumbre', 'Banco BCI', '4455667788', 56000, '2026-11-11'),
+  ('77.889.900-1', 'Mensajería Rápida Sur', 'Banco Itaú', '5566778899', 143200, '2026-11-13'),
+  ('78.990.011-2', 'Climatización Los Lagos', 'Banco Security', '6677889900', 890000, '2026-11-16'),
+  ('79.001.122-3', 'Asesorías Contables Pehuén', 'Banco del Estado', '7788990011', 650000, '2026-11-18'),
+  ('76.102.203-4', 'Uniformes Industriales Biobío', 'Banco de Chile', '8899001122', 412800, '2026-11-20'),
+  ('77.203.304-5', 'Grúas y Montajes Atacama', 'Banco Santander', '9900112233', 2750000, '2026-11-23');
