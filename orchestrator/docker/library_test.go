@@ -12,7 +12,6 @@ import (
 	"github.com/cordillera-range/cordillera/scenarios"
 )
 
-
 // buildImagesOf builds the images the desired range runs, from their
 // recipes; an image no recipe makes is an error.
 func buildImagesOf(t *testing.T, rt *docker.Runtime, d *orchestrator.Desired, recipes []orchestrator.Recipe) {
