@@ -24,10 +24,12 @@ lint:
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
+# On a machine that has none of the drills' images yet, the range tests
+# build them first (about 20 minutes on two cores), hence the long timeout.
 test: lint build
 	$(BIN) fmt --check scenarios/library scenarios/exercises
 	$(BIN) validate scenarios/library scenarios/exercises
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 60m ./...
 
 # A short run of every fuzz target; FUZZTIME=10m for a longer one.
 FUZZTIME ?= 30s
