@@ -215,7 +215,14 @@ type Recipe struct {
 	Name string // the folder's name
 	Dir  string
 	Tag  string // cordillera/NAME:1
+	// Common is the recipes' shared folder (scenarios/images/common), or
+	// "". Its files are in every build context under common/, so several
+	// Dockerfiles can COPY the same script without keeping copies of it.
+	Common string
 }
+
+// CommonDir is the folder of files every recipe's build context holds.
+const CommonDir = "common"
 
 // LabelSource marks a built image with the hash of its recipe, so that an
 // unchanged recipe is not built again.
@@ -227,13 +234,17 @@ func Recipes(dir string) ([]Recipe, error) {
 	if err != nil {
 		return nil, fmt.Errorf("image recipes: %w", err)
 	}
+	common := ""
+	if info, err := os.Stat(filepath.Join(dir, CommonDir)); err == nil && info.IsDir() {
+		common = filepath.Join(dir, CommonDir)
+	}
 	var recipes []Recipe
 	for _, e := range entries {
-		if !e.IsDir() {
+		if !e.IsDir() || e.Name() == CommonDir {
 			continue
 		}
 		if _, err := os.Stat(filepath.Join(dir, e.Name(), "Dockerfile")); err == nil {
-			recipes = append(recipes, Recipe{Name: e.Name(), Dir: filepath.Join(dir, e.Name()), Tag: "cordillera/" + e.Name() + ":1"})
+			recipes = append(recipes, Recipe{Name: e.Name(), Dir: filepath.Join(dir, e.Name()), Tag: "cordillera/" + e.Name() + ":1", Common: common})
 		}
 	}
 	if len(recipes) == 0 {
@@ -253,7 +264,11 @@ func BuildImages(ctx context.Context, rt Runtime, recipes []Recipe, force bool, 
 	}
 	var built []string
 	for i, r := range recipes {
-		data, sum, err := contextTar(r.Dir)
+		roots := []contextRoot{{dir: r.Dir}}
+		if r.Common != "" {
+			roots = append(roots, contextRoot{dir: r.Common, prefix: CommonDir + "/"})
+		}
+		data, sum, err := contextTar(roots...)
 		if err != nil {
 			return built, fmt.Errorf("image %s: %w", r.Name, err)
 		}
@@ -313,14 +328,39 @@ func checkBase(ctx context.Context, rt Runtime, r Recipe) error {
 	return nil
 }
 
-// contextTar packs a build folder as the engine expects it, and hashes what
+// contextRoot is a folder packed into a build context, under prefix.
+type contextRoot struct {
+	dir    string
+	prefix string // "" or a folder name ending in "/"
+}
+
+// contextTar packs build folders as the engine expects them, and hashes what
 // it packed: names, modes and contents, not times, so that a fresh checkout
 // of the same files gives the same hash.
-func contextTar(dir string) ([]byte, string, error) {
+func contextTar(roots ...contextRoot) ([]byte, string, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	sum := sha256.New()
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	for _, root := range roots {
+		if root.prefix != "" {
+			name := strings.TrimSuffix(root.prefix, "/")
+			fmt.Fprintf(sum, "d %s\n", name)
+			if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: root.prefix, Mode: 0o755}); err != nil {
+				return nil, "", err
+			}
+		}
+		if err := packFolder(tw, sum, root.dir, root.prefix); err != nil {
+			return nil, "", err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, "", err
+	}
+	return buf.Bytes(), hex.EncodeToString(sum.Sum(nil)), nil
+}
+
+func packFolder(tw *tar.Writer, sum io.Writer, dir, prefix string) error {
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -332,7 +372,7 @@ func contextTar(dir string) ([]byte, string, error) {
 		if err != nil {
 			return err
 		}
-		name := filepath.ToSlash(rel)
+		name := prefix + filepath.ToSlash(rel)
 		switch {
 		case d.IsDir():
 			fmt.Fprintf(sum, "d %s\n", name)
@@ -359,11 +399,4 @@ func contextTar(dir string) ([]byte, string, error) {
 		}
 		return nil // sockets and devices have no place in a build context
 	})
-	if err != nil {
-		return nil, "", err
-	}
-	if err := tw.Close(); err != nil {
-		return nil, "", err
-	}
-	return buf.Bytes(), hex.EncodeToString(sum.Sum(nil)), nil
 }

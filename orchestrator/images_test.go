@@ -1,10 +1,12 @@
 package orchestrator_test
 
 import (
+	"archive/tar"
 	"context"
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,10 +54,21 @@ type builderFake struct {
 	*fake
 	labels map[string]string
 	built  []string
+	files  map[string][]string // tag → the names in its build context
 }
 
 func (b *builderFake) BuildImage(_ context.Context, build orchestrator.ImageBuild, progress func(string)) error {
 	progress("Step 1/1 : FROM scratch")
+	if b.files != nil {
+		tr := tar.NewReader(build.Context)
+		for {
+			h, err := tr.Next()
+			if err != nil {
+				break
+			}
+			b.files[build.Tags[0]] = append(b.files[build.Tags[0]], h.Name)
+		}
+	}
 	for _, tag := range build.Tags {
 		b.labels[tag] = build.Labels[orchestrator.LabelSource]
 		b.images[tag] = true
@@ -119,5 +132,43 @@ func TestBuildImages(t *testing.T) {
 	built, _ = orchestrator.BuildImages(ctx, b, recipes, true, func(string) {})
 	if len(built) != 2 {
 		t.Errorf("forced: built %v; want both", built)
+	}
+}
+
+func TestBuildImagesShareTheCommonFolder(t *testing.T) {
+	dir := t.TempDir()
+	writeRecipe(t, dir, "web", "FROM scratch\nCOPY common/init /init\n")
+	writeRecipe(t, dir, "db", "FROM scratch\nCOPY common/init /init\n")
+	if err := os.MkdirAll(filepath.Join(dir, "common"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "common", "init"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// A Dockerfile in common/ does not make it a recipe.
+	if err := os.WriteFile(filepath.Join(dir, "common", "Dockerfile"), []byte("FROM scratch\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	recipes, err := orchestrator.Recipes(dir)
+	if err != nil || len(recipes) != 2 {
+		t.Fatalf("recipes = %+v, %v; want db and web, not common", recipes, err)
+	}
+	ctx := context.Background()
+	b := &builderFake{fake: newFake(), labels: map[string]string{}, files: map[string][]string{}}
+	if _, err := orchestrator.BuildImages(ctx, b, recipes, false, func(string) {}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tag := range []string{"cordillera/db:1", "cordillera/web:1"} {
+		if !slices.Contains(b.files[tag], "common/init") || !slices.Contains(b.files[tag], "Dockerfile") {
+			t.Errorf("%s's context holds %q; want its Dockerfile and common/init", tag, b.files[tag])
+		}
+	}
+
+	if err := os.WriteFile(filepath.Join(dir, "common", "init"), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	built, err := orchestrator.BuildImages(ctx, b, recipes, false, func(string) {})
+	if err != nil || len(built) != 2 {
+		t.Errorf("after a change in common/, built %v, %v; want both images again", built, err)
 	}
 }
