@@ -31,6 +31,9 @@ var (
 	ErrDuplicate   = errors.New("already recorded")
 	ErrInvalid     = errors.New("invalid")
 	ErrRateLimited = errors.New("rate limited")
+	// ErrConflict means someone else changed the thing first: an attack
+	// execution that is no longer in the state the change expected.
+	ErrConflict = errors.New("changed by someone else")
 	// ErrNewerSchema means the database was written by a newer Cordillera.
 	ErrNewerSchema = errors.New("database schema is newer than this build")
 	ErrNotWritable = errors.New("database is not writable")

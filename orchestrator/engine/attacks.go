@@ -1,0 +1,452 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/scenarios"
+	"github.com/cordillera-range/cordillera/scoreboard"
+)
+
+// startAttacks puts every timeline attack that fell due in the store and
+// starts it (or holds it for approval), skips those whose parent's outcome
+// says not to run, and starts what instructors approved or fired.
+func (e *Engine) startAttacks(ctx context.Context, c scoreboard.Clock) error {
+	execs, err := e.store.Executions(ctx, e.exercise.Name)
+	if err != nil {
+		return err
+	}
+	timeline := map[string]scoreboard.Execution{}
+	for _, x := range execs {
+		if x.Trigger == scoreboard.TriggerTimeline {
+			timeline[x.Team+"/"+x.Attack] = x
+		}
+	}
+	elapsed := c.Elapsed(e.opt.Now())
+	for _, p := range e.plans {
+		for _, a := range p.Attacks {
+			if _, ok := timeline[p.Team.ID+"/"+a.Name]; ok {
+				continue
+			}
+			x, ok := e.due(p, a, timeline, elapsed)
+			if !ok {
+				continue
+			}
+			if x.State == "" {
+				if c.Halted {
+					continue // held by the kill switch; it runs late when released
+				}
+				x.State = scoreboard.ExecApproved
+				if c.Approval {
+					x.State = scoreboard.ExecApproval
+				}
+			}
+			x.ID, err = e.store.AddExecution(ctx, x)
+			if errors.Is(err, scoreboard.ErrDuplicate) {
+				continue // another hand got there first
+			}
+			if err != nil {
+				return err
+			}
+			timeline[p.Team.ID+"/"+a.Name] = x
+			switch x.State {
+			case scoreboard.ExecSkipped:
+				e.event(ctx, c, p.Team.ID, scoreboard.EventAttack, fmt.Sprintf("attack %q skipped: %s", a.Name, x.Reason))
+			case scoreboard.ExecApproval:
+				e.event(ctx, c, p.Team.ID, scoreboard.EventAttack, fmt.Sprintf("attack %q is due and waits for an instructor's approval", a.Name))
+			}
+			execs = append(execs, x)
+		}
+	}
+	if c.Halted {
+		return nil
+	}
+	for _, x := range execs {
+		if x.State != scoreboard.ExecApproved {
+			continue
+		}
+		e.mu.Lock()
+		_, busy := e.running[x.ID]
+		e.mu.Unlock()
+		if !busy {
+			e.launch(ctx, c, x)
+		}
+	}
+	return nil
+}
+
+// due says whether a timeline attack of a team falls due now, and if so
+// returns its execution: to run (State empty), or skipped with the reason.
+func (e *Engine) due(p *scenarios.TeamPlan, a scenarios.AttackPlan, timeline map[string]scoreboard.Execution, elapsed time.Duration) (scoreboard.Execution, bool) {
+	x := scoreboard.Execution{
+		Exercise: e.exercise.Name, Team: p.Team.ID, Attack: a.Name, Trigger: scoreboard.TriggerTimeline,
+		Jitter: e.jitter(p.Team.ID, "attack "+a.Name, e.opt.AttackJitter),
+	}
+	if a.After == "" {
+		x.Due = time.Duration(a.At) + x.Jitter
+		return x, elapsed >= x.Due
+	}
+	parent, ok := timeline[p.Team.ID+"/"+a.After]
+	if !ok {
+		return x, false
+	}
+	switch parent.State {
+	case scoreboard.ExecDone:
+	case scoreboard.ExecSkipped, scoreboard.ExecMissed, scoreboard.ExecInterrupted:
+		x.Due, x.State = elapsed, scoreboard.ExecSkipped
+		x.Reason = fmt.Sprintf("it runs after %q, which was %s", a.After, parent.State)
+		return x, true
+	default:
+		return x, false
+	}
+	if !follows(a.When, parent.Outcome) {
+		x.Due, x.State = parent.Ended.Elapsed, scoreboard.ExecSkipped
+		x.Reason = fmt.Sprintf("it runs only if %q %s, and it %s", a.After, whenWords(a.When), outcomeWords(parent.Outcome))
+		return x, true
+	}
+	x.Due = parent.Ended.Elapsed + time.Duration(a.Delay) + x.Jitter
+	return x, elapsed >= x.Due
+}
+
+// follows says whether an attack that waits on another with `when` runs
+// after the parent's outcome. A parent that could not be judged (not
+// applicable, error) lets nothing follow.
+func follows(when, outcome string) bool {
+	switch when {
+	case scenarios.WhenSucceeded:
+		return outcome == scoreboard.OutcomeSucceeded
+	case scenarios.WhenBlocked:
+		return outcome == scoreboard.OutcomeBlocked || outcome == scoreboard.OutcomeTimedOut
+	default:
+		return outcome == scoreboard.OutcomeSucceeded || outcome == scoreboard.OutcomeBlocked || outcome == scoreboard.OutcomeTimedOut
+	}
+}
+
+func whenWords(when string) string {
+	switch when {
+	case scenarios.WhenSucceeded:
+		return "succeeded"
+	case scenarios.WhenBlocked:
+		return "was blocked"
+	}
+	return "ran"
+}
+
+func outcomeWords(outcome string) string {
+	switch outcome {
+	case scoreboard.OutcomeSucceeded:
+		return "succeeded"
+	case scoreboard.OutcomeBlocked:
+		return "was blocked"
+	case scoreboard.OutcomeTimedOut:
+		return "timed out"
+	case scoreboard.OutcomeNotApplicable:
+		return "was not applicable"
+	}
+	return "ended in an error"
+}
+
+// Fire runs an attack against a team now, by an instructor's hand, whatever
+// its place on the timeline. It returns the execution's id.
+func (e *Engine) Fire(ctx context.Context, team, attack, author string) (int64, error) {
+	p, a, err := e.attack(team, attack)
+	if err != nil {
+		return 0, err
+	}
+	c, err := e.store.Clock(ctx, e.exercise.Name)
+	if err != nil {
+		return 0, err
+	}
+	if c.State != scoreboard.ClockRunning {
+		return 0, fmt.Errorf("exercise %q is %s: attacks run only while it runs", e.exercise.Name, c.State)
+	}
+	if c.Halted {
+		return 0, fmt.Errorf("the kill switch is on: release it before firing an attack")
+	}
+	m := e.moment(c)
+	id, err := e.store.AddExecution(ctx, scoreboard.Execution{
+		Exercise: e.exercise.Name, Team: p.Team.ID, Attack: a.Name, Trigger: scoreboard.TriggerManual,
+		Due: m.Elapsed, State: scoreboard.ExecApproved, Author: author,
+	})
+	if err != nil {
+		return 0, err
+	}
+	e.event(ctx, c, team, scoreboard.EventAttack, fmt.Sprintf("attack %q fired by %s", attack, author))
+	return id, nil
+}
+
+// Approve lets an attack that waits for approval run.
+func (e *Engine) Approve(ctx context.Context, id int64, author string) error {
+	return e.decide(ctx, id, author, scoreboard.ExecApproved, "approved")
+}
+
+// Skip says an attack is not to run: one waiting for approval, or a
+// timeline attack not due yet (then team and attack name it, and id is 0).
+func (e *Engine) Skip(ctx context.Context, id int64, team, attack, author, reason string) error {
+	if id != 0 {
+		return e.decide(ctx, id, author, scoreboard.ExecSkipped, "skipped: "+reason)
+	}
+	p, a, err := e.attack(team, attack)
+	if err != nil {
+		return err
+	}
+	c, err := e.store.Clock(ctx, e.exercise.Name)
+	if err != nil {
+		return err
+	}
+	_, err = e.store.AddExecution(ctx, scoreboard.Execution{
+		Exercise: e.exercise.Name, Team: p.Team.ID, Attack: a.Name, Trigger: scoreboard.TriggerTimeline,
+		Due: c.Elapsed(e.opt.Now()), State: scoreboard.ExecSkipped, Reason: "skipped by " + author + ": " + reason, Author: author,
+	})
+	if errors.Is(err, scoreboard.ErrDuplicate) {
+		return fmt.Errorf("attack %q of team %q has already fallen due: skip it by its id while it waits for approval", attack, team)
+	}
+	if err == nil {
+		e.event(ctx, c, team, scoreboard.EventAttack, fmt.Sprintf("attack %q skipped by %s: %s", attack, author, reason))
+	}
+	return err
+}
+
+func (e *Engine) decide(ctx context.Context, id int64, author, state, words string) error {
+	x, err := e.store.Execution(ctx, e.exercise.Name, id)
+	if err != nil {
+		return err
+	}
+	if x.State != scoreboard.ExecApproval {
+		return fmt.Errorf("attack %q of team %q is %s, not waiting for approval", x.Attack, x.Team, x.State)
+	}
+	x.State, x.Author = state, author
+	if state == scoreboard.ExecSkipped {
+		x.Reason = words + " (" + author + ")"
+	}
+	if err := e.store.UpdateExecution(ctx, x, scoreboard.ExecApproval); err != nil {
+		return err
+	}
+	c, err := e.store.Clock(ctx, e.exercise.Name)
+	if err == nil {
+		e.event(ctx, c, x.Team, scoreboard.EventAttack, fmt.Sprintf("attack %q %s by %s", x.Attack, words, author))
+	}
+	return nil
+}
+
+func (e *Engine) attack(team, name string) (*scenarios.TeamPlan, scenarios.AttackPlan, error) {
+	p, ok := e.byTeam[team]
+	if !ok {
+		return nil, scenarios.AttackPlan{}, fmt.Errorf("no team %q in exercise %q", team, e.exercise.Name)
+	}
+	for _, a := range p.Attacks {
+		if a.Name == name {
+			return p, a, nil
+		}
+	}
+	return nil, scenarios.AttackPlan{}, fmt.Errorf("no attack %q in exercise %q", name, e.exercise.Name)
+}
+
+// launch runs an approved execution in the background.
+func (e *Engine) launch(ctx context.Context, c scoreboard.Clock, x scoreboard.Execution) {
+	p, a, err := e.attack(x.Team, x.Attack)
+	if err != nil {
+		return // the exercise file changed under a stored execution; it stays approved
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	e.mu.Lock()
+	e.running[x.ID] = cancel
+	e.mu.Unlock()
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		defer func() {
+			e.mu.Lock()
+			delete(e.running, x.ID)
+			e.mu.Unlock()
+			cancel()
+		}()
+		select {
+		case e.attacks <- struct{}{}:
+		case <-runCtx.Done():
+			return
+		}
+		defer func() { <-e.attacks }()
+		e.execute(runCtx, c, p, a, x)
+	}()
+}
+
+// stopAttacks cancels every attack this engine runs; each one's processes
+// are killed and its cleanup runs.
+func (e *Engine) stopAttacks() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, cancel := range e.running {
+		cancel()
+	}
+}
+
+// newID is a random id of n bytes, in hex.
+func newID(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// execute runs one attack: it claims the execution, runs the attack's
+// commands in the attacker, gathers the evidence, runs the cleanup, and
+// records the outcome, first in the execution and then in the ledger.
+func (e *Engine) execute(ctx context.Context, c scoreboard.Clock, p *scenarios.TeamPlan, a scenarios.AttackPlan, x scoreboard.Execution) {
+	store := context.WithoutCancel(ctx)
+	x.Run = "cr-" + newID(6)
+	nonce := newID(12)
+	x.State = scoreboard.ExecRunning
+	x.Started = e.moment(c)
+	if err := e.store.UpdateExecution(store, x, scoreboard.ExecApproved); err != nil {
+		return // skipped or taken meanwhile
+	}
+	late := ""
+	if lag := x.Started.Elapsed - x.Due; lag > time.Minute && x.Trigger == scoreboard.TriggerTimeline {
+		late = fmt.Sprintf(", %s late", scenarios.Human(lag.Truncate(time.Second)))
+	}
+	e.event(ctx, c, p.Team.ID, scoreboard.EventAttack, fmt.Sprintf("attack %q started against %s (run %s%s)", a.Name, a.Target, x.Run, late))
+
+	res := e.runAttack(ctx, p, a.ForRun(x.Run, nonce), x.Run, nonce)
+	if ctx.Err() != nil && res.Outcome != scoreboard.OutcomeSucceeded {
+		res.Outcome, res.Reason = scoreboard.OutcomeError, "stopped by the kill switch or a shutdown before its verdict; "+res.Reason
+	}
+	x.State, x.Outcome, x.Reason, x.Output = scoreboard.ExecDone, res.Outcome, res.Reason, res.Output
+	x.Ended = e.moment(c)
+	if x.Ended.Elapsed < x.Started.Elapsed {
+		x.Ended.Elapsed = x.Started.Elapsed
+	}
+	if err := e.store.UpdateExecution(store, x, scoreboard.ExecRunning); err != nil {
+		e.event(ctx, c, p.Team.ID, scoreboard.EventEngine, "could not record an attack's outcome: "+err.Error())
+		return
+	}
+	e.score(store, a, x)
+	e.event(ctx, c, p.Team.ID, scoreboard.EventAttack, fmt.Sprintf("attack %q %s: %s", a.Name, outcomeWords(x.Outcome), firstLine(x.Reason)))
+}
+
+// verdict is the ledger's verdict for an outcome.
+func verdict(outcome string) string {
+	switch outcome {
+	case scoreboard.OutcomeSucceeded:
+		return scoreboard.VerdictSucceeded
+	case scoreboard.OutcomeBlocked, scoreboard.OutcomeTimedOut:
+		return scoreboard.VerdictBlocked
+	}
+	return scoreboard.VerdictNotApplicable
+}
+
+// score records a finished execution's verdict in the ledger. Recording is
+// idempotent, so a restarted engine scores again what it may not have.
+func (e *Engine) score(ctx context.Context, a scenarios.AttackPlan, x scoreboard.Execution) error {
+	_, err := e.store.RecordAttackRun(ctx, scoreboard.AttackRun{
+		ID: x.Run, Exercise: e.exercise.Name, Team: x.Team, Attack: x.Attack, Techniques: a.Technique,
+		Target: a.Target, Verdict: verdict(x.Outcome), Evidence: x.Reason, Started: x.Started, Ended: x.Ended,
+	})
+	if errors.Is(err, scoreboard.ErrDuplicate) {
+		return nil
+	}
+	return err
+}
+
+// recover takes up after an engine that stopped: executions it left
+// running are marked interrupted (their processes killed and their cleanup
+// run; they are not run again), and finished ones it may not have scored
+// are scored.
+func (e *Engine) recover(ctx context.Context) error {
+	c, err := e.store.Clock(ctx, e.exercise.Name)
+	if err != nil {
+		return err
+	}
+	if err := e.loadRounds(ctx, c); err != nil {
+		return err
+	}
+	execs, err := e.store.Executions(ctx, e.exercise.Name)
+	if err != nil {
+		return err
+	}
+	for _, x := range execs {
+		p, a, err := e.attack(x.Team, x.Attack)
+		if err != nil {
+			continue
+		}
+		switch x.State {
+		case scoreboard.ExecDone:
+			if x.Run != "" {
+				if err := e.score(ctx, a, x); err != nil {
+					return err
+				}
+			}
+		case scoreboard.ExecRunning:
+			from := x.State
+			x.State, x.Outcome = scoreboard.ExecInterrupted, scoreboard.OutcomeError
+			x.Reason = "the engine stopped while this attack ran; it is not run again (an instructor can fire it by hand)"
+			x.Ended = e.moment(c)
+			if x.Ended.Elapsed < x.Started.Elapsed {
+				x.Ended.Elapsed = x.Started.Elapsed
+			}
+			if err := e.store.UpdateExecution(ctx, x, from); err != nil {
+				return err
+			}
+			if attacker, err := e.container(ctx, p.Team.ID, orchestrator.RoleAttacker, a.From); err == nil {
+				e.kill(ctx, attacker.ID, x.Run)
+				if len(a.Cleanup) > 0 {
+					e.rt.Exec(ctx, attacker.ID, orchestrator.ExecSpec{Cmd: a.ForRun(x.Run, "").Cleanup, Env: []string{"CORDILLERA_RUN_ID=" + x.Run}})
+				}
+			}
+			e.event(ctx, c, x.Team, scoreboard.EventAttack, fmt.Sprintf("attack %q (run %s) was interrupted by a restart of the engine; it is not run again", x.Attack, x.Run))
+		}
+	}
+	return nil
+}
+
+// closeTimeline marks every timeline attack that never fell due as missed
+// when the exercise ends, so that none is left out without a word.
+func (e *Engine) closeTimeline(ctx context.Context, c scoreboard.Clock) error {
+	execs, err := e.store.Executions(ctx, e.exercise.Name)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for _, x := range execs {
+		if x.Trigger == scoreboard.TriggerTimeline {
+			have[x.Team+"/"+x.Attack] = true
+		}
+		if x.State == scoreboard.ExecApproval || x.State == scoreboard.ExecApproved {
+			from := x.State
+			x.State, x.Reason = scoreboard.ExecMissed, "the exercise ended before it ran"
+			if err := e.store.UpdateExecution(ctx, x, from); err != nil && !errors.Is(err, scoreboard.ErrConflict) {
+				return err
+			}
+		}
+	}
+	end := c.Since.Elapsed
+	for _, p := range e.plans {
+		for _, a := range p.Attacks {
+			if have[p.Team.ID+"/"+a.Name] {
+				continue
+			}
+			reason := "the exercise ended at " + scenarios.Clock(end) + " before it fell due"
+			if a.After != "" {
+				reason = fmt.Sprintf("the exercise ended at %s before %q let it run", scenarios.Clock(end), a.After)
+			}
+			_, err := e.store.AddExecution(ctx, scoreboard.Execution{
+				Exercise: e.exercise.Name, Team: p.Team.ID, Attack: a.Name, Trigger: scoreboard.TriggerTimeline,
+				Due: end, State: scoreboard.ExecMissed, Reason: reason,
+			})
+			if err != nil && !errors.Is(err, scoreboard.ErrDuplicate) {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return line
+}

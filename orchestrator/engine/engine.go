@@ -1,0 +1,343 @@
+// Package engine runs an exercise: its clock, the scorebot's rounds, the
+// attacks on the timeline and the injects. Everything it decides is written
+// to the scoreboard's store before it acts on it, so an engine that is
+// killed and started again takes up where it was: no attack fired twice,
+// none skipped without a word, no round scored twice.
+//
+// The engine reaches containers only through the orchestrator's runtime:
+// checks run in each team's scorebot container, attacks in its attacker,
+// probes in the target.
+package engine
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/scenarios"
+	"github.com/cordillera-range/cordillera/scoreboard"
+)
+
+// Options tune an engine; the zero value is what a real exercise wants.
+type Options struct {
+	// Now is the wall clock; tests may replace it.
+	Now func() time.Time
+	// Tick is how often the engine looks at the clock (default 250ms).
+	Tick time.Duration
+	// AttackJitter is the most an attack's time moves for one team, in
+	// exercise time (default 30s). Each team's jitter is drawn from the
+	// exercise's seed, so a run can be reproduced, and recorded.
+	AttackJitter time.Duration
+	// MinRound is the shortest real time between two rounds of one team
+	// (default 5s): at a high speed factor, rounds stretch rather than
+	// pile up.
+	MinRound time.Duration
+	// Checks and Attacks bound how many checks and attacks run at once
+	// (defaults 16 and 8).
+	Checks, Attacks int
+	// OnEvent, if set, is told of every event as it is written.
+	OnEvent func(scoreboard.Event)
+}
+
+// Engine runs one exercise.
+type Engine struct {
+	store    *scoreboard.Store
+	rt       orchestrator.Runtime
+	scenario *scenarios.Scenario
+	exercise *scenarios.Exercise
+	plans    []*scenarios.TeamPlan
+	byTeam   map[string]*scenarios.TeamPlan
+	opt      Options
+
+	checks  chan struct{} // semaphores
+	attacks chan struct{}
+
+	mu        sync.Mutex
+	delivered map[string]bool              // team/inject
+	rounds    map[string]*roundState       // by team
+	running   map[int64]context.CancelFunc // executions this engine runs
+	wg        sync.WaitGroup
+}
+
+// New makes an engine for an exercise whose teams' plans are given. It does
+// not touch the store or the runtime until Prepare or Run.
+func New(store *scoreboard.Store, rt orchestrator.Runtime, sc *scenarios.Scenario, ex *scenarios.Exercise, plans []*scenarios.TeamPlan, opt Options) (*Engine, error) {
+	if len(plans) == 0 {
+		return nil, errors.New("engine: the exercise has no teams")
+	}
+	if ex.Seed == "" {
+		return nil, errors.New("engine: the exercise has no seed")
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Tick <= 0 {
+		opt.Tick = 250 * time.Millisecond
+	}
+	if opt.AttackJitter < 0 {
+		opt.AttackJitter = 0
+	} else if opt.AttackJitter == 0 {
+		opt.AttackJitter = 30 * time.Second
+	}
+	if opt.MinRound <= 0 {
+		opt.MinRound = 5 * time.Second
+	}
+	if opt.Checks <= 0 {
+		opt.Checks = 16
+	}
+	if opt.Attacks <= 0 {
+		opt.Attacks = 8
+	}
+	e := &Engine{
+		store: store, rt: rt, scenario: sc, exercise: ex, plans: plans, opt: opt,
+		byTeam:    map[string]*scenarios.TeamPlan{},
+		checks:    make(chan struct{}, opt.Checks),
+		attacks:   make(chan struct{}, opt.Attacks),
+		delivered: map[string]bool{},
+		rounds:    map[string]*roundState{},
+		running:   map[int64]context.CancelFunc{},
+	}
+	for _, p := range plans {
+		e.byTeam[p.Team.ID] = p
+	}
+	return e, nil
+}
+
+// Name is the exercise's name.
+func (e *Engine) Name() string { return e.exercise.Name }
+
+// Prepare stores the exercise and its teams if the store does not have it
+// yet, and checks that a stored one has the same teams.
+func (e *Engine) Prepare(ctx context.Context) error {
+	stored, err := e.store.Teams(ctx, e.exercise.Name)
+	if errors.Is(err, scoreboard.ErrNotFound) {
+		teams := make([]scoreboard.Team, len(e.plans))
+		for i, p := range e.plans {
+			teams[i] = scoreboard.Team{ID: p.Team.ID, Name: p.Team.Name, Country: p.Team.Country}
+		}
+		title := e.exercise.Title
+		if title == "" {
+			title = e.scenario.Title
+		}
+		scoring := scenarios.DefaultScoring()
+		if e.scenario.Scoring != nil {
+			scoring = *e.scenario.Scoring
+		}
+		return e.store.CreateExercise(ctx, scoreboard.Exercise{
+			Name: e.exercise.Name, Title: title, Scenario: e.scenario.Name, Scoring: scoring,
+			CreatedAt: e.opt.Now(),
+		}, teams)
+	}
+	if err != nil {
+		return err
+	}
+	var have, want []string
+	for _, t := range stored {
+		have = append(have, t.ID)
+	}
+	for _, p := range e.plans {
+		want = append(want, p.Team.ID)
+	}
+	slices.Sort(have)
+	slices.Sort(want)
+	if !slices.Equal(have, want) {
+		return fmt.Errorf("exercise %q is stored with teams %v, but the exercise file has %v: give the exercise a new name, or use another --db file", e.exercise.Name, have, want)
+	}
+	return nil
+}
+
+// moment is now on both clocks.
+func (e *Engine) moment(c scoreboard.Clock) scoreboard.Moment {
+	now := e.opt.Now()
+	return scoreboard.Moment{At: now, Elapsed: c.Elapsed(now)}
+}
+
+// control appends a control to the exercise's log and says so in its
+// events.
+func (e *Engine) control(ctx context.Context, kind string, speed float64, author, reason, text string) (scoreboard.Clock, error) {
+	c, err := e.store.Control(ctx, e.exercise.Name, scoreboard.Control{
+		Kind: kind, Speed: speed, Author: author, Reason: reason, Moment: scoreboard.Moment{At: e.opt.Now()},
+	})
+	if err != nil {
+		return c, err
+	}
+	if reason != "" {
+		text += ": " + reason
+	}
+	e.event(ctx, c, "", scoreboard.EventControl, text+" ("+author+")")
+	return c, nil
+}
+
+// Start starts the exercise's clock at the given speed (0: the exercise's
+// own, or 1).
+func (e *Engine) Start(ctx context.Context, author string, speed float64) error {
+	if speed <= 0 {
+		speed = e.exercise.Speed
+	}
+	if speed > 0 && speed != 1 {
+		if _, err := e.control(ctx, scoreboard.ControlSpeed, speed, author, "", fmt.Sprintf("speed set to ×%g", speed)); err != nil {
+			return err
+		}
+	}
+	_, err := e.control(ctx, scoreboard.ControlStart, 0, author, "", "exercise started")
+	return err
+}
+
+// Pause stops the exercise's clock: no round, attack or inject is due
+// while it is paused; attacks already running finish.
+func (e *Engine) Pause(ctx context.Context, author, reason string) error {
+	_, err := e.control(ctx, scoreboard.ControlPause, 0, author, reason, "exercise paused")
+	return err
+}
+
+// Resume starts the clock again where it was paused.
+func (e *Engine) Resume(ctx context.Context, author string) error {
+	_, err := e.control(ctx, scoreboard.ControlResume, 0, author, "", "exercise resumed")
+	return err
+}
+
+// End ends the exercise: its clock stops for good.
+func (e *Engine) End(ctx context.Context, author, reason string) error {
+	_, err := e.control(ctx, scoreboard.ControlEnd, 0, author, reason, "exercise ended")
+	return err
+}
+
+// SetSpeed changes the speed factor from now on.
+func (e *Engine) SetSpeed(ctx context.Context, author string, speed float64) error {
+	_, err := e.control(ctx, scoreboard.ControlSpeed, speed, author, "", fmt.Sprintf("speed set to ×%g", speed))
+	return err
+}
+
+// Halt is the kill switch: every running attack is stopped and no attack
+// starts until Unhalt. Attacks that fall due meanwhile run late.
+func (e *Engine) Halt(ctx context.Context, author, reason string) error {
+	if _, err := e.control(ctx, scoreboard.ControlHalt, 0, author, reason, "KILL SWITCH: all attacks stopped"); err != nil {
+		return err
+	}
+	e.stopAttacks()
+	return nil
+}
+
+// Unhalt lets attacks start again.
+func (e *Engine) Unhalt(ctx context.Context, author string) error {
+	_, err := e.control(ctx, scoreboard.ControlUnhalt, 0, author, "", "attacks allowed again")
+	return err
+}
+
+// RequireApproval makes every attack wait for an instructor's approval
+// when it falls due, or stops doing so.
+func (e *Engine) RequireApproval(ctx context.Context, author string, on bool) error {
+	if on {
+		_, err := e.control(ctx, scoreboard.ControlApprovalOn, 0, author, "", "attacks now wait for approval")
+		return err
+	}
+	_, err := e.control(ctx, scoreboard.ControlApprovalOff, 0, author, "", "attacks no longer wait for approval")
+	return err
+}
+
+// event writes an event; the engine goes on if it cannot.
+func (e *Engine) event(ctx context.Context, c scoreboard.Clock, team, kind, text string) {
+	ev, err := e.store.AddEvent(context.WithoutCancel(ctx), e.exercise.Name, scoreboard.Event{Team: team, Kind: kind, Text: text, Moment: e.moment(c)})
+	if err == nil && e.opt.OnEvent != nil {
+		e.opt.OnEvent(ev)
+	}
+}
+
+// Run runs the exercise until it ends or ctx is done. It does not start
+// the clock: Start does, and Run waits for it. A Run after a restart takes
+// up where the last one stopped.
+func (e *Engine) Run(ctx context.Context) error {
+	if err := e.recover(ctx); err != nil {
+		return err
+	}
+	tick := time.NewTicker(e.opt.Tick)
+	defer tick.Stop()
+	defer e.wg.Wait()
+	for {
+		c, err := e.store.Clock(ctx, e.exercise.Name)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		if c.State == scoreboard.ClockRunning && e.scenario.Duration > 0 && c.Elapsed(e.opt.Now()) >= e.scenario.Duration {
+			if c, err = e.control(ctx, scoreboard.ControlEnd, 0, "engine", "", "exercise ended: its duration is over"); err != nil {
+				return err
+			}
+		}
+		if c.State == scoreboard.ClockEnded {
+			e.wg.Wait()
+			if err := e.closeTimeline(ctx, c); err != nil && ctx.Err() == nil {
+				return err
+			}
+			return nil
+		}
+		if c.Halted {
+			e.stopAttacks()
+		}
+		if c.State == scoreboard.ClockRunning {
+			if err := e.step(ctx, c); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return err
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+// step does what is due at the clock's current reading.
+func (e *Engine) step(ctx context.Context, c scoreboard.Clock) error {
+	if err := e.deliverInjects(ctx, c); err != nil {
+		return err
+	}
+	e.startRounds(ctx, c)
+	return e.startAttacks(ctx, c)
+}
+
+// jitter draws a team's jitter for a named thing from the exercise's seed:
+// the same seed gives the same jitter, and no team can guess another's.
+func (e *Engine) jitter(team, what string, limit time.Duration) time.Duration {
+	if limit <= 0 {
+		return 0
+	}
+	mac := hmac.New(sha256.New, scenarios.TeamKey(e.exercise.Seed, e.exercise.Name, team))
+	mac.Write([]byte("jitter\x00" + what))
+	n := binary.BigEndian.Uint64(mac.Sum(nil))
+	return (time.Duration(n%uint64(limit/time.Millisecond)) * time.Millisecond)
+}
+
+// container finds a team's container of a role and name.
+func (e *Engine) container(ctx context.Context, team string, role orchestrator.Role, name string) (orchestrator.Container, error) {
+	labels := map[string]string{
+		orchestrator.LabelExercise: e.exercise.Name, orchestrator.LabelTeam: team, orchestrator.LabelRole: string(role),
+	}
+	if name != "" {
+		labels[orchestrator.LabelName] = name
+	}
+	cs, err := e.rt.ListContainers(ctx, labels)
+	if err != nil {
+		return orchestrator.Container{}, err
+	}
+	if len(cs) == 0 {
+		what := string(role)
+		if name != "" {
+			what += " " + name
+		}
+		return orchestrator.Container{}, fmt.Errorf("team %q has no %s container: %w", team, what, orchestrator.ErrNotFound)
+	}
+	return cs[0], nil
+}

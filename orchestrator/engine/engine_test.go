@@ -1,0 +1,533 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/scenarios"
+	"github.com/cordillera-range/cordillera/scoreboard"
+)
+
+// fakeRuntime stands in for the container engine: each team has a web
+// host, a red attacker and a scorebot, and exec runs what the test says.
+type fakeRuntime struct {
+	orchestrator.Runtime // the methods the engine does not use panic
+	mu                   sync.Mutex
+	exec                 func(team, name string, cmd []string) (orchestrator.ExecResult, error)
+	ran                  []string // team/name: command, in order
+	down                 map[string]bool
+}
+
+func (f *fakeRuntime) ListContainers(_ context.Context, labels map[string]string) ([]orchestrator.Container, error) {
+	team, role, name := labels[orchestrator.LabelTeam], labels[orchestrator.LabelRole], labels[orchestrator.LabelName]
+	if role == string(orchestrator.RoleScorebot) {
+		name = "scorebot"
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id := team + "/" + name
+	if f.down[id] {
+		return nil, nil
+	}
+	return []orchestrator.Container{{ID: id, Name: id, Running: true, State: "running", Labels: labels}}, nil
+}
+
+func (f *fakeRuntime) Exec(ctx context.Context, id string, spec orchestrator.ExecSpec) (orchestrator.ExecResult, error) {
+	team, name, _ := strings.Cut(id, "/")
+	f.mu.Lock()
+	f.ran = append(f.ran, id+": "+strings.Join(spec.Cmd, " "))
+	exec := f.exec
+	f.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return orchestrator.ExecResult{}, err
+	}
+	if exec != nil {
+		return exec(team, name, spec.Cmd)
+	}
+	return orchestrator.ExecResult{Output: []byte("ok")}, nil
+}
+
+func (f *fakeRuntime) commands(match string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, r := range f.ran {
+		if strings.Contains(r, match) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// fakeClock is a wall clock the test moves by hand.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// rig is an engine on the test drill, a fresh store and a fake runtime.
+type rig struct {
+	t     *testing.T
+	store *scoreboard.Store
+	rt    *fakeRuntime
+	clock *fakeClock
+	sc    *scenarios.Scenario
+	ex    *scenarios.Exercise
+	plans []*scenarios.TeamPlan
+	db    string
+}
+
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	ex, sc, diags := scenarios.NewLoader().LoadExercise(filepath.Join("testdata", "exercise.hcl"))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	plans, diags := scenarios.Plan(sc, ex)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	r := &rig{t: t, rt: &fakeRuntime{down: map[string]bool{}}, sc: sc, ex: ex, plans: plans,
+		clock: &fakeClock{now: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)},
+		db:    filepath.Join(t.TempDir(), "cordillera.db")}
+	r.open()
+	// Deface works against cl and is blocked by co.
+	r.rt.exec = func(team, name string, cmd []string) (orchestrator.ExecResult, error) {
+		line := strings.Join(cmd, " ")
+		if team == "co" && strings.Contains(line, "echo pwned") {
+			return orchestrator.ExecResult{ExitCode: 1, Output: []byte("connection refused")}, nil
+		}
+		if i := strings.Index(line, "echo "); i >= 0 {
+			return orchestrator.ExecResult{Output: []byte(line[i+5:] + "\n")}, nil
+		}
+		return orchestrator.ExecResult{Output: []byte("ok")}, nil
+	}
+	return r
+}
+
+func (r *rig) open() {
+	r.t.Helper()
+	s, err := scoreboard.Open(context.Background(), r.db)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.t.Cleanup(func() { s.Close() })
+	r.store = s
+}
+
+func (r *rig) engine() *Engine {
+	r.t.Helper()
+	e, err := New(r.store, r.rt, r.sc, r.ex, r.plans, Options{Now: r.clock.Now, Tick: 5 * time.Millisecond, AttackJitter: -1})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if err := e.Prepare(context.Background()); err != nil {
+		r.t.Fatal(err)
+	}
+	return e
+}
+
+// run runs the engine until the returned stop is called.
+func (r *rig) run(e *Engine) (stop func() error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	return func() error {
+		cancel()
+		return <-done
+	}
+}
+
+// eventually waits for cond, failing the test after a generous bound.
+func (r *rig) eventually(what string, cond func() bool) {
+	r.t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	r.t.Fatalf("gave up waiting for %s", what)
+}
+
+func (r *rig) executions() map[string]scoreboard.Execution {
+	r.t.Helper()
+	xs, err := r.store.Executions(context.Background(), r.ex.Name)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	out := map[string]scoreboard.Execution{}
+	for _, x := range xs {
+		out[x.Team+"/"+x.Attack] = x
+	}
+	return out
+}
+
+func (r *rig) done(key string) func() bool {
+	return func() bool {
+		x, ok := r.executions()[key]
+		return ok && x.State != scoreboard.ExecRunning && x.State != scoreboard.ExecApproved
+	}
+}
+
+func TestTimelineRunsAttacksByTheirEvidence(t *testing.T) {
+	r := newRig(t)
+	e := r.engine()
+	ctx := context.Background()
+	if err := e.Start(ctx, "instructor", 0); err != nil {
+		t.Fatal(err)
+	}
+	stop := r.run(e)
+
+	r.clock.Advance(59 * time.Second)
+	time.Sleep(50 * time.Millisecond)
+	if xs := r.executions(); len(xs) != 0 {
+		t.Fatalf("before 1m: executions %v; want none", xs)
+	}
+	r.clock.Advance(time.Second)
+	r.eventually("deface to be judged for both teams", func() bool { return r.done("cl/deface")() && r.done("co/deface")() })
+	xs := r.executions()
+	if x := xs["cl/deface"]; x.Outcome != scoreboard.OutcomeSucceeded || !strings.Contains(x.Reason, "✓ output matches /pwned/") || !strings.Contains(x.Output, x.Run) {
+		t.Errorf("cl/deface = %+v; want succeeded on its output, which carries the run id", x)
+	}
+	if x := xs["co/deface"]; x.Outcome != scoreboard.OutcomeBlocked || !strings.Contains(x.Reason, "✗ output does not match") {
+		t.Errorf("co/deface = %+v; want blocked", x)
+	}
+	// The fallback runs only where deface was blocked, at once (no delay);
+	// persist waits a minute after deface where it succeeded.
+	r.eventually("fallback and its skip", func() bool { return r.done("co/fallback")() && r.done("cl/fallback")() })
+	xs = r.executions()
+	if x := xs["cl/fallback"]; x.State != scoreboard.ExecSkipped || !strings.Contains(x.Reason, `runs only if "deface" was blocked, and it succeeded`) {
+		t.Errorf("cl/fallback = %+v; want skipped, saying why", x)
+	}
+	if x := xs["co/fallback"]; x.Outcome != scoreboard.OutcomeSucceeded {
+		t.Errorf("co/fallback = %+v; want it run and succeeded", x)
+	}
+	if x := xs["co/persist"]; x.State != scoreboard.ExecSkipped {
+		t.Errorf("co/persist = %+v; want skipped", x)
+	}
+	if _, ok := xs["cl/persist"]; ok {
+		t.Errorf("cl/persist ran before its delay: %+v", xs["cl/persist"])
+	}
+	r.clock.Advance(time.Minute)
+	r.eventually("persist", r.done("cl/persist"))
+	if got := r.rt.commands("cl/red: sh -c echo cleaned"); len(got) != 1 {
+		t.Errorf("cleanup ran %d times; want once", len(got))
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	// The ledger has each judged run once, with its verdict.
+	ev, err := r.store.Evidence(ctx, r.ex.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verdicts := map[string]string{}
+	for _, run := range ev.Runs {
+		verdicts[run.Team+"/"+run.Attack] = run.Verdict
+	}
+	want := map[string]string{"cl/deface": "succeeded", "co/deface": "blocked", "co/fallback": "succeeded", "cl/persist": "succeeded"}
+	if fmt.Sprint(verdicts) != fmt.Sprint(want) {
+		t.Errorf("ledger verdicts %v, want %v", verdicts, want)
+	}
+}
+
+func TestRestartNeverFiresAnAttackTwice(t *testing.T) {
+	r := newRig(t)
+	e := r.engine()
+	ctx := context.Background()
+	if err := e.Start(ctx, "instructor", 0); err != nil {
+		t.Fatal(err)
+	}
+	// An engine that died mid-run left this behind: deface of cl running.
+	r.clock.Advance(70 * time.Second)
+	id, err := r.store.AddExecution(ctx, scoreboard.Execution{Exercise: r.ex.Name, Team: "cl", Attack: "deface",
+		Trigger: scoreboard.TriggerTimeline, Due: time.Minute, State: scoreboard.ExecRunning, Run: "cr-dead",
+		Started: scoreboard.Moment{At: r.clock.Now(), Elapsed: 70 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := r.run(r.engine())
+	r.eventually("co's deface", r.done("co/deface"))
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	x, err := r.store.Execution(ctx, r.ex.Name, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.State != scoreboard.ExecInterrupted || !strings.Contains(x.Reason, "not run again") {
+		t.Errorf("the run left running = %+v; want interrupted, saying it is not run again", x)
+	}
+	if got := r.rt.commands("cl/red: sh -c echo pwned"); len(got) != 0 {
+		t.Errorf("cl's deface ran again: %q", got)
+	}
+	if got := r.rt.commands("cl/red: sh -c for p in /proc"); len(got) != 1 {
+		t.Errorf("the interrupted run's processes were killed %d times; want once", len(got))
+	}
+
+	// A second restart changes nothing more.
+	before := len(r.rt.commands("echo pwned"))
+	stop = r.run(r.engine())
+	time.Sleep(50 * time.Millisecond)
+	stop()
+	if after := len(r.rt.commands("echo pwned")); after != before {
+		t.Errorf("a restart ran deface again: %d runs, then %d", before, after)
+	}
+}
+
+func TestRoundsAreScoredOnceAcrossRestarts(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	e := r.engine()
+	if err := e.Start(ctx, "instructor", 0); err != nil {
+		t.Fatal(err)
+	}
+	// co's web is down: its check fails, cl's passes.
+	r.rt.exec = func(team, name string, cmd []string) (orchestrator.ExecResult, error) {
+		if team == "co" && name == "scorebot" {
+			return orchestrator.ExecResult{ExitCode: 1}, nil
+		}
+		return orchestrator.ExecResult{}, nil
+	}
+	stop := r.run(e)
+	for i := 0; i < 3; i++ {
+		r.eventually(fmt.Sprintf("round %d", i+1), func() bool {
+			last, _ := r.store.LastRounds(ctx, r.ex.Name)
+			return last["cl"].Number == i+1 && last["co"].Number == i+1
+		})
+		r.clock.Advance(30 * time.Second)
+	}
+	stop()
+	// Restarted later: rounds go on from 4, and say what was not checked.
+	r.clock.Advance(5 * time.Minute)
+	stop = r.run(r.engine())
+	r.eventually("round 4", func() bool {
+		last, _ := r.store.LastRounds(ctx, r.ex.Name)
+		return last["cl"].Number == 4 && last["co"].Number == 4
+	})
+	stop()
+	st, err := r.store.Standings(ctx, r.ex.Name, scoreboard.Live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, team := range st.Teams {
+		got := team.Categories[scenarios.CategoryAvailability]
+		if team.Team.ID == "cl" && got <= 0 || team.Team.ID == "co" && got >= 0 {
+			t.Errorf("team %s availability %v; want cl up and co down", team.Team.ID, got)
+		}
+	}
+	events, _ := r.store.Events(ctx, r.ex.Name, 0, 0)
+	var said bool
+	for _, ev := range events {
+		said = said || strings.Contains(ev.Text, "were not checked")
+	}
+	if !said {
+		t.Errorf("no event says which rounds were not checked while the engine was down: %v", events)
+	}
+	if err := r.store.VerifyTotals(ctx, r.ex.Name); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestInjectsAreDeliveredOnce(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	e := r.engine()
+	if err := e.Start(ctx, "instructor", 0); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Advance(2 * time.Minute)
+	stop := r.run(e)
+	count := func() int {
+		events, _ := r.store.Events(ctx, r.ex.Name, 0, 0)
+		n := 0
+		for _, ev := range events {
+			if ev.Kind == scoreboard.EventInject {
+				n++
+			}
+		}
+		return n
+	}
+	r.eventually("both deliveries", func() bool { return count() == 2 })
+	stop()
+	stop = r.run(r.engine())
+	time.Sleep(50 * time.Millisecond)
+	stop()
+	if err := r.engine().Deliver(ctx, "cl", "news", "instructor"); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 2 {
+		t.Errorf("%d deliveries after a restart and a delivery by hand; want 2", n)
+	}
+}
+
+func TestApprovalKillSwitchAndFire(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	e := r.engine()
+	if err := e.Start(ctx, "instructor", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.RequireApproval(ctx, "instructor", true); err != nil {
+		t.Fatal(err)
+	}
+	stop := r.run(e)
+	r.clock.Advance(time.Minute)
+	r.eventually("deface to wait for approval", func() bool {
+		return r.executions()["cl/deface"].State == scoreboard.ExecApproval && r.executions()["co/deface"].State == scoreboard.ExecApproval
+	})
+	if err := e.Skip(ctx, r.executions()["co/deface"].ID, "", "", "instructor", "their range is being fixed"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Approve(ctx, r.executions()["cl/deface"].ID, "instructor"); err != nil {
+		t.Fatal(err)
+	}
+	r.eventually("cl's deface", r.done("cl/deface"))
+	if x := r.executions()["co/deface"]; x.State != scoreboard.ExecSkipped || !strings.Contains(x.Reason, "being fixed") {
+		t.Errorf("co/deface = %+v; want skipped with the instructor's reason", x)
+	}
+	if err := e.Approve(ctx, r.executions()["co/deface"].ID, "instructor"); err == nil {
+		t.Error("approving a skipped attack worked; want an error")
+	}
+
+	// The kill switch stops a running attack and holds the rest.
+	release := make(chan struct{})
+	r.rt.mu.Lock()
+	r.rt.exec = func(team, name string, cmd []string) (orchestrator.ExecResult, error) {
+		if strings.Contains(strings.Join(cmd, " "), "echo planted") {
+			<-release
+			return orchestrator.ExecResult{}, context.Canceled
+		}
+		return orchestrator.ExecResult{}, nil
+	}
+	r.rt.mu.Unlock()
+	if err := e.RequireApproval(ctx, "instructor", false); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Advance(time.Minute)
+	r.eventually("persist to run", func() bool {
+		// The engine may have read the clock just before approval was
+		// turned off: then persist waits for approval like deface did.
+		if x := r.executions()["cl/persist"]; x.State == scoreboard.ExecApproval {
+			e.Approve(ctx, x.ID, "instructor")
+		}
+		return r.executions()["cl/persist"].State == scoreboard.ExecRunning
+	})
+	if err := e.Halt(ctx, "instructor", "a team's real network was hit"); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	r.eventually("persist to stop", r.done("cl/persist"))
+	if x := r.executions()["cl/persist"]; x.Outcome != scoreboard.OutcomeError || !strings.Contains(x.Reason, "kill switch") {
+		t.Errorf("cl/persist = %+v; want an error saying the kill switch stopped it", x)
+	}
+	if _, err := e.Fire(ctx, "cl", "deface", "instructor"); err == nil || !strings.Contains(err.Error(), "kill switch") {
+		t.Errorf("firing with the kill switch on: %v; want a refusal", err)
+	}
+	if err := e.Unhalt(ctx, "instructor"); err != nil {
+		t.Fatal(err)
+	}
+	r.rt.mu.Lock()
+	r.rt.exec = nil
+	r.rt.mu.Unlock()
+	id, err := e.Fire(ctx, "cl", "deface", "instructor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.eventually("the fired run", func() bool {
+		x, _ := r.store.Execution(ctx, r.ex.Name, id)
+		return x.State == scoreboard.ExecDone
+	})
+	stop()
+	x, _ := r.store.Execution(ctx, r.ex.Name, id)
+	if x.Trigger != scoreboard.TriggerManual || x.Author != "instructor" || x.Run == "" {
+		t.Errorf("fired run = %+v; want a manual run by the instructor", x)
+	}
+}
+
+func TestEndMarksWhatNeverRanAsMissed(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	e := r.engine()
+	if err := e.Start(ctx, "instructor", 0); err != nil {
+		t.Fatal(err)
+	}
+	r.rt.down["co/red"] = true // co's attacker is gone: its range is broken
+	stop := r.run(e)
+	r.clock.Advance(time.Minute)
+	r.eventually("deface", func() bool { return r.done("cl/deface")() && r.done("co/deface")() })
+	if x := r.executions()["co/deface"]; x.Outcome != scoreboard.OutcomeNotApplicable || !strings.Contains(x.Reason, "range is broken") {
+		t.Errorf("co/deface = %+v; want not applicable: the range is broken", x)
+	}
+	if err := e.End(ctx, "instructor", "time is up"); err != nil {
+		t.Fatal(err)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	// Run returns by itself on an ended exercise, after closing the timeline.
+	if err := r.engine().Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	xs := r.executions()
+	for _, key := range []string{"cl/persist", "co/persist", "co/fallback"} {
+		if xs[key].State != scoreboard.ExecMissed && xs[key].State != scoreboard.ExecSkipped {
+			t.Errorf("%s = %+v; want missed or skipped, never silent", key, xs[key])
+		}
+	}
+	if len(xs) != 6 {
+		t.Errorf("%d executions; want one per team and attack: %v", len(xs), xs)
+	}
+}
+
+func TestClockRefusesWhatDoesNotApply(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	e := r.engine()
+	if err := e.Pause(ctx, "instructor", ""); err == nil || !errors.Is(err, scoreboard.ErrInvalid) {
+		t.Errorf("pausing before the start: %v; want ErrInvalid", err)
+	}
+	if err := e.Start(ctx, "instructor", 60); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Advance(time.Second)
+	c, _ := r.store.Clock(ctx, r.ex.Name)
+	if got := c.Elapsed(r.clock.Now()); got != time.Minute {
+		t.Errorf("one second at ×60 reads %s; want 1m", got)
+	}
+	if err := e.Pause(ctx, "instructor", "lunch"); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Advance(time.Hour)
+	if err := e.Resume(ctx, "instructor"); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Advance(time.Second)
+	c, _ = r.store.Clock(ctx, r.ex.Name)
+	if got := c.Elapsed(r.clock.Now()); got != 2*time.Minute {
+		t.Errorf("after a pause of an hour, the clock reads %s; want 2m", got)
+	}
+	if err := e.Resume(ctx, "instructor"); err == nil || !strings.Contains(err.Error(), "cannot resume an exercise that is running") {
+		t.Errorf("resuming a running exercise: %v", err)
+	}
+}
