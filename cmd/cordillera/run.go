@@ -1,0 +1,239 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/orchestrator/engine"
+	"github.com/cordillera-range/cordillera/scenarios"
+	"github.com/cordillera-range/cordillera/scoreboard"
+)
+
+func runRun(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "run", "--exercise FILE [--db FILE] [--speed N] [--no-deploy] [--down]",
+		"Runs a whole exercise headless: deploys every team's range (as up does), starts the clock,\n"+
+			"and runs the scorebot's rounds, the attacks and the injects until the exercise ends, with a\n"+
+			"live view of the clock, the scores and the last events. Everything is kept in the database:\n"+
+			"stopped (Ctrl-C, or killed) and run again, the exercise goes on where it was.")
+	rf := addRangeFlags(fs)
+	db := fs.String("db", defaultDB(), "SQLite database `file` (default $CORDILLERA_DB or cordillera.db)")
+	speed := fs.Float64("speed", 0, "speed `factor` when starting: 60 runs an hour in a minute (default: the exercise's)")
+	noDeploy := fs.Bool("no-deploy", false, "do not deploy: the ranges are up already")
+	down := fs.Bool("down", false, "tear the ranges down when the exercise ends")
+	wait := fs.Duration("wait", 3*time.Minute, "how long to wait for every service's check to pass before starting")
+	scorebotImage := fs.String("scorebot-image", orchestrator.DefaultScorebotImage, "`image` every team's scorebot runs")
+	view := fs.String("view", "auto", "live `view`: screen (redrawn), lines (one line per event) or auto")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if *rf.exercise == "" {
+		return usageError{"run needs --exercise FILE: an exercise names its teams and countries"}
+	}
+	if *speed < 0 {
+		return usageError{fmt.Sprintf("--speed must be more than 0, not %g", *speed)}
+	}
+	sc, ex, plans, err := loadPlans(e, "run", rf, pos, false)
+	if err != nil {
+		return err
+	}
+	store, err := scoreboard.Open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	rt, err := connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+
+	f, isFile := e.stdout.(*os.File)
+	screen := *view == "screen" || *view == "auto" && isFile && isTerminal(f)
+	live := newLiveView(e.stdout, store, ex.Name, plans, screen)
+	eng, err := engine.New(store, rt, sc, ex, plans, engine.Options{OnEvent: live.event})
+	if err != nil {
+		return err
+	}
+	if err := eng.Prepare(ctx); err != nil {
+		return err
+	}
+	clock, err := store.Clock(ctx, ex.Name)
+	if err != nil {
+		return err
+	}
+	if clock.State == scoreboard.ClockEnded {
+		fmt.Fprintf(e.stdout, "Exercise %s has ended.\n\n", ex.Name)
+		return writeStandings(ctx, e.stdout, store, ex.Name)
+	}
+	if !*noDeploy {
+		d, err := orchestrator.NewDesired(plans, orchestrator.Options{ScorebotImage: *scorebotImage})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "Deploying exercise %s: %s on %s\n", ex.Name, plural(len(plans), "team"), rt.Host())
+		if _, err := orchestrator.Up(ctx, rt, d, progress(e.stdout, true)); err != nil {
+			return err
+		}
+		if *wait > 0 {
+			if err := waitReady(ctx, e, rt, plans, *wait); err != nil {
+				return err
+			}
+		}
+	}
+	const author = "cordillera run"
+	switch clock.State {
+	case scoreboard.ClockCreated:
+		err = eng.Start(ctx, author, *speed)
+	case scoreboard.ClockPaused:
+		fmt.Fprintf(e.stdout, "Exercise %s was paused at %s; resuming it.\n", ex.Name, scenarios.Clock(clock.Since.Elapsed))
+		err = eng.Resume(ctx, author)
+	default:
+		fmt.Fprintf(e.stdout, "Exercise %s is running since %s; taking it up at %s.\n", ex.Name,
+			clock.Since.At.Local().Format(time.DateTime), scenarios.Clock(clock.Elapsed(time.Now())))
+	}
+	if err != nil {
+		return err
+	}
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- eng.Run(runCtx) }()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			live.draw(context.WithoutCancel(ctx))
+			if err != nil {
+				return err
+			}
+			if ctx.Err() != nil {
+				fmt.Fprintf(e.stdout, "\nStopped. Exercise %s goes on where it was with the same command.\n", ex.Name)
+				return nil
+			}
+			fmt.Fprintf(e.stdout, "\nExercise %s has ended. Export it with: cordillera export --db %s --exercise %s\n", ex.Name, *db, ex.Name)
+			if *down {
+				fmt.Fprintf(e.stdout, "Tearing down exercise %s\n", ex.Name)
+				if _, err := orchestrator.Down(context.WithoutCancel(ctx), rt, ex.Name, progress(e.stdout, false)); err != nil {
+					return err
+				}
+			}
+			return nil
+		case <-tick.C:
+			live.draw(ctx)
+		}
+	}
+}
+
+// liveView is the text view of a running exercise: its clock, every
+// team's score and the last events. On a terminal it redraws one screen;
+// elsewhere it prints each event as a line and the scores once a minute.
+type liveView struct {
+	w        io.Writer
+	store    *scoreboard.Store
+	exercise string
+	teams    map[string]string // id → country
+	screen   bool
+
+	mu       sync.Mutex
+	events   []scoreboard.Event
+	lastDraw time.Time
+}
+
+func newLiveView(w io.Writer, store *scoreboard.Store, exercise string, plans []*scenarios.TeamPlan, screen bool) *liveView {
+	v := &liveView{w: w, store: store, exercise: exercise, teams: map[string]string{}, screen: screen}
+	for _, p := range plans {
+		v.teams[p.Team.ID] = p.Team.Country
+	}
+	return v
+}
+
+func (v *liveView) event(ev scoreboard.Event) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.events = append(v.events, ev)
+	if len(v.events) > 12 {
+		v.events = v.events[len(v.events)-12:]
+	}
+	if !v.screen {
+		fmt.Fprintln(v.w, eventLine(ev))
+	}
+}
+
+func eventLine(ev scoreboard.Event) string {
+	team := ev.Team
+	if team == "" {
+		team = "-"
+	}
+	return fmt.Sprintf("%s  %-10s %-8s %s", scenarios.Clock(ev.Elapsed), team, ev.Kind, ev.Text)
+}
+
+// draw shows the scores: on a screen every second, in lines every minute.
+func (v *liveView) draw(ctx context.Context) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !v.screen && time.Since(v.lastDraw) < time.Minute {
+		return
+	}
+	v.lastDraw = time.Now()
+	clock, err := v.store.Clock(ctx, v.exercise)
+	if err != nil {
+		return
+	}
+	st, err := v.store.Standings(ctx, v.exercise, scoreboard.Live)
+	if err != nil {
+		return
+	}
+	var b strings.Builder
+	if v.screen {
+		b.WriteString("\x1b[H\x1b[2J")
+	}
+	state := clock.State
+	if clock.Halted {
+		state += ", KILL SWITCH ON"
+	}
+	if clock.Approval {
+		state += ", attacks wait for approval"
+	}
+	fmt.Fprintf(&b, "%s  %s  ×%g  %s\n", v.exercise, scenarios.Clock(clock.Elapsed(time.Now())), clock.Speed, state)
+	if v.screen {
+		b.WriteString("\n")
+	}
+	for _, t := range st.Teams {
+		fmt.Fprintf(&b, "  %2d. %-20s %s %6d ", t.Rank, t.Team.ID, t.Team.Country, t.Total)
+		for _, c := range scenarios.Categories {
+			if n := t.Categories[c]; n != 0 {
+				fmt.Fprintf(&b, " %s %+d", c, n)
+			}
+		}
+		b.WriteString("\n")
+	}
+	for _, c := range st.Countries {
+		fmt.Fprintf(&b, "  %s %.0f", c.Country, c.Total)
+	}
+	b.WriteString("\n")
+	if v.screen {
+		b.WriteString("\nLast events\n")
+		for _, ev := range v.events {
+			b.WriteString("  " + eventLine(ev) + "\n")
+		}
+	}
+	io.WriteString(v.w, b.String())
+}
+
+// writeStandings prints an exercise's final standings.
+func writeStandings(ctx context.Context, w io.Writer, store *scoreboard.Store, exercise string) error {
+	st, err := store.Standings(ctx, exercise, scoreboard.Live)
+	if err != nil {
+		return err
+	}
+	return scoreboard.WriteStandingsCSV(w, st)
+}

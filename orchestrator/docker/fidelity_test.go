@@ -1,0 +1,195 @@
+package docker_test
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/orchestrator/engine"
+	"github.com/cordillera-range/cordillera/scenarios"
+	"github.com/cordillera-range/cordillera/scoreboard"
+)
+
+// fidelitySpeed runs a two-hour drill in two minutes. Only the exercise
+// clock speeds up: the attack tools take the real time they take.
+const fidelitySpeed = 60
+
+// TestDrillFidelity is the proof that the bundled drills are real: for each
+// one, two teams come up on the real engine and the whole exercise runs
+// through the engine at high speed. Team "open" does nothing, and every
+// attack that runs against it must succeed, judged from evidence. Team
+// "hardened" applies the drill's documented defenses (its defenses/
+// scripts, run as root on its hosts before the clock starts), and every
+// attack that runs against it must be blocked, while its services stay up
+// for the scorebot.
+func TestDrillFidelity(t *testing.T) {
+	ctx := context.Background()
+	rt := newRuntime(t)
+	if _, err := orchestrator.Bootstrap(ctx, rt, orchestrator.BootstrapOptions{}, func(string) {}); err != nil {
+		t.Fatalf("bootstrap the base image: %v", err)
+	}
+	recipes, err := orchestrator.Recipes("../../scenarios/images")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range scenarios.LibraryNames() {
+		t.Run(name, func(t *testing.T) {
+			sc, diags := scenarios.NewLoader().LoadScenarioFS(scenarios.Library(), name, "library/"+name)
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			ex := &scenarios.Exercise{Name: newExercise(), Scenario: name, Speed: fidelitySpeed, Seed: "fidelity", AddressPool: takePool(t)}
+			ex.Teams = []*scenarios.Team{
+				{ID: "open", Name: "Undefended", Country: "CL"},
+				{ID: "hardened", Name: "Defended", Country: "CO"},
+			}
+			plans, diags := scenarios.Plan(sc, ex)
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			d, err := orchestrator.NewDesired(plans, orchestrator.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			buildImagesOf(t, rt, d, recipes)
+			cleanupExercise(t, rt, ex.Name)
+			if _, err := orchestrator.Up(ctx, rt, d, nil); err != nil {
+				t.Fatalf("up: %v", err)
+			}
+			waitCtx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+			defer cancel()
+			if failing, err := orchestrator.WaitReady(waitCtx, rt, plans, nil); err != nil {
+				t.Fatalf("not ready: %v %v", err, failing)
+			}
+			defend(t, rt, name, ex.Name, plans[1])
+
+			store, err := scoreboard.Open(ctx, filepath.Join(t.TempDir(), "cordillera.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer store.Close()
+			eng, err := engine.New(store, rt, sc, ex, plans, engine.Options{
+				Tick: 100 * time.Millisecond, AttackJitter: -1, MinRound: 2 * time.Second,
+				OnEvent: func(ev scoreboard.Event) {
+					if ev.Kind == scoreboard.EventAttack {
+						t.Logf("%s %s %s", scenarios.Clock(ev.Elapsed), ev.Team, ev.Text)
+					}
+				},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := eng.Prepare(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := eng.Start(ctx, "test", 0); err != nil {
+				t.Fatal(err)
+			}
+			runCtx, cancel := context.WithTimeout(ctx, 20*time.Minute)
+			defer cancel()
+			if err := eng.Run(runCtx); err != nil {
+				t.Fatalf("run: %v", err)
+			}
+			if runCtx.Err() != nil {
+				t.Fatal("the exercise did not end within 20 minutes")
+			}
+
+			execs, err := store.Executions(ctx, ex.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ran := map[string]bool{}
+			for _, x := range execs {
+				if x.State != scoreboard.ExecDone {
+					t.Logf("%s/%s %s: %s", x.Team, x.Attack, x.State, x.Reason)
+					continue
+				}
+				ran[x.Attack] = true
+				want := []string{scoreboard.OutcomeSucceeded}
+				if x.Team == "hardened" {
+					want = []string{scoreboard.OutcomeBlocked, scoreboard.OutcomeTimedOut}
+				}
+				if !slices.Contains(want, x.Outcome) {
+					t.Errorf("%s/%s: %s, want %s\nevidence:\n%s\noutput (tail):\n%s", x.Team, x.Attack, x.Outcome,
+						strings.Join(want, " or "), x.Reason, tail(x.Output, 1500))
+				} else {
+					t.Logf("%s/%s: %s\n%s", x.Team, x.Attack, x.Outcome, x.Reason)
+				}
+			}
+			for _, a := range sc.Attacks {
+				if !ran[a.Name] && a.When != scenarios.WhenBlocked {
+					t.Errorf("attack %s ran against neither team", a.Name)
+				}
+			}
+
+			stats, err := store.Statistics(ctx, ex.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ts := range stats.Teams {
+				t.Logf("team %s: availability %.1f%% of %d checks, %d succeeded, %d blocked",
+					ts.Team.ID, ts.Availability, ts.Checks, ts.Succeeded, ts.Blocked)
+				if ts.Team.ID == "hardened" && (ts.Checks == 0 || ts.ChecksPassed != ts.Checks) {
+					t.Errorf("the defended team passed %d of %d checks; its defenses must keep every service up", ts.ChecksPassed, ts.Checks)
+				}
+			}
+			if err := store.VerifyTotals(ctx, ex.Name); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+// defend runs the drill's defense scripts on the team's hosts, as a team
+// that read the drill's "defenses that work" would.
+func defend(t *testing.T, rt orchestrator.Runtime, drill, exercise string, p *scenarios.TeamPlan) {
+	t.Helper()
+	dir := path.Join("library", drill, "defenses")
+	scripts, err := fs.Glob(scenarios.Library(), dir+"/*.sh")
+	if err != nil || len(scripts) == 0 {
+		t.Fatalf("drill %s has no defense scripts in %s (%v)", drill, dir, err)
+	}
+	var attackers, scorebot []string
+	for _, a := range p.Attackers {
+		for _, n := range a.Networks {
+			attackers = append(attackers, n.Address.String())
+		}
+	}
+	for _, n := range p.Scorebot.Networks {
+		scorebot = append(scorebot, n.Address.String())
+	}
+	env := []string{
+		"ATTACKER=" + strings.Join(attackers, " "),
+		"SCOREBOT=" + strings.Join(scorebot, " "),
+		"NEW_PASSWORD=Cordillera-" + p.Team.ID + "-2026",
+	}
+	for _, script := range scripts {
+		host := strings.TrimSuffix(path.Base(script), ".sh")
+		body, err := fs.ReadFile(scenarios.Library(), script)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := idOf(t, rt, exercise, p.Team.ID, orchestrator.RoleHost, host)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		res, err := rt.Exec(ctx, id, orchestrator.ExecSpec{Cmd: []string{"bash", "-c", string(body), host + ".sh"}, Env: env})
+		cancel()
+		if err != nil || res.ExitCode != 0 {
+			t.Fatalf("defenses on %s: exit %d, %v\n%s", host, res.ExitCode, err, res.Output)
+		}
+		t.Logf("defended %s:\n%s", host, tail(string(res.Output), 800))
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return fmt.Sprintf("[…]%s", s[len(s)-n:])
+}
