@@ -531,3 +531,40 @@ func TestClockRefusesWhatDoesNotApply(t *testing.T) {
 		t.Errorf("resuming a running exercise: %v", err)
 	}
 }
+
+func TestAnswersAreTheTeamsOwn(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	e := r.engine()
+	if _, err := e.Answer(ctx, "cl", "attacker-address", "10.160.0.100"); err == nil {
+		t.Error("an answer before the start was taken")
+	}
+	if err := e.Start(ctx, "instructor", 0); err != nil {
+		t.Fatal(err)
+	}
+	// co's attacker has another address: cl's answer is wrong for co.
+	if ok, err := e.Answer(ctx, "co", "attacker-address", "10.160.0.100"); ok || err != nil {
+		t.Errorf("co answering cl's address: %v, %v; want wrong", ok, err)
+	}
+	r.clock.Advance(time.Second) // an answer a moment is one answer
+	if ok, err := e.Answer(ctx, "co", "attacker-address", " 10.160.16.100 "); !ok || err != nil {
+		t.Errorf("co's own address: %v, %v; want right", ok, err)
+	}
+	r.clock.Advance(time.Second)
+	if _, err := e.Answer(ctx, "co", "attacker-address", "10.160.16.100"); !errors.Is(err, scoreboard.ErrDuplicate) {
+		t.Errorf("answering a solved challenge again: %v; want ErrDuplicate", err)
+	}
+	for _, tt := range []struct {
+		mode, accepted, given string
+		want                  bool
+	}{
+		{"exact", "Admin", "admin", false},
+		{"caseless", "Admin", "ADMIN", true},
+		{"regex", `T1110(\.00[13])?`, "T1110.003", true},
+		{"regex", `T1110`, "xT1110", false},
+	} {
+		if got := AnswerMatches(tt.mode, []string{tt.accepted}, tt.given); got != tt.want {
+			t.Errorf("%s %q against %q: %v, want %v", tt.mode, tt.given, tt.accepted, got, tt.want)
+		}
+	}
+}

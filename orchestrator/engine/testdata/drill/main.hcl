@@ -68,3 +68,9 @@ inject "news" {
     points = 50
   }
 }
+
+challenge "attacker-address" {
+  question = "From which address did the defacement come?"
+  answer   = attacker.red.address
+  points   = 30
+}

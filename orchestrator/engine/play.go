@@ -1,0 +1,125 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/cordillera-range/cordillera/scenarios"
+	"github.com/cordillera-range/cordillera/scoreboard"
+)
+
+// What teams do during an exercise: answer challenges and injects, file
+// incident reports, share indicators. Each is stamped with the exercise
+// clock and refused while the exercise is not running; the store scores it.
+
+// now is the moment on both clocks, if the exercise is running.
+func (e *Engine) now(ctx context.Context) (scoreboard.Moment, error) {
+	c, err := e.store.Clock(ctx, e.exercise.Name)
+	if err != nil {
+		return scoreboard.Moment{}, err
+	}
+	switch c.State {
+	case scoreboard.ClockCreated:
+		return scoreboard.Moment{}, fmt.Errorf("exercise %q has not started yet", e.exercise.Name)
+	case scoreboard.ClockEnded:
+		return scoreboard.Moment{}, fmt.Errorf("exercise %q has ended", e.exercise.Name)
+	}
+	return e.moment(c), nil
+}
+
+// Answer checks a team's answer to a challenge against the team's own
+// accepted answers, and records it. Wrong answers are rate limited by the
+// scenario's scoring (scoreboard.ErrRateLimited says when to try again); a
+// solved challenge cannot be answered again (scoreboard.ErrDuplicate).
+func (e *Engine) Answer(ctx context.Context, team, challenge, answer string) (bool, error) {
+	p, ok := e.byTeam[team]
+	if !ok {
+		return false, fmt.Errorf("no team %q in exercise %q", team, e.exercise.Name)
+	}
+	var ch *scenarios.ChallengePlan
+	for i := range p.Challenges {
+		if p.Challenges[i].Name == challenge {
+			ch = &p.Challenges[i]
+		}
+	}
+	if ch == nil {
+		return false, fmt.Errorf("no challenge %q in exercise %q", challenge, e.exercise.Name)
+	}
+	m, err := e.now(ctx)
+	if err != nil {
+		return false, err
+	}
+	correct := AnswerMatches(ch.Match, ch.Answers, answer)
+	_, err = e.store.RecordSubmission(ctx, scoreboard.ChallengeSubmission{
+		Exercise: e.exercise.Name, Team: team, Challenge: challenge, Answer: answer, Correct: correct, Points: ch.Points, Moment: m,
+	})
+	return correct, err
+}
+
+// AnswerMatches says whether a given answer is one of the accepted ones:
+// the same text ("exact"), the same but for letter case ("caseless"), or
+// wholly matched by a regular expression ("regex"). Surrounding spaces
+// never count.
+func AnswerMatches(mode string, accepted []string, given string) bool {
+	given = strings.TrimSpace(given)
+	for _, a := range accepted {
+		switch mode {
+		case "exact":
+			if given == strings.TrimSpace(a) {
+				return true
+			}
+		case "regex":
+			re, err := regexp.Compile(`^(?:` + a + `)$`)
+			if err == nil && re.MatchString(given) {
+				return true
+			}
+		default:
+			if strings.EqualFold(given, strings.TrimSpace(a)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Report files a team's incident report; the store matches it to an attack
+// run (by target, technique and time window) and scores the detection.
+func (e *Engine) Report(ctx context.Context, r scoreboard.IncidentReport) (scoreboard.IncidentReport, error) {
+	m, err := e.now(ctx)
+	if err != nil {
+		return r, err
+	}
+	r.Exercise, r.Moment = e.exercise.Name, m
+	rec, err := e.store.RecordReport(ctx, r)
+	if err != nil {
+		return r, err
+	}
+	r.ID = rec.ID
+	return r, nil
+}
+
+// Share records an indicator a team shares with the partner country's
+// teams; the cooperation rule scores it when it helps them.
+func (e *Engine) Share(ctx context.Context, ind scoreboard.SharedIndicator) error {
+	m, err := e.now(ctx)
+	if err != nil {
+		return err
+	}
+	ind.Exercise, ind.Moment = e.exercise.Name, m
+	_, err = e.store.RecordIndicator(ctx, ind)
+	return err
+}
+
+// Respond records a team's answer to an inject, for instructors to grade.
+func (e *Engine) Respond(ctx context.Context, team, inject, body string) error {
+	m, err := e.now(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = e.store.RecordInjectResponse(ctx, scoreboard.InjectResponse{
+		Exercise: e.exercise.Name, Team: team, Inject: inject, Body: body, Moment: m,
+	})
+	return err
+}
