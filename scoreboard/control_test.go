@@ -101,3 +101,37 @@ func TestExecutionsAreClaimedOnce(t *testing.T) {
 		t.Errorf("output of %d bytes kept as %d, ending %q; want head and tail", len(x.Output), len(got.Output), got.Output[len(got.Output)-10:])
 	}
 }
+
+func TestMatchReportByHand(t *testing.T) {
+	ctx := context.Background()
+	s := newExercise(t, scenarios.DefaultScoring())
+	ok(t)(s.RecordAttackRun(ctx, bruteforceIn("cl1", VerdictSucceeded, 10*time.Minute)))
+	// The team named the wrong host: the rules do not match the report.
+	rep := ok(t)(s.RecordReport(ctx, IncidentReport{Exercise: "ex", Team: "cl1", Target: "db", Techniques: []string{"T1110"},
+		Summary: "password spraying from 10.66.0.5", Moment: at(12 * time.Minute)}))
+	if len(rep.Entries) != 0 {
+		t.Fatalf("the report was matched by the rules: %v", rep.Entries)
+	}
+	run := bruteforceIn("cl1", VerdictSucceeded, 10*time.Minute).ID
+	if _, err := s.MatchReportByHand(ctx, "ex", rep.ID, run, "ana", ""); !errors.Is(err, ErrInvalid) {
+		t.Errorf("without a reason: %v; want ErrInvalid", err)
+	}
+	r, err := s.MatchReportByHand(ctx, "ex", rep.ID, run, "ana", "the spraying hit portal; db was a typo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Entries) != 1 || r.Entries[0].Category != scenarios.CategoryDetection || r.Entries[0].Points <= 0 ||
+		r.Entries[0].Author != "ana" || !strings.Contains(r.Entries[0].Reason, "typo") {
+		t.Errorf("entries %+v; want one detection entry by ana with her reason", r.Entries)
+	}
+	if _, err := s.MatchReportByHand(ctx, "ex", rep.ID, run, "ana", "again"); !errors.Is(err, ErrDuplicate) {
+		t.Errorf("matching it twice: %v; want ErrDuplicate", err)
+	}
+	other := ok(t)(s.RecordReport(ctx, IncidentReport{Exercise: "ex", Team: "cl2", Target: "portal", Summary: "x", Moment: at(13 * time.Minute)}))
+	if _, err := s.MatchReportByHand(ctx, "ex", other.ID, run, "ana", "no"); !errors.Is(err, ErrInvalid) {
+		t.Errorf("matching cl2's report to cl1's run: %v; want ErrInvalid", err)
+	}
+	if err := s.VerifyTotals(ctx, "ex"); err != nil {
+		t.Error(err)
+	}
+}
