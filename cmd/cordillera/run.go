@@ -57,13 +57,14 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	f, isFile := e.stdout.(*os.File)
 	screen := *view == "screen" || *view == "auto" && isFile && isTerminal(f)
 	live := newLiveView(e.stdout, store, ex.Name, plans, screen)
-	eng, err := engine.New(store, rt, sc, ex, plans, engine.Options{OnEvent: live.event})
+	eng, err := engine.New(store, rt, sc, ex, plans, engine.Options{})
 	if err != nil {
 		return err
 	}
 	if err := eng.Prepare(ctx); err != nil {
 		return err
 	}
+	live.skipHistory(ctx, 5)
 	clock, err := store.Clock(ctx, ex.Name)
 	if err != nil {
 		return err
@@ -145,6 +146,7 @@ type liveView struct {
 
 	mu       sync.Mutex
 	events   []scoreboard.Event
+	lastID   int64
 	lastDraw time.Time
 }
 
@@ -156,15 +158,30 @@ func newLiveView(w io.Writer, store *scoreboard.Store, exercise string, plans []
 	return v
 }
 
-func (v *liveView) event(ev scoreboard.Event) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	v.events = append(v.events, ev)
+// skipHistory makes the view start with the last n events of an exercise
+// taken up again, not its whole history.
+func (v *liveView) skipHistory(ctx context.Context, n int) {
+	if events, err := v.store.LastEvents(ctx, v.exercise, n); err == nil && len(events) > 0 {
+		v.lastID = events[0].ID - 1
+	}
+}
+
+// poll reads the events written since the last poll, by this engine or by
+// an instructor's control command, and prints them as lines.
+func (v *liveView) poll(ctx context.Context) {
+	events, err := v.store.Events(ctx, v.exercise, v.lastID, 0)
+	if err != nil {
+		return
+	}
+	for _, ev := range events {
+		v.lastID = ev.ID
+		v.events = append(v.events, ev)
+		if !v.screen {
+			fmt.Fprintln(v.w, eventLine(ev))
+		}
+	}
 	if len(v.events) > 12 {
 		v.events = v.events[len(v.events)-12:]
-	}
-	if !v.screen {
-		fmt.Fprintln(v.w, eventLine(ev))
 	}
 }
 
@@ -176,10 +193,12 @@ func eventLine(ev scoreboard.Event) string {
 	return fmt.Sprintf("%s  %-10s %-8s %s", scenarios.Clock(ev.Elapsed), team, ev.Kind, ev.Text)
 }
 
-// draw shows the scores: on a screen every second, in lines every minute.
+// draw shows the new events and the scores: on a screen every second, in
+// lines every minute.
 func (v *liveView) draw(ctx context.Context) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	v.poll(ctx)
 	if !v.screen && time.Since(v.lastDraw) < time.Minute {
 		return
 	}

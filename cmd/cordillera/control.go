@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cordillera-range/cordillera/orchestrator/engine"
+	"github.com/cordillera-range/cordillera/scenarios"
+	"github.com/cordillera-range/cordillera/scoreboard"
+)
+
+const controlUsage = `ACTION is one of:
+  status                      the clock, attacks waiting for approval, the last events
+  pause [REASON]              stop the clock
+  resume                      start it again
+  end [REASON]                end the exercise
+  speed FACTOR                change the speed factor
+  halt [REASON]               the kill switch: stop every running attack, start none
+  release                     let attacks start again
+  approval on|off             make every attack wait for approval, or not
+  approve ID                  let an attack waiting for approval run
+  skip ID [REASON]            an attack waiting for approval does not run
+  skip TEAM ATTACK [REASON]   a timeline attack not due yet does not run
+  fire TEAM ATTACK            run an attack against a team now
+  deliver TEAM INJECT         deliver an inject now`
+
+func runControl(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "control", "--exercise FILE [--db FILE] [--as NAME] ACTION [ARGS...]",
+		"An instructor's hands on a running exercise. The engine (cordillera run) reads what is\n"+
+			"written here from the database within a second; each action is logged with its author.\n\n"+controlUsage)
+	rf := addRangeFlags(fs)
+	db := fs.String("db", defaultDB(), "SQLite database `file` (default $CORDILLERA_DB or cordillera.db)")
+	author := fs.String("as", os.Getenv("USER"), "the instructor's `name`, logged with the action")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if *rf.exercise == "" || len(pos) == 0 {
+		return usageError{"control needs --exercise FILE and an action\n\n" + controlUsage}
+	}
+	if *author == "" {
+		*author = "instructor"
+	}
+	action, rest := pos[0], pos[1:]
+	sc, ex, plans, err := loadPlans(e, "control", rf, nil, false)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(*db); err != nil {
+		return fmt.Errorf("no database at %s: start the exercise with cordillera run first, or name the file with --db", *db)
+	}
+	store, err := scoreboard.Open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	// Controls need no container engine: the running engine acts on them.
+	eng, err := engine.New(store, nil, sc, ex, plans, engine.Options{})
+	if err != nil {
+		return err
+	}
+	if _, err := store.Exercise(ctx, ex.Name); err != nil {
+		return fmt.Errorf("exercise %s is not in %s: start it with cordillera run first", ex.Name, *db)
+	}
+	reason := func(from int) string { return strings.Join(rest[min(from, len(rest)):], " ") }
+	need := func(n int, what string) error {
+		if len(rest) < n {
+			return usageError{fmt.Sprintf("%s needs %s", action, what)}
+		}
+		return nil
+	}
+	switch action {
+	case "status":
+		return controlStatus(ctx, e, store, ex.Name)
+	case "pause":
+		err = eng.Pause(ctx, *author, reason(0))
+	case "resume":
+		err = eng.Resume(ctx, *author)
+	case "end":
+		err = eng.End(ctx, *author, reason(0))
+	case "speed":
+		if err = need(1, "a FACTOR"); err == nil {
+			var f float64
+			if f, err = strconv.ParseFloat(rest[0], 64); err != nil || f <= 0 {
+				return usageError{fmt.Sprintf("speed %q: want a number more than 0", rest[0])}
+			}
+			err = eng.SetSpeed(ctx, *author, f)
+		}
+	case "halt":
+		err = eng.Halt(ctx, *author, reason(0))
+	case "release":
+		err = eng.Unhalt(ctx, *author)
+	case "approval":
+		if err = need(1, "on or off"); err == nil {
+			if rest[0] != "on" && rest[0] != "off" {
+				return usageError{"approval takes on or off"}
+			}
+			err = eng.RequireApproval(ctx, *author, rest[0] == "on")
+		}
+	case "approve":
+		if err = need(1, "the ID of an attack waiting for approval (see status)"); err == nil {
+			var id int64
+			if id, err = strconv.ParseInt(rest[0], 10, 64); err != nil {
+				return usageError{fmt.Sprintf("approve %q: want the number status shows", rest[0])}
+			}
+			err = eng.Approve(ctx, id, *author)
+		}
+	case "skip":
+		if err = need(1, "an ID, or TEAM ATTACK"); err == nil {
+			if id, perr := strconv.ParseInt(rest[0], 10, 64); perr == nil {
+				err = eng.Skip(ctx, id, "", "", *author, reason(1))
+			} else if err = need(2, "TEAM ATTACK"); err == nil {
+				err = eng.Skip(ctx, 0, rest[0], rest[1], *author, reason(2))
+			}
+		}
+	case "fire":
+		if err = need(2, "TEAM ATTACK"); err == nil {
+			var id int64
+			if id, err = eng.Fire(ctx, rest[0], rest[1], *author); err == nil {
+				fmt.Fprintf(e.stdout, "Attack %s against team %s is queued as run %d; the engine starts it within a second.\n", rest[1], rest[0], id)
+			}
+		}
+	case "deliver":
+		if err = need(2, "TEAM INJECT"); err == nil {
+			err = eng.Deliver(ctx, rest[0], rest[1], *author)
+		}
+	default:
+		return usageError{fmt.Sprintf("unknown action %q\n\n%s", action, controlUsage)}
+	}
+	if err != nil {
+		return err
+	}
+	if action != "fire" {
+		fmt.Fprintf(e.stdout, "Done: %s.\n", strings.Join(pos, " "))
+	}
+	return nil
+}
+
+// controlStatus shows the clock, the attacks that wait for approval, and
+// the last events.
+func controlStatus(ctx context.Context, e *env, store *scoreboard.Store, exercise string) error {
+	c, err := store.Clock(ctx, exercise)
+	if err != nil {
+		return err
+	}
+	state := c.State
+	if c.Halted {
+		state += ", KILL SWITCH ON"
+	}
+	if c.Approval {
+		state += ", attacks wait for approval"
+	}
+	fmt.Fprintf(e.stdout, "Exercise %s: %s at %s, speed ×%g\n", exercise, state, scenarios.Clock(c.Elapsed(time.Now())), c.Speed)
+	xs, err := store.Executions(ctx, exercise)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	waiting := 0
+	for _, x := range xs {
+		if x.State == scoreboard.ExecApproval || x.State == scoreboard.ExecApproved || x.State == scoreboard.ExecRunning {
+			if waiting == 0 {
+				fmt.Fprintln(tw, "\nID\tTEAM\tATTACK\tSTATE\tDUE")
+			}
+			waiting++
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", x.ID, x.Team, x.Attack, x.State, scenarios.Clock(x.Due))
+		}
+	}
+	tw.Flush()
+	events, err := store.LastEvents(ctx, exercise, 10)
+	if err != nil {
+		return err
+	}
+	if len(events) > 0 {
+		fmt.Fprintln(e.stdout, "\nLast events")
+		for _, ev := range events {
+			fmt.Fprintln(e.stdout, "  "+eventLine(ev))
+		}
+	}
+	return nil
+}
