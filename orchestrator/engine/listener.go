@@ -51,12 +51,14 @@ func (e *Engine) listen(ctx context.Context, container, run, nonce string, cb sc
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), life+5*time.Second)
 		defer cancel()
 		e.rt.Exec(lctx, container, orchestrator.ExecSpec{Env: env, Cmd: []string{"sh", "-c",
-			`echo $$ > "$1.pid"; exec timeout "$2" nc -lkv "$3" > "$1" 2>&1`,
+			`echo $$ > "$1.pid"; exec timeout "$2" nc -lknv "$3" > "$1" 2>&1`,
 			"listen", l.file, strconv.Itoa(int(life.Seconds())), strconv.Itoa(cb.Port)}})
 	}()
-	// Wait until the port accepts connections.
+	// Wait until the port listens, read from the kernel's table rather
+	// than by connecting, which the listener would take for a callback.
+	listening := fmt.Sprintf(`grep -Eq ':%04X [0-9A-F]+:0000 0A' /proc/net/tcp /proc/net/tcp6 2>/dev/null`, cb.Port)
 	for i := 0; i < 50; i++ {
-		res, err := e.rt.Exec(ctx, container, orchestrator.ExecSpec{Cmd: []string{"nc", "-z", "-w", "1", "127.0.0.1", strconv.Itoa(cb.Port)}})
+		res, err := e.rt.Exec(ctx, container, orchestrator.ExecSpec{Cmd: []string{"sh", "-c", listening}})
 		if err != nil {
 			return nil, err
 		}
