@@ -31,6 +31,20 @@ type Desired struct {
 	Exercise   string
 	Networks   []NetworkSpec
 	Containers []ContainerSpec
+	// Builds are the images that hosts and attackers with a build block
+	// run, each once however many teams run it, to be built before the
+	// containers are created (see [Build]).
+	Builds []BuildSpec
+}
+
+// BuildOf returns how the image is built, when it is one of Builds.
+func (d *Desired) BuildOf(image string) (BuildSpec, bool) {
+	for _, b := range d.Builds {
+		if b.Tag == image {
+			return b, true
+		}
+	}
+	return BuildSpec{}, false
 }
 
 // Container returns the spec of the container with the key.
@@ -62,7 +76,7 @@ func NewDesired(plans []*scenarios.TeamPlan, opts Options) (*Desired, error) {
 	if scorebotImage == "" {
 		scorebotImage = DefaultScorebotImage
 	}
-	b := &builder{d: &Desired{Exercise: plans[0].Exercise}, seen: map[string]bool{}}
+	b := &builder{d: &Desired{Exercise: plans[0].Exercise}, seen: map[string]bool{}, built: map[Key]string{}}
 	teams := map[string]bool{}
 	for i, p := range plans {
 		switch {
@@ -92,6 +106,9 @@ type builder struct {
 	d    *Desired
 	errs []error
 	seen map[string]bool
+	// built maps a host or attacker (with no team) to the tag of the image
+	// it is built as, or "" when its build cannot be prepared.
+	built map[Key]string
 }
 
 // fail records a problem unless the same was already said.
@@ -169,7 +186,7 @@ func (b *builder) team(p *scenarios.TeamPlan, scorebotImage string) {
 	}
 
 	for _, h := range p.Hosts {
-		image, ok := b.image(RoleHost, h.Name, h.Image, h.Build)
+		image, ok := b.image(p.Scenario, RoleHost, h.Name, h.Image, h.Build)
 		if !ok {
 			continue
 		}
@@ -191,7 +208,7 @@ func (b *builder) team(p *scenarios.TeamPlan, scorebotImage string) {
 		}, h.Networks)
 	}
 	for _, a := range p.Attackers {
-		image, ok := b.image(RoleAttacker, a.Name, a.Image, a.Build)
+		image, ok := b.image(p.Scenario, RoleAttacker, a.Name, a.Image, a.Build)
 		if !ok {
 			continue
 		}
@@ -218,18 +235,32 @@ func (b *builder) team(p *scenarios.TeamPlan, scorebotImage string) {
 	}, p.Scorebot.Networks)
 }
 
-// image is the image a host or attacker runs. Images are never pulled, and
-// building them is `cordillera images build`'s job, before deploying.
-func (b *builder) image(role Role, name, image string, build *scenarios.Build) (string, bool) {
+// image is the image a host or attacker runs: the one it names, or the one
+// its build block makes, prepared once for every team. Images are never
+// pulled.
+func (b *builder) image(scenario string, role Role, name, image string, build *scenarios.Build) (string, bool) {
 	switch {
 	case image != "":
 		return image, true
-	case build != nil:
-		b.fail("%s %q is built from %s: build images with `cordillera images build` first", role, name, build.Context)
-	default:
+	case build == nil:
 		b.fail("%s %q names no image", role, name)
+		return "", false
 	}
-	return "", false
+	k := Key{Role: role, Name: name}
+	if tag, done := b.built[k]; done {
+		return tag, tag != ""
+	}
+	spec, err := prepareBuild(scenario, role, name, build)
+	if err != nil {
+		b.built[k] = ""
+		b.fail("%s %q: %w", role, name, err)
+		return "", false
+	}
+	b.built[k] = spec.Tag
+	if _, dup := b.d.BuildOf(spec.Tag); !dup {
+		b.d.Builds = append(b.d.Builds, spec)
+	}
+	return spec.Tag, true
 }
 
 func labels(exercise, team string, role Role, name string) map[string]string {

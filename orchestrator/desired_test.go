@@ -123,15 +123,15 @@ func TestNewDesiredErrors(t *testing.T) {
 			want: []string{`team "team-1" is planned twice`},
 		},
 		{
-			name: "built image, said once for both teams",
+			name: "built image without its files, said once for both teams",
 			change: func(p []*scenarios.TeamPlan) []*scenarios.TeamPlan {
 				for _, t := range p {
 					t.Hosts[0].Image = ""
-					t.Hosts[0].Build = &scenarios.Build{Context: "../images/target-web"}
+					t.Hosts[0].Build = &scenarios.Build{Context: "images/target-web", Dockerfile: "Dockerfile"}
 				}
 				return p
 			},
-			want: []string{"host \"portal\" is built from ../images/target-web: build images with `cordillera images build` first"},
+			want: []string{"host \"portal\": built from images/target-web, but the plan does not carry the scenario's files: plan the exercise from its scenario folder"},
 		},
 		{
 			name: "host and attacker of one name",

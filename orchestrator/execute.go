@@ -97,7 +97,8 @@ func run(ctx context.Context, rt Runtime, a Action) error {
 }
 
 // CheckImages reports every image the exercise needs that the engine does
-// not have, before anything is created: images are never pulled.
+// not have, before anything is created: images are never pulled. An image
+// that [Build] would make is missing only when what it is built FROM is.
 func CheckImages(ctx context.Context, rt Runtime, d *Desired) error {
 	var images []string
 	for _, c := range d.Containers {
@@ -105,26 +106,39 @@ func CheckImages(ctx context.Context, rt Runtime, d *Desired) error {
 	}
 	slices.Sort(images)
 	var errs []error
+	var toBuild []BuildSpec
 	for _, image := range slices.Compact(images) {
 		ok, err := rt.ImageExists(ctx, image)
 		if err != nil {
 			return fmt.Errorf("image %q: %w", image, err)
 		}
-		if !ok {
+		b, built := d.BuildOf(image)
+		switch {
+		case ok:
+		case built:
+			toBuild = append(toBuild, b)
+		default:
 			errs = append(errs, &ImageMissingError{Image: image})
 		}
+	}
+	if err := checkBuildBases(ctx, rt, toBuild); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
 
-// Up makes the exercise run as desired: it checks the images, observes,
-// reconciles and executes. It returns the plan it carried out, which is
-// empty when everything already ran as desired.
+// Up makes the exercise run as desired: it checks the images, builds those
+// of build blocks that the engine lacks (quietly: call [Build] first to show
+// its progress), observes, reconciles and executes. It returns the plan it
+// carried out, which is empty when everything already ran as desired.
 func Up(ctx context.Context, rt Runtime, d *Desired, progress func(Event)) (Plan, error) {
 	if d == nil {
 		return Plan{}, errors.New("up: nothing desired")
 	}
 	if err := CheckImages(ctx, rt, d); err != nil {
+		return Plan{Exercise: d.Exercise}, err
+	}
+	if _, err := Build(ctx, rt, d.Builds, nil); err != nil {
 		return Plan{Exercise: d.Exercise}, err
 	}
 	o, err := Observe(ctx, rt, d.Exercise)
@@ -148,8 +162,9 @@ func Down(ctx context.Context, rt Runtime, exercise string, progress func(Event)
 }
 
 // Reset recreates a team's host from its image, with the same addresses,
-// discarding whatever was changed in it. It checks the image first, so as
-// not to remove a host it could not bring back.
+// discarding whatever was changed in it. It builds the image first if the
+// host has a build block and the engine lacks it, and checks the image, so
+// as not to remove a host it could not bring back.
 func Reset(ctx context.Context, rt Runtime, d *Desired, team, host string) error {
 	if d == nil {
 		return errors.New("reset: nothing desired")
@@ -158,6 +173,11 @@ func Reset(ctx context.Context, rt Runtime, d *Desired, team, host string) error
 	spec, ok := d.Container(k)
 	if !ok {
 		return fmt.Errorf("team %q has no host %q: %w", team, host, ErrNotFound)
+	}
+	if b, ok := d.BuildOf(spec.Image); ok {
+		if _, err := Build(ctx, rt, []BuildSpec{b}, nil); err != nil {
+			return fmt.Errorf("team %q host %q: reset: %w", team, host, err)
+		}
 	}
 	if ok, err := rt.ImageExists(ctx, spec.Image); err != nil || !ok {
 		if err == nil {

@@ -264,9 +264,9 @@ func BuildImages(ctx context.Context, rt Runtime, recipes []Recipe, force bool, 
 	}
 	var built []string
 	for i, r := range recipes {
-		roots := []contextRoot{{dir: r.Dir}}
+		roots := []contextRoot{{files: os.DirFS(r.Dir)}}
 		if r.Common != "" {
-			roots = append(roots, contextRoot{dir: r.Common, prefix: CommonDir + "/"})
+			roots = append(roots, contextRoot{files: os.DirFS(r.Common), prefix: CommonDir + "/"})
 		}
 		data, sum, err := contextTar(roots...)
 		if err != nil {
@@ -300,20 +300,13 @@ func BuildImages(ctx context.Context, rt Runtime, recipes []Recipe, force bool, 
 
 // checkBase says what to do when a recipe starts from the Debian base and
 // the base is missing, rather than letting the engine fail to pull it.
+// Other images a recipe starts from may be recipes built before it.
 func checkBase(ctx context.Context, rt Runtime, r Recipe) error {
 	data, err := os.ReadFile(filepath.Join(r.Dir, "Dockerfile"))
 	if err != nil {
 		return err
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		fields := strings.Fields(line)
-		if len(fields) < 2 || !strings.EqualFold(fields[0], "FROM") {
-			continue
-		}
-		base := fields[1]
-		if strings.HasPrefix(base, "--") && len(fields) > 2 {
-			base = fields[2]
-		}
+	for _, base := range dockerfileBases(data, nil) {
 		if !slices.Contains(BaseImages, base) {
 			continue
 		}
@@ -328,9 +321,66 @@ func checkBase(ctx context.Context, rt Runtime, r Recipe) error {
 	return nil
 }
 
+// dockerfileBases lists the images a Dockerfile starts FROM, with the
+// build args, and the defaults of the ARGs declared before the first FROM,
+// put in. It leaves out scratch, earlier stages of the same Dockerfile, and
+// what still holds a variable once args are put in.
+func dockerfileBases(dockerfile []byte, args map[string]string) []string {
+	vars := map[string]string{}
+	stages := map[string]bool{}
+	var bases []string
+	sawFrom := false
+	for _, line := range strings.Split(string(dockerfile), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 2 || strings.HasPrefix(fields[0], "#") {
+			continue
+		}
+		switch strings.ToUpper(fields[0]) {
+		case "ARG":
+			if sawFrom {
+				continue
+			}
+			name, def, _ := strings.Cut(fields[1], "=")
+			vars[name] = strings.Trim(def, `"'`)
+			if v, ok := args[name]; ok {
+				vars[name] = v
+			}
+		case "FROM":
+			sawFrom = true
+			rest := fields[1:]
+			for len(rest) > 0 && strings.HasPrefix(rest[0], "--") {
+				rest = rest[1:]
+			}
+			if len(rest) == 0 {
+				continue
+			}
+			unknown := false
+			base := os.Expand(rest[0], func(name string) string {
+				name, def, hasDef := strings.Cut(name, ":-")
+				v, ok := vars[name]
+				switch {
+				case v != "":
+					return v
+				case hasDef:
+					return def
+				}
+				unknown = unknown || !ok
+				return v
+			})
+			if !unknown && base != "" && base != "scratch" && !stages[strings.ToLower(base)] && !slices.Contains(bases, base) {
+				bases = append(bases, base)
+			}
+			if len(rest) >= 3 && strings.EqualFold(rest[1], "AS") {
+				stages[strings.ToLower(rest[2])] = true
+			}
+		}
+	}
+	return bases
+}
+
 // contextRoot is a folder packed into a build context, under prefix.
 type contextRoot struct {
-	dir    string
+	files  fs.FS
 	prefix string // "" or a folder name ending in "/"
 }
 
@@ -349,7 +399,7 @@ func contextTar(roots ...contextRoot) ([]byte, string, error) {
 				return nil, "", err
 			}
 		}
-		if err := packFolder(tw, sum, root.dir, root.prefix); err != nil {
+		if err := packFolder(tw, sum, root.files, root.prefix); err != nil {
 			return nil, "", err
 		}
 	}
@@ -359,33 +409,29 @@ func contextTar(roots ...contextRoot) ([]byte, string, error) {
 	return buf.Bytes(), hex.EncodeToString(sum.Sum(nil)), nil
 }
 
-func packFolder(tw *tar.Writer, sum io.Writer, dir, prefix string) error {
-	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(dir, path)
-		if err != nil || rel == "." {
+func packFolder(tw *tar.Writer, sum io.Writer, files fs.FS, prefix string) error {
+	return fs.WalkDir(files, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || path == "." {
 			return err
 		}
 		info, err := d.Info()
 		if err != nil {
 			return err
 		}
-		name := prefix + filepath.ToSlash(rel)
+		name := prefix + path
 		switch {
 		case d.IsDir():
 			fmt.Fprintf(sum, "d %s\n", name)
 			return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: name + "/", Mode: int64(info.Mode().Perm())})
 		case info.Mode()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(path)
+			target, err := fs.ReadLink(files, path)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(sum, "l %s %s\n", name, target)
 			return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: name, Linkname: target, Mode: 0o777})
 		case info.Mode().IsRegular():
-			data, err := os.ReadFile(path)
+			data, err := fs.ReadFile(files, path)
 			if err != nil {
 				return err
 			}

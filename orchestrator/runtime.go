@@ -53,13 +53,23 @@ type Runtime interface {
 	ImageExists(ctx context.Context, ref string) (bool, error)
 }
 
-// Terminal is a [Runtime] that can open interactive terminal sessions, for
-// the trainees' web terminal. Find it with a type assertion.
+// Terminal is a [Runtime] that can run commands interactively: on a
+// pseudo-terminal, for a person at a keyboard (the trainees' web terminal,
+// `cordillera shell`), or with piped standard streams, for scripts. Find it
+// with a type assertion.
 type Terminal interface {
 	// ExecInteractive starts cmd in the container on a pseudo-terminal of
 	// the given size (zero keeps the engine's default). The session ends
 	// when the command exits, when Close is called or when ctx is done.
 	ExecInteractive(ctx context.Context, id string, cmd []string, size TermSize) (Session, error)
+
+	// ExecStream runs cmd in the container with no terminal: it feeds the
+	// command stdin until stdin ends (a nil stdin gives it none), copies its
+	// standard output and error to stdout and stderr, and waits for it to
+	// exit. A command that runs and fails is not an error: the exit code
+	// says how it ended. Unlike [Runtime.Exec], nothing is kept in memory,
+	// so the output may be as long as it likes.
+	ExecStream(ctx context.Context, id string, cmd []string, stdin io.Reader, stdout, stderr io.Writer) (int, error)
 }
 
 // Session is an interactive command on a pseudo-terminal: reads return what
@@ -68,6 +78,9 @@ type Terminal interface {
 type Session interface {
 	io.ReadWriteCloser
 	Resize(ctx context.Context, size TermSize) error
+	// Wait waits for the command to exit and returns its exit code. Call it
+	// once reads have ended.
+	Wait(ctx context.Context) (int, error)
 }
 
 // TermSize is a terminal's size in characters.

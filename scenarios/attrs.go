@@ -259,6 +259,11 @@ func quoteList(items []string) string {
 	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
 }
 
+// Suggest returns the candidate closest to s, if one is close enough to be
+// a likely typo, for a "did you mean" in messages about names; "" if none
+// is.
+func Suggest(s string, candidates []string) string { return suggest(s, candidates) }
+
 // suggest returns the candidate closest to s, if one is close enough to be a
 // likely typo.
 func suggest(s string, candidates []string) string {

@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"fmt"
+	"path"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -202,29 +204,57 @@ func imageOrBuild(b *hcl.Block, image string, build *Build) hcl.Diagnostics {
 }
 
 func decodeBuild(b *hcl.Block, ctx *hcl.EvalContext) (*Build, hcl.Diagnostics) {
-	bd := &Build{Dockerfile: "Dockerfile", DeclRange: b.DefRange}
+	bd := &Build{Dockerfile: "Dockerfile", DeclRange: b.DefRange, DockerfileRange: b.DefRange}
 	content, diags := b.Body.Content(buildSchema)
 	for _, attr := range content.Attributes {
 		var d hcl.Diagnostics
 		switch attr.Name {
 		case "context":
+			bd.ContextRange = attr.Expr.Range()
 			bd.Context, d = decodeString(attr, ctx)
 			if !d.HasErrors() {
-				// The build context may sit beside the scenario, as in the
-				// library's ../images, but must be relative.
-				if strings.HasPrefix(bd.Context, "/") {
-					d = hcl.Diagnostics{errorAt(attr.Expr.Range(), "Absolute build context",
-						"Write the build context relative to the scenario's folder, such as \"../images/target-web\".")}
-				}
+				d = cleanBuildPath(&bd.Context, attr, "build context", "the scenario's folder", "images/portal")
 			}
 		case "dockerfile":
+			bd.DockerfileRange = attr.Expr.Range()
 			bd.Dockerfile, d = decodeString(attr, ctx)
+			if !d.HasErrors() {
+				d = cleanBuildPath(&bd.Dockerfile, attr, "Dockerfile path", "the build context", "Dockerfile.portal")
+			}
 		case "args":
 			bd.Args, d = decodeStringMap(attr, ctx)
 		}
 		diags = append(diags, d...)
 	}
 	return bd, diags
+}
+
+// cleanBuildPath keeps a build's path inside the folder it is relative to:
+// the build context inside the scenario's folder, so that a scenario builds
+// only from its own files, and the Dockerfile inside the context, which is
+// all the engine sees. what names the path in messages ("build context").
+func cleanBuildPath(p *string, attr *hcl.Attribute, what, folder, example string) hcl.Diagnostics {
+	clean, err := cleanRelative(*p)
+	if err == nil {
+		*p = clean
+		return nil
+	}
+	fix := fmt.Sprintf("Write the path relative to %s, such as %q.", folder, example)
+	switch {
+	case *p == "":
+		return hcl.Diagnostics{errorAt(attr.Expr.Range(), "Empty "+what, fix)}
+	case path.IsAbs(filepath.ToSlash(*p)) || filepath.IsAbs(*p):
+		return hcl.Diagnostics{errorAt(attr.Expr.Range(), "Absolute "+what, fix)}
+	}
+	return hcl.Diagnostics{errorAt(attr.Expr.Range(), fmt.Sprintf("%s outside %s", upperFirst(what), folder),
+		fmt.Sprintf("%q leads out of %s. Keep what the image is built from inside it, and name it relative to it, such as %q.", *p, folder, example))}
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func decodeService(b *hcl.Block, ctx *hcl.EvalContext) (*Service, hcl.Diagnostics) {

@@ -368,7 +368,7 @@ func assignAddresses(sc *Scenario, p *TeamPlan) hcl.Diagnostics {
 			caps = []string{}
 		}
 		p.Hosts = append(p.Hosts, HostPlan{
-			Name: h.Name, Hostname: h.Hostname, Description: h.Description, Image: h.Image, Build: h.Build,
+			Name: h.Name, Hostname: h.Hostname, Description: h.Description, Image: h.Image, Build: h.Build.inScenario(sc.fsys),
 			Networks: attach(h.Networks, hostsOn, hostOffset, maxHostsPerNet, "hosts", h.DeclRange),
 			Memory:   memory, CPUs: cpus, Pids: pids, Capabilities: caps, Shell: h.Shell,
 		})
@@ -379,7 +379,7 @@ func assignAddresses(sc *Scenario, p *TeamPlan) hcl.Diagnostics {
 			caps = []string{}
 		}
 		p.Attackers = append(p.Attackers, AttackerPlan{
-			Name: a.Name, Image: a.Image, Build: a.Build, Capabilities: caps,
+			Name: a.Name, Image: a.Image, Build: a.Build.inScenario(sc.fsys), Capabilities: caps,
 			Networks: attach(a.Networks, attackersOn, attackerOffset, maxAttackers, "attackers", a.DeclRange),
 		})
 	}

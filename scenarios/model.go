@@ -16,6 +16,7 @@
 package scenarios
 
 import (
+	"io/fs"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -67,12 +68,36 @@ type Network struct {
 
 // Build describes an image built from a Dockerfile instead of one named.
 type Build struct {
-	// Context is the build folder, relative to the scenario folder.
+	// Context is the build folder, relative to the scenario folder and
+	// inside it; Dockerfile is relative to the context, and inside it.
 	Context    string            `json:"context"`
 	Dockerfile string            `json:"dockerfile"`
 	Args       map[string]string `json:"args,omitempty"`
 
-	DeclRange hcl.Range `json:"-"`
+	// Files is the build folder, read from the scenario's folder so that no
+	// path or symbolic link leads out of it. Plans carry it, for the
+	// orchestrator to build the image; it is nil in a decoded scenario.
+	Files fs.FS `json:"-"`
+
+	DeclRange       hcl.Range `json:"-"`
+	ContextRange    hcl.Range `json:"-"`
+	DockerfileRange hcl.Range `json:"-"`
+}
+
+// inScenario returns a copy of the build that carries its folder of the
+// scenario's files.
+func (b *Build) inScenario(fsys fs.FS) *Build {
+	if b == nil {
+		return nil
+	}
+	c := *b
+	c.Files = nil
+	if fsys != nil {
+		if sub, err := fs.Sub(fsys, b.Context); err == nil {
+			c.Files = sub
+		}
+	}
+	return &c
 }
 
 // Ref is a reference to another block, such as network.dmz or host.portal,

@@ -2,7 +2,9 @@ package scenarios
 
 import (
 	"fmt"
+	"io/fs"
 	"net/netip"
+	"path"
 	"sort"
 	"strings"
 	"time"
@@ -62,6 +64,7 @@ func validate(sc *Scenario) hcl.Diagnostics {
 	diags = append(diags, checkScorebotReach(sc)...)
 	diags = append(diags, checkTimeline(sc, attacks)...)
 	diags = append(diags, checkStaticSubnets(sc)...)
+	diags = append(diags, checkBuilds(sc)...)
 
 	for _, h := range sc.Hosts {
 		checked := false
@@ -307,6 +310,52 @@ func checkEvaluation(sc *Scenario) hcl.Diagnostics {
 			d.Severity = hcl.DiagWarning
 			d.Detail += " As it is, the scenario can run with one team only."
 		}
+	}
+	return diags
+}
+
+// checkBuilds checks that every build context is a folder of the scenario
+// holding its Dockerfile, so that a mistake shows when the scenario is
+// validated, not when it is deployed. Paths that leave their folder were
+// reported when decoded.
+func checkBuilds(sc *Scenario) hcl.Diagnostics {
+	if sc.fsys == nil {
+		return nil
+	}
+	var diags hcl.Diagnostics
+	check := func(kind, name string, b *Build) {
+		if b == nil || b.Context == "" {
+			return
+		}
+		if _, err := cleanRelative(b.Context); err != nil {
+			return
+		}
+		info, err := fs.Stat(sc.fsys, b.Context)
+		switch {
+		case err != nil:
+			diags = append(diags, errorAt(b.ContextRange, "Build context not found",
+				fmt.Sprintf("The %s %q is built from %q, which is not a folder in the scenario's folder (%v). Create it with a Dockerfile in it, or correct the path.",
+					kind, name, b.Context, unwrapPathError(err))))
+			return
+		case !info.IsDir():
+			diags = append(diags, errorAt(b.ContextRange, "Build context not a folder",
+				fmt.Sprintf("%q is a file; the build context is the folder holding the Dockerfile and what it copies, such as \"images/%s\".", b.Context, name)))
+			return
+		}
+		if _, err := cleanRelative(b.Dockerfile); err != nil {
+			return
+		}
+		info, err = fs.Stat(sc.fsys, path.Join(b.Context, b.Dockerfile))
+		if err != nil || !info.Mode().IsRegular() {
+			diags = append(diags, errorAt(b.DockerfileRange, "Dockerfile not found",
+				fmt.Sprintf("The build context %q holds no file %q. Add it, or name the Dockerfile with dockerfile = \"...\", relative to the context.", b.Context, b.Dockerfile)))
+		}
+	}
+	for _, h := range sc.Hosts {
+		check("host", h.Name, h.Build)
+	}
+	for _, a := range sc.Attackers {
+		check("attacker", a.Name, a.Build)
 	}
 	return diags
 }

@@ -77,6 +77,13 @@ func testExercise(t *testing.T, rt orchestrator.Runtime, scenario string) (file,
 	if err != nil {
 		t.Fatal(err)
 	}
+	return testExerciseOf(t, rt, dir)
+}
+
+// testExerciseOf is testExercise of the scenario in the folder dir, an
+// absolute path.
+func testExerciseOf(t *testing.T, rt orchestrator.Runtime, dir string) (file, name string) {
+	t.Helper()
 	var b [4]byte
 	rand.Read(b[:])
 	name = "cli-" + hex.EncodeToString(b[:])

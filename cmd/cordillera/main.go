@@ -32,11 +32,16 @@ var commands = map[string]command{
 	"status":   {"list deployed exercises: containers, state, addresses", runStatus},
 	"reset":    {"recreate a team's host from its image", runReset},
 	"images":   {"build the Debian base image with no registry (images bootstrap)", runImages},
+	"control":  {"an instructor's hands on a running exercise: pause, kill switch, fire, approve...", runControl},
+	"run":      {"run a whole exercise headless: deploy, clock, rounds, attacks, injects", runRun},
+	"shell":    {"open a shell on a team's host, or run a command there", runShell},
 }
 
 // env is what a command reads and writes, so tests can run commands
 // in-process.
 type env struct {
+	// stdin is nil when a command gets no input.
+	stdin          io.Reader
 	stdout, stderr io.Writer
 	color          bool
 }
@@ -56,7 +61,7 @@ func (e usageError) Error() string { return e.msg }
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	e := &env{stdout: os.Stdout, stderr: os.Stderr, color: isTerminal(os.Stderr)}
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, color: isTerminal(os.Stderr)}
 	os.Exit(run(ctx, e, os.Args[1:]))
 }
 

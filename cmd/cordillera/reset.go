@@ -36,10 +36,15 @@ func runReset(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer rt.Close()
+	spec, _ := d.Container(orchestrator.Key{Team: *team, Role: orchestrator.RoleHost, Name: *host})
+	if b, ok := d.BuildOf(spec.Image); ok {
+		if err := build(ctx, e, rt, []orchestrator.BuildSpec{b}); err != nil {
+			return err
+		}
+	}
 	if err := orchestrator.Reset(ctx, rt, d, *team, *host); err != nil {
 		return err
 	}
-	spec, _ := d.Container(orchestrator.Key{Team: *team, Role: orchestrator.RoleHost, Name: *host})
 	var addrs []string
 	for _, a := range spec.Networks {
 		addrs = append(addrs, a.Address.String())

@@ -79,6 +79,12 @@ func runRun(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "Deploying exercise %s: %s on %s\n", ex.Name, plural(len(plans), "team"), rt.Host())
+		if err := orchestrator.CheckImages(ctx, rt, d); err != nil {
+			return err
+		}
+		if err := build(ctx, e, rt, d.Builds); err != nil {
+			return err
+		}
 		if _, err := orchestrator.Up(ctx, rt, d, progress(e.stdout, true)); err != nil {
 			return err
 		}

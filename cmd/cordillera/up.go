@@ -13,7 +13,8 @@ func runUp(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "up", "[--exercise FILE | --teams N SCENARIO] [--seed S] [--dry-run] [--scorebot-image IMAGE]",
 		"Deploys every team's range on the Docker engine: networks, hosts, attackers and scorebot. It\n"+
 			"changes only what differs from the plan, so running it again resumes or repairs a deployment.\n"+
-			"Images are never pulled: build them first.\n\n"+
+			"Images are never pulled: build them first (cordillera images build). The images of hosts and\n"+
+			"attackers with a build block are built here, before any container, unless the engine has them.\n\n"+
 			"SCENARIO is a scenario folder or the name of a bundled scenario, deployed as exercise \"preview\"\n"+
 			"with sample teams. A seed is required, from the exercise or --seed, so that the teams' secrets\n"+
 			"stay the same from one up to the next.")
@@ -44,17 +45,32 @@ func runUp(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
+		builds, err := orchestrator.PendingBuilds(ctx, rt, d.Builds)
+		if err != nil {
+			return err
+		}
 		plan := orchestrator.Reconcile(d, o)
-		if plan.Empty() {
+		if plan.Empty() && len(builds) == 0 {
 			fmt.Fprintf(e.stdout, "Nothing to change: exercise %s runs as planned.\n", d.Exercise)
 		} else {
-			fmt.Fprintf(e.stdout, "up would, for exercise %s:\n%s", d.Exercise, plan)
+			fmt.Fprintf(e.stdout, "up would, for exercise %s:\n", d.Exercise)
+			for _, b := range builds {
+				fmt.Fprintf(e.stdout, "build image %s for %s %s, from %s\n", b.Tag, b.Role, b.Name, b.Dir)
+			}
+			fmt.Fprint(e.stdout, plan)
 		}
 		// A missing image would stop the real up before it did anything.
 		return orchestrator.CheckImages(ctx, rt, d)
 	}
 
 	fmt.Fprintf(e.stdout, "Deploying exercise %s: %s on %s\n", ex.Name, plural(len(plans), "team"), rt.Host())
+	// Every missing image is said before minutes go into building one.
+	if err := orchestrator.CheckImages(ctx, rt, d); err != nil {
+		return err
+	}
+	if err := build(ctx, e, rt, d.Builds); err != nil {
+		return err
+	}
 	plan, err := orchestrator.Up(ctx, rt, d, progress(e.stdout, true))
 	if err != nil {
 		return err
@@ -99,5 +115,17 @@ func waitReady(ctx context.Context, e *env, rt orchestrator.Runtime, plans []*sc
 		return err
 	}
 	fmt.Fprintf(e.stdout, "Every check passes, after %s.\n", time.Since(start).Round(time.Second))
+	return nil
+}
+
+// build builds the images of the scenario's build blocks that the engine
+// lacks, showing the builds' progress, and says how long it took.
+func build(ctx context.Context, e *env, rt orchestrator.Runtime, builds []orchestrator.BuildSpec) error {
+	start := time.Now()
+	built, err := orchestrator.Build(ctx, rt, builds, func(line string) { fmt.Fprintln(e.stdout, line) })
+	if err != nil || len(built) == 0 {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "Built %s of the scenario's build blocks in %s.\n", plural(len(built), "image"), time.Since(start).Round(100*time.Millisecond))
 	return nil
 }

@@ -278,7 +278,26 @@ func TestDeployTwoTeams(t *testing.T) {
 		select {
 		case <-ended:
 		case <-time.After(10 * time.Second):
-			t.Errorf("the session did not end when its command did; screen:\n%s", screen)
+			t.Fatalf("the session did not end when its command did; screen:\n%s", screen)
+		}
+		if code, err := s.Wait(ctx); code != 0 || err != nil {
+			t.Errorf("the session's command ended with %d, %v; want 0", code, err)
+		}
+
+		// Without a terminal: input to its end, output and errors apart,
+		// and the exit code.
+		var stdout, stderr bytes.Buffer
+		code, err := term.ExecStream(ctx, web1id, []string{"/rangehost", "shell"}, strings.NewReader("hola\nsize\n"), &stdout, &stderr)
+		if err != nil || code != 0 || !strings.Contains(stdout.String(), "you said: hola\n") || !strings.Contains(stdout.String(), "size: ") {
+			t.Errorf("stream: exit %d, %v, stdout %q; want the input read to its end, and no terminal to size", code, err, stdout.String())
+		}
+		stdout.Reset()
+		code, err = term.ExecStream(ctx, web1id, []string{"/rangehost", "exit", "3", "sin acceso"}, nil, &stdout, &stderr)
+		if err != nil || code != 3 || stdout.Len() != 0 || stderr.String() != "sin acceso\n" {
+			t.Errorf("stream of a failing command: exit %d, %v, stdout %q, stderr %q; want 3 and the message on stderr", code, err, stdout.String(), stderr.String())
+		}
+		if _, err := term.ExecStream(ctx, "cordillera-no-such-container", []string{"/rangehost"}, nil, &stdout, &stderr); !errors.Is(err, orchestrator.ErrNotFound) {
+			t.Errorf("stream in no container: error %v, want ErrNotFound", err)
 		}
 	})
 

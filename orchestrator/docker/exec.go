@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -103,20 +104,27 @@ func (r *Runtime) ExecInteractive(ctx context.Context, id string, cmd []string, 
 	if len(cmd) == 0 {
 		return nil, errors.New("exec: no command")
 	}
-	created, err := r.cli.ContainerExecCreate(ctx, id, container.ExecOptions{
+	opts := container.ExecOptions{
 		Cmd: cmd, Tty: true, AttachStdin: true, AttachStdout: true, AttachStderr: true,
 		Env: []string{"TERM=xterm-256color"},
-	})
+	}
+	if size != (orchestrator.TermSize{}) {
+		// Engines of API 1.42 and later start the command at this size;
+		// the client leaves it out for older ones, which Resize serves.
+		opts.ConsoleSize = &[2]uint{uint(size.Rows), uint(size.Cols)}
+	}
+	created, err := r.cli.ContainerExecCreate(ctx, id, opts)
 	if err != nil {
 		return nil, r.execError(id, err)
 	}
-	resp, err := r.cli.ContainerExecAttach(ctx, created.ID, container.ExecAttachOptions{Tty: true})
+	resp, err := r.cli.ContainerExecAttach(ctx, created.ID, container.ExecAttachOptions{Tty: true, ConsoleSize: opts.ConsoleSize})
 	if err != nil {
 		return nil, r.execError(id, err)
 	}
 	s := &session{r: r, execID: created.ID, resp: resp}
 	s.stop = context.AfterFunc(ctx, resp.Close)
 	if size != (orchestrator.TermSize{}) {
+		// The engine waits for the command to start before resizing it.
 		if err := s.Resize(ctx, size); err != nil {
 			s.Close()
 			return nil, err
@@ -152,4 +160,50 @@ func (s *session) Resize(ctx context.Context, size orchestrator.TermSize) error 
 		return fmt.Errorf("resize terminal: %w", s.r.check(err))
 	}
 	return nil
+}
+
+// Wait returns the command's exit code once it has exited.
+func (s *session) Wait(ctx context.Context) (int, error) {
+	return s.r.exitCode(ctx, s.execID)
+}
+
+// ExecStream runs cmd in the container without a terminal, its standard
+// streams piped to the caller's. Docker cannot stop an exec: when ctx is
+// done, ExecStream returns at once but the command may run on.
+func (r *Runtime) ExecStream(ctx context.Context, id string, cmd []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	if len(cmd) == 0 {
+		return 0, errors.New("exec: no command")
+	}
+	created, err := r.cli.ContainerExecCreate(ctx, id, container.ExecOptions{
+		Cmd: cmd, AttachStdin: stdin != nil, AttachStdout: true, AttachStderr: true,
+	})
+	if err != nil {
+		return 0, r.execError(id, err)
+	}
+	resp, err := r.cli.ContainerExecAttach(ctx, created.ID, container.ExecAttachOptions{})
+	if err != nil {
+		return 0, r.execError(id, err)
+	}
+	defer resp.Close()
+	// The attached stream does not watch ctx; closing it ends the copies.
+	defer context.AfterFunc(ctx, resp.Close)()
+
+	if stdin != nil {
+		// Not waited for: the command may exit before its input ends, and a
+		// read of a terminal or pipe cannot be interrupted. Its writes fail
+		// once the stream is closed.
+		go func() {
+			io.Copy(resp.Conn, stdin)
+			// End of input: the command reads EOF, its output stays open.
+			resp.CloseWrite()
+		}()
+	}
+	_, copyErr := stdcopy.StdCopy(stdout, stderr, resp.Reader)
+	if ctx.Err() != nil {
+		return 0, fmt.Errorf("exec: %w", ctx.Err())
+	}
+	if copyErr != nil {
+		return 0, fmt.Errorf("exec: copy output: %w", copyErr)
+	}
+	return r.exitCode(ctx, created.ID)
 }

@@ -47,7 +47,7 @@ host "portal" {
 
 host "db" {
   build {
-    context    = "../images/target-db"
+    context    = "images/target-db"
     dockerfile = "Dockerfile"
     args = {
       VERSION = "15"
