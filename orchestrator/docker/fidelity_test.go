@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/orchestrator/docker"
 	exengine "github.com/cordillera-range/cordillera/orchestrator/engine"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
@@ -31,7 +32,9 @@ func speedOf(drill string) float64 {
 }
 
 // TestDrillFidelity is the proof that the bundled drills are real: for each
-// one, two teams come up on the real engine and the whole exercise runs
+// one, two teams come up on the real engine from images built here with no
+// registry, every service's check passes from each team's scorebot, and
+// the whole exercise runs
 // through the engine at high speed. Team "open" does nothing, and every
 // attack that runs against it must succeed, judged from evidence. Team
 // "hardened" applies the drill's documented defenses (its defenses/
@@ -204,4 +207,27 @@ func tail(s string, n int) string {
 		return s
 	}
 	return fmt.Sprintf("[…]%s", s[len(s)-n:])
+}
+
+// buildImagesOf builds the images the desired range runs, from their
+// recipes; an image no recipe makes is an error.
+func buildImagesOf(t *testing.T, rt *docker.Runtime, d *orchestrator.Desired, recipes []orchestrator.Recipe) {
+	t.Helper()
+	var need []orchestrator.Recipe
+	for _, c := range d.Containers {
+		i := slices.IndexFunc(recipes, func(r orchestrator.Recipe) bool { return r.Tag == c.Image })
+		if i < 0 {
+			t.Fatalf("no recipe in scenarios/images builds %s", c.Image)
+		}
+		if !slices.ContainsFunc(need, func(r orchestrator.Recipe) bool { return r.Tag == c.Image }) {
+			need = append(need, recipes[i])
+		}
+	}
+	var log []string
+	if _, err := orchestrator.BuildImages(context.Background(), rt, need, false, func(l string) { log = append(log, l) }); err != nil {
+		for _, l := range log[max(0, len(log)-30):] {
+			t.Log(l)
+		}
+		t.Fatalf("build the drill's images: %v", err)
+	}
 }
