@@ -117,27 +117,45 @@ func TestDrillFidelity(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ran := map[string]bool{}
+			judge := func(team, attack, outcome, evidence, output string) {
+				want := []string{scoreboard.OutcomeSucceeded}
+				if team == "hardened" {
+					want = []string{scoreboard.OutcomeBlocked, scoreboard.OutcomeTimedOut}
+				}
+				if !slices.Contains(want, outcome) {
+					t.Errorf("%s/%s: %s, want %s\nevidence:\n%s\noutput (tail):\n%s", team, attack, outcome,
+						strings.Join(want, " or "), evidence, tail(output, 1500))
+				} else {
+					t.Logf("%s/%s: %s\n%s", team, attack, outcome, evidence)
+				}
+			}
+			done := map[string]bool{}
 			for _, x := range execs {
 				if x.State != scoreboard.ExecDone {
 					t.Logf("%s/%s %s: %s", x.Team, x.Attack, x.State, x.Reason)
 					continue
 				}
-				ran[x.Attack] = true
-				want := []string{scoreboard.OutcomeSucceeded}
-				if x.Team == "hardened" {
-					want = []string{scoreboard.OutcomeBlocked, scoreboard.OutcomeTimedOut}
-				}
-				if !slices.Contains(want, x.Outcome) {
-					t.Errorf("%s/%s: %s, want %s\nevidence:\n%s\noutput (tail):\n%s", x.Team, x.Attack, x.Outcome,
-						strings.Join(want, " or "), x.Reason, tail(x.Output, 1500))
-				} else {
-					t.Logf("%s/%s: %s\n%s", x.Team, x.Attack, x.Outcome, x.Reason)
-				}
+				done[x.Team+"/"+x.Attack] = true
+				judge(x.Team, x.Attack, x.Outcome, x.Reason, x.Output)
 			}
-			for _, a := range sc.Attacks {
-				if !ran[a.Name] && a.When != scenarios.WhenBlocked {
-					t.Errorf("attack %s ran against neither team", a.Name)
+			// The timeline ran each attack against at most one of the teams
+			// when its chain was cut short: a blocked parent lets no child
+			// run against the defended team, and a fallback that runs only
+			// when its parent was blocked never runs against the open team.
+			// Each such attack is tried by hand (recorded nowhere): the
+			// defenses must stop every attack, not only the first of a
+			// chain, and every attack must work against a team that did
+			// nothing.
+			for _, p := range plans {
+				for _, a := range p.Attacks {
+					if done[p.Team.ID+"/"+a.Name] {
+						continue
+					}
+					trial, err := eng.Try(ctx, p.Team.ID, a.Name)
+					if err != nil {
+						t.Fatal(err)
+					}
+					judge(p.Team.ID, a.Name+" (tried by hand)", trial.Outcome, trial.Evidence, trial.Output)
 				}
 			}
 

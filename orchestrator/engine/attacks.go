@@ -450,3 +450,25 @@ func firstLine(s string) string {
 	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
 	return line
 }
+
+// Trial is what a trial run of an attack came to.
+type Trial struct {
+	Outcome  string
+	Evidence string
+	Output   string
+}
+
+// Try runs an attack against a team now and judges it from its evidence,
+// exactly as the timeline would, but records nothing: no execution, no
+// ledger entry. It is for checking a drill, such as whether a team's
+// defenses stop an attack that the timeline never got to, and it attacks
+// the team's range for real.
+func (e *Engine) Try(ctx context.Context, team, attack string) (Trial, error) {
+	p, a, err := e.attack(team, attack)
+	if err != nil {
+		return Trial{}, err
+	}
+	run, nonce := "cr-try-"+newID(4), newID(12)
+	r := e.runAttack(ctx, p, a.ForRun(run, nonce), run, nonce)
+	return Trial{Outcome: r.Outcome, Evidence: r.Reason, Output: r.Output}, nil
+}

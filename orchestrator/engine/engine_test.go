@@ -568,3 +568,24 @@ func TestAnswersAreTheTeamsOwn(t *testing.T) {
 		}
 	}
 }
+
+func TestTryRecordsNothing(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	e := r.engine()
+	for team, want := range map[string]string{"cl": scoreboard.OutcomeSucceeded, "co": scoreboard.OutcomeBlocked} {
+		trial, err := e.Try(ctx, team, "deface")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if trial.Outcome != want || !strings.Contains(trial.Evidence, "/pwned/") {
+			t.Errorf("%s: %+v; want %s with its evidence", team, trial, want)
+		}
+	}
+	if xs := r.executions(); len(xs) != 0 {
+		t.Errorf("a trial left executions: %v", xs)
+	}
+	if _, err := e.Try(ctx, "cl", "nope"); err == nil {
+		t.Error("trying an unknown attack worked")
+	}
+}
