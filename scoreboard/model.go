@@ -138,8 +138,11 @@ type User struct {
 	Role         string
 	PasswordHash string // produced by the caller; the store never sees a password
 	// Exercise and Team are the trainee's team, empty when none.
-	Exercise  string
-	Team      string
+	Exercise string
+	Team     string
+	// Language is the web interface's language the user chose ("es",
+	// "en"); empty to follow the browser.
+	Language  string
 	CreatedAt time.Time
 }
 

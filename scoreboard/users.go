@@ -57,29 +57,41 @@ func (s *Store) userTeam(ctx context.Context, tx *sqlx.Tx, u User) (sql.NullInt6
 
 // UserByName returns a user.
 func (s *Store) UserByName(ctx context.Context, name string) (User, error) {
-	var r struct {
-		Name         string         `db:"name"`
-		DisplayName  string         `db:"display_name"`
-		Role         string         `db:"role"`
-		PasswordHash string         `db:"password_hash"`
-		CreatedAt    int64          `db:"created_at"`
-		Exercise     sql.NullString `db:"exercise"`
-		Team         sql.NullString `db:"team"`
-	}
-	err := s.db.GetContext(ctx, &r, `SELECT u.name, u.display_name, u.role, u.password_hash, u.created_at,
-			e.name AS exercise, t.key AS team
-		FROM users u LEFT JOIN teams t ON t.id = u.team_id LEFT JOIN exercises e ON e.id = t.exercise_id
-		WHERE u.name = ?`, name)
+	u, _, err := s.userWhere(ctx, "u.name = ?", name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, fmt.Errorf("user %q: %w", name, ErrNotFound)
 	}
 	if err != nil {
 		return User{}, fmt.Errorf("user %q: %w", name, err)
 	}
+	return u, nil
+}
+
+// userWhere reads the one user a condition on users u selects, with its
+// row id; sql.ErrNoRows when there is none.
+func (s *Store) userWhere(ctx context.Context, where string, args ...any) (User, int64, error) {
+	var r struct {
+		ID           int64          `db:"id"`
+		Name         string         `db:"name"`
+		DisplayName  string         `db:"display_name"`
+		Role         string         `db:"role"`
+		PasswordHash string         `db:"password_hash"`
+		Language     string         `db:"language"`
+		CreatedAt    int64          `db:"created_at"`
+		Exercise     sql.NullString `db:"exercise"`
+		Team         sql.NullString `db:"team"`
+	}
+	err := s.db.GetContext(ctx, &r, `SELECT u.id, u.name, u.display_name, u.role, u.password_hash, u.language, u.created_at,
+			e.name AS exercise, t.key AS team
+		FROM users u LEFT JOIN teams t ON t.id = u.team_id LEFT JOIN exercises e ON e.id = t.exercise_id
+		WHERE `+where, args...)
+	if err != nil {
+		return User{}, 0, err
+	}
 	return User{
-		Name: r.Name, DisplayName: r.DisplayName, Role: r.Role, PasswordHash: r.PasswordHash,
+		Name: r.Name, DisplayName: r.DisplayName, Role: r.Role, PasswordHash: r.PasswordHash, Language: r.Language,
 		Exercise: r.Exercise.String, Team: r.Team.String, CreatedAt: fromMS(r.CreatedAt),
-	}, nil
+	}, r.ID, nil
 }
 
 // SetUserTeam puts a trainee in a team, or in none when team is empty.

@@ -35,6 +35,7 @@ var commands = map[string]command{
 	"control":  {"an instructor's hands on a running exercise: pause, kill switch, fire, approve...", runControl},
 	"run":      {"run a whole exercise headless: deploy, clock, rounds, attacks, injects", runRun},
 	"shell":    {"open a shell on a team's host, or run a command there", runShell},
+	"serve":    {"serve the web interface: scoreboard, team pages, statistics, API", runServe},
 }
 
 // env is what a command reads and writes, so tests can run commands

@@ -1,0 +1,47 @@
+package web
+
+import (
+	"io/fs"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// noDirs refuses directories, so that no folder is ever listed.
+type noDirs struct{ fs.FS }
+
+func (n noDirs) Open(name string) (fs.File, error) {
+	f, err := n.FS.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := f.Stat(); err != nil || st.IsDir() {
+		f.Close()
+		return nil, fs.ErrNotExist
+	}
+	return f, nil
+}
+
+// vendor serves the JavaScript libraries Debian packages, when installed.
+// The server starts without them; one log line says what to install.
+func (s *Server) vendor(e *echo.Echo) {
+	var missing []string
+	for _, v := range []struct{ prefix, dir, pkg string }{
+		{"/vendor/xterm/", s.cfg.AssetsDirs.Xterm, "libjs-xterm"},
+		{"/vendor/chart/", s.cfg.AssetsDirs.Chart, "libjs-chart.js"},
+	} {
+		if st, err := os.Stat(v.dir); err != nil || !st.IsDir() {
+			missing = append(missing, v.pkg)
+			continue
+		}
+		h := cacheFor(time.Hour, http.StripPrefix(v.prefix, http.FileServer(http.FS(noDirs{os.DirFS(v.dir)}))))
+		e.GET(v.prefix+"*", echo.WrapHandler(h))
+	}
+	if len(missing) > 0 {
+		s.log.Info("some JavaScript libraries are not installed; the pages that need them will not work until they are",
+			"install", "apt-get install "+strings.Join(missing, " "))
+	}
+}

@@ -1,0 +1,395 @@
+package web
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/cordillera-range/cordillera/scoreboard"
+)
+
+const (
+	sessionCookie = "cordillera_session"
+	// csrfCookie carries the anonymous visitor's CSRF token, for the
+	// sign-in and language forms; a signed-in user's token comes from the
+	// session instead.
+	csrfCookie = "cordillera_csrf"
+	langCookie = "lang"
+	tzCookie   = "tz"
+	csrfField  = "csrf"
+	csrfHeader = "X-CSRF-Token"
+	viewerKey  = "viewer"
+)
+
+// viewer is who makes a request, and how they read.
+type viewer struct {
+	user *scoreboard.User // nil for a visitor
+	// session is the session's token, empty for visitors and API tokens.
+	session string
+	bearer  bool
+	lang    string
+	loc     *time.Location
+}
+
+func viewerOf(c echo.Context) *viewer {
+	if v, ok := c.Get(viewerKey).(*viewer); ok {
+		return v
+	}
+	return &viewer{lang: languages[0], loc: time.UTC}
+}
+
+func isStaff(u *scoreboard.User) bool {
+	return u.Role == scoreboard.RoleInstructor || u.Role == scoreboard.RoleManager
+}
+
+// identify finds who is asking: a bearer token under /api/, else the
+// session cookie. A bearer token that does not open is refused outright
+// rather than read as a visitor, so that a script learns its token is bad.
+func (s *Server) identify(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		v := &viewer{}
+		c.Set(viewerKey, v)
+		ctx, now := c.Request().Context(), s.cfg.Now()
+		if auth := c.Request().Header.Get("Authorization"); auth != "" && strings.HasPrefix(c.Request().URL.Path, "/api/") {
+			token, ok := strings.CutPrefix(auth, "Bearer ")
+			if !ok {
+				return errSignIn
+			}
+			u, err := s.store.APITokenUser(ctx, strings.TrimSpace(token), now)
+			if errors.Is(err, scoreboard.ErrNotFound) {
+				return errSignIn
+			}
+			if err != nil {
+				return err
+			}
+			v.user, v.bearer = &u, true
+		} else if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
+			sess, u, err := s.store.SessionUser(ctx, ck.Value, now)
+			switch {
+			case errors.Is(err, scoreboard.ErrNotFound):
+				s.clearCookie(c, sessionCookie)
+			case err != nil:
+				return err
+			default:
+				v.user, v.session = &u, ck.Value
+				// Sliding expiry, written at most once a minute.
+				if now.Sub(sess.LastSeen) > time.Minute {
+					if err := s.store.TouchSession(ctx, ck.Value, now, now.Add(s.cfg.SessionTTL)); err != nil {
+						s.log.Warn("touching a session", "err", err)
+					}
+				}
+			}
+		}
+		v.lang = s.language(c, v.user)
+		v.loc = time.UTC
+		if ck, err := c.Cookie(tzCookie); err == nil {
+			if name, err := url.QueryUnescape(ck.Value); err == nil {
+				v.loc = zone(name)
+			}
+		}
+		return next(c)
+	}
+}
+
+// language is the user's stored choice, else the lang cookie, else the
+// browser's Accept-Language.
+func (s *Server) language(c echo.Context, u *scoreboard.User) string {
+	if u != nil && supported(u.Language) {
+		return u.Language
+	}
+	if ck, err := c.Cookie(langCookie); err == nil && supported(ck.Value) {
+		return ck.Value
+	}
+	return negotiate(c.Request().Header.Get("Accept-Language"))
+}
+
+// csrfToken is the token the page's forms carry. A signed-in user's is an
+// HMAC of the session's token, so it needs no storage, changes with every
+// session and cannot be made from anything but the session cookie itself,
+// which scripts of other sites cannot read. A visitor's is a random value
+// in a cookie of its own (double submit), made on the first form shown.
+func (s *Server) csrfToken(c echo.Context) string {
+	v := viewerOf(c)
+	if v.session != "" {
+		return sessionCSRF(v.session)
+	}
+	if v.user != nil { // an API token: no forms
+		return ""
+	}
+	if ck, err := c.Cookie(csrfCookie); err == nil && len(ck.Value) >= 32 {
+		return ck.Value
+	}
+	if t, ok := c.Get(csrfCookie).(string); ok { // made earlier in this request
+		return t
+	}
+	b := make([]byte, 32)
+	rand.Read(b)
+	t := base64.RawURLEncoding.EncodeToString(b)
+	c.Set(csrfCookie, t)
+	c.SetCookie(s.cookie(csrfCookie, t, 0))
+	return t
+}
+
+func sessionCSRF(session string) string {
+	m := hmac.New(sha256.New, []byte(session))
+	m.Write([]byte("cordillera csrf"))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// checkCSRF refuses a state-changing request without the right token.
+// Requests with an API token carry no ambient credential, so they need
+// none.
+func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		v := viewerOf(c)
+		if v.bearer {
+			return next(c)
+		}
+		var want string
+		if v.session != "" {
+			want = sessionCSRF(v.session)
+		} else if ck, err := c.Cookie(csrfCookie); err == nil && len(ck.Value) >= 32 {
+			want = ck.Value
+		}
+		got := c.Request().Header.Get(csrfHeader)
+		if got == "" {
+			got = c.FormValue(csrfField)
+		}
+		if want == "" || !hmac.Equal([]byte(got), []byte(want)) {
+			s.log.Info("CSRF token refused", "path", c.Request().URL.Path, "ip", c.RealIP())
+			return errCSRF
+		}
+		return next(c)
+	}
+}
+
+// limitSubmissions bounds how many forms (any non-GET request) one user,
+// or one address for visitors, sends per minute.
+func (s *Server) limitSubmissions(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		key := "ip:" + c.RealIP()
+		if u := viewerOf(c).user; u != nil {
+			key = "user:" + u.Name
+		}
+		if ok, wait := s.submit.allow(key, s.cfg.Now()); !ok {
+			return tooMany(wait)
+		}
+		return next(c)
+	}
+}
+
+func (s *Server) cookie(name, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{
+		Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: s.cfg.Secure, SameSite: http.SameSiteLaxMode,
+	}
+}
+
+func (s *Server) clearCookie(c echo.Context, name string) {
+	c.SetCookie(s.cookie(name, "", -1))
+}
+
+// requireUser returns the signed-in user, or sends a visitor to sign in
+// (pages) or refuses them (API).
+func requireUser(c echo.Context) (*scoreboard.User, error) {
+	if u := viewerOf(c).user; u != nil {
+		return u, nil
+	}
+	if isAPI(c) || c.Request().Method != http.MethodGet {
+		return nil, errSignIn
+	}
+	return nil, c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+}
+
+// requireStaff lets instructors and managers in.
+func requireStaff(c echo.Context) (*scoreboard.User, error) {
+	u, err := requireUser(c)
+	if u == nil || err != nil {
+		return nil, err
+	}
+	if !isStaff(u) {
+		return nil, errForbidden
+	}
+	return u, nil
+}
+
+// mayViewTeam says whether u may see a team's own pages and breakdown:
+// staff any team, a trainee only their own.
+func mayViewTeam(u *scoreboard.User, exercise, team string) bool {
+	return isStaff(u) || u.Role == scoreboard.RoleTrainee && u.Exercise == exercise && u.Team == team
+}
+
+// dummyHash makes a sign-in with an unknown name cost what a wrong
+// password costs, so that timing does not tell which names exist.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("cordillera"), bcrypt.DefaultCost)
+
+type loginView struct {
+	Name, Next, Error string
+}
+
+func (s *Server) loginPage(c echo.Context) error {
+	p := s.page(c, "login.title")
+	p.Data = loginView{Next: safeNext(c.QueryParam("next"))}
+	return s.render(c, http.StatusOK, tmplLogin, p)
+}
+
+func (s *Server) signIn(c echo.Context) error {
+	name := strings.TrimSpace(c.FormValue("name"))
+	password := c.FormValue("password")
+	next := safeNext(c.FormValue("next"))
+	if ok, wait := s.login.allow(c.RealIP()+"|"+strings.ToLower(name), s.cfg.Now()); !ok {
+		s.log.Info("sign-in rate limited", "user", name, "ip", c.RealIP())
+		return tooMany(wait)
+	}
+	ctx := c.Request().Context()
+	u, err := s.store.UserByName(ctx, name)
+	if err != nil && !errors.Is(err, scoreboard.ErrNotFound) {
+		return err
+	}
+	hash := []byte(u.PasswordHash)
+	if err != nil {
+		hash = dummyHash
+	}
+	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil {
+		s.log.Info("sign-in failed", "user", name, "ip", c.RealIP())
+		p := s.page(c, "login.title")
+		p.Data = loginView{Name: name, Next: next, Error: "login.failed"}
+		return s.render(c, http.StatusUnauthorized, tmplLogin, p)
+	}
+	if v := viewerOf(c); v.session != "" {
+		s.store.DeleteSession(ctx, v.session)
+	}
+	now := s.cfg.Now()
+	token, err := s.store.CreateSession(ctx, u.Name, now, now.Add(s.cfg.SessionTTL))
+	if err != nil {
+		return err
+	}
+	c.SetCookie(s.cookie(sessionCookie, token, 0))
+	s.clearCookie(c, csrfCookie)
+	s.log.Info("signed in", "user", u.Name, "role", u.Role, "ip", c.RealIP())
+	if next == "/" {
+		next = home(&u)
+	}
+	return c.Redirect(http.StatusSeeOther, next)
+}
+
+// home is where a user lands after signing in.
+func home(u *scoreboard.User) string {
+	if u.Role == scoreboard.RoleTrainee {
+		if u.Team == "" {
+			return "/join"
+		}
+		return "/team"
+	}
+	return "/"
+}
+
+func (s *Server) signOut(c echo.Context) error {
+	if v := viewerOf(c); v.session != "" {
+		if err := s.store.DeleteSession(c.Request().Context(), v.session); err != nil {
+			return err
+		}
+	}
+	s.clearCookie(c, sessionCookie)
+	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+// safeNext keeps a redirect target on this site: a path, never
+// "//other.example" or a scheme.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+		return "/"
+	}
+	return next
+}
+
+// setLanguage keeps the chosen language: in a cookie for everyone, and
+// with the user when signed in, so it follows them to other browsers.
+func (s *Server) setLanguage(c echo.Context) error {
+	lang := c.FormValue("lang")
+	if !supported(lang) {
+		return errBadInput
+	}
+	if v := viewerOf(c); v.user != nil {
+		if err := s.store.SetUserLanguage(c.Request().Context(), v.user.Name, lang); err != nil {
+			return err
+		}
+	}
+	ck := s.cookie(langCookie, lang, 365*24*3600)
+	ck.HttpOnly = false
+	c.SetCookie(ck)
+	return c.Redirect(http.StatusSeeOther, safeNext(c.FormValue("next")))
+}
+
+type accountView struct {
+	Tokens   []scoreboard.APIToken
+	NewToken string
+	Error    string
+}
+
+func (s *Server) account(c echo.Context) error {
+	return s.renderAccount(c, http.StatusOK, accountView{})
+}
+
+func (s *Server) renderAccount(c echo.Context, status int, view accountView) error {
+	u, err := requireUser(c)
+	if u == nil || err != nil {
+		return err
+	}
+	view.Tokens, err = s.store.APITokens(c.Request().Context(), u.Name)
+	if err != nil {
+		return err
+	}
+	p := s.page(c, "account.title")
+	p.Data = view
+	return s.render(c, status, tmplAccount, p)
+}
+
+func (s *Server) createToken(c echo.Context) error {
+	u, err := requireUser(c)
+	if u == nil || err != nil {
+		return err
+	}
+	name := strings.TrimSpace(c.FormValue("name"))
+	if name == "" || len(name) > 64 {
+		return errBadInput
+	}
+	token, err := s.store.CreateAPIToken(c.Request().Context(), u.Name, name, s.cfg.Now(), time.Time{})
+	if errors.Is(err, scoreboard.ErrDuplicate) {
+		return s.renderAccount(c, http.StatusConflict, accountView{Error: "account.token_exists"})
+	}
+	if err != nil {
+		return err
+	}
+	s.log.Info("API token created", "user", u.Name, "token", name)
+	return s.renderAccount(c, http.StatusOK, accountView{NewToken: token})
+}
+
+func (s *Server) revokeToken(c echo.Context) error {
+	u, err := requireUser(c)
+	if u == nil || err != nil {
+		return err
+	}
+	if err := s.store.RevokeAPIToken(c.Request().Context(), u.Name, c.FormValue("name")); err != nil {
+		return err
+	}
+	s.log.Info("API token revoked", "user", u.Name, "token", c.FormValue("name"))
+	return c.Redirect(http.StatusSeeOther, "/account")
+}

@@ -1,0 +1,224 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cordillera-range/cordillera/scenarios"
+	"github.com/cordillera-range/cordillera/scoreboard"
+)
+
+// Live updates: one hub per exercise polls the store and fans out what
+// changed to every open stream of that exercise, so that a hundred viewers
+// cost one poll. Each stream has a small buffer; a stream that falls behind
+// is dropped and its browser reconnects.
+
+// message is one server-sent event; Team is set on team events, for the
+// streams to filter.
+type message struct {
+	Event string
+	Team  string
+	Data  []byte
+	// event is set on log messages, for visibility checks.
+	event *scoreboard.Event
+}
+
+type apiEvent struct {
+	ID      int64  `json:"id"`
+	Team    string `json:"team,omitempty"`
+	Kind    string `json:"kind"`
+	Text    string `json:"text"`
+	At      string `json:"at"`
+	Elapsed string `json:"elapsed"`
+}
+
+type hubs struct {
+	s  *Server
+	mu sync.Mutex
+	m  map[string]*hub
+}
+
+type hub struct {
+	exercise string
+	subs     map[chan message]bool
+	cancel   context.CancelFunc
+}
+
+func newHubs(s *Server) *hubs { return &hubs{s: s, m: map[string]*hub{}} }
+
+// subscribe opens a stream of an exercise's changes; the hub starts with
+// its first stream and stops with its last.
+func (h *hubs) subscribe(exercise string) (chan message, func()) {
+	ch := make(chan message, 16)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	hb := h.m[exercise]
+	if hb == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		hb = &hub{exercise: exercise, subs: map[chan message]bool{}, cancel: cancel}
+		h.m[exercise] = hb
+		go h.poll(ctx, hb)
+	}
+	hb.subs[ch] = true
+	return ch, func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if hb.subs[ch] {
+			delete(hb.subs, ch)
+			close(ch)
+		}
+		if len(hb.subs) == 0 && h.m[exercise] == hb {
+			hb.cancel()
+			delete(h.m, exercise)
+		}
+	}
+}
+
+// broadcast hands a message to every stream; a full stream is dropped.
+func (h *hubs) broadcast(hb *hub, m message) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for ch := range hb.subs {
+		select {
+		case ch <- m:
+		default:
+			delete(hb.subs, ch)
+			close(ch)
+		}
+	}
+}
+
+func (h *hubs) poll(ctx context.Context, hb *hub) {
+	s := h.s
+	var lastScores, lastClock []byte
+	var lastEvent int64
+	if evs, err := s.store.LastEvents(ctx, hb.exercise, 1); err == nil && len(evs) > 0 {
+		lastEvent = evs[0].ID
+	}
+	t := time.NewTicker(s.cfg.Poll)
+	defer t.Stop()
+	for {
+		if b, err := scoresJSON(ctx, s.store, hb.exercise); err == nil && !bytes.Equal(b, lastScores) {
+			if lastScores != nil {
+				h.broadcast(hb, message{Event: "scores", Data: b})
+			}
+			lastScores = b
+		}
+		if b, err := clockJSON(ctx, s.store, hb.exercise, s.cfg.Now()); err == nil && !bytes.Equal(b, lastClock) {
+			if lastClock != nil {
+				h.broadcast(hb, message{Event: "clock", Data: b})
+			}
+			lastClock = b
+		}
+		if evs, err := s.store.Events(ctx, hb.exercise, lastEvent, 100); err == nil {
+			for _, ev := range evs {
+				lastEvent = ev.ID
+				b, _ := json.Marshal(eventOut(ev))
+				h.broadcast(hb, message{Event: "log", Team: ev.Team, Data: b, event: &ev})
+			}
+		} else if ctx.Err() == nil {
+			s.log.Warn("live updates: reading events", "exercise", hb.exercise, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func eventOut(ev scoreboard.Event) apiEvent {
+	return apiEvent{ID: ev.ID, Team: ev.Team, Kind: ev.Kind, Text: ev.Text, At: apiTime(ev.At), Elapsed: scenarios.Clock(ev.Elapsed)}
+}
+
+func scoresJSON(ctx context.Context, store *scoreboard.Store, exercise string) ([]byte, error) {
+	st, err := store.Standings(ctx, exercise, scoreboard.Public)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(standingsOut(st))
+}
+
+// clockJSON is the clock's state, not its reading: it changes on a start,
+// pause or change of speed, and browsers tick between changes.
+func clockJSON(ctx context.Context, store *scoreboard.Store, exercise string, now time.Time) ([]byte, error) {
+	c, err := store.Clock(ctx, exercise)
+	if err != nil {
+		return nil, err
+	}
+	out := clockOut(c, c.Since.At)
+	out.Elapsed, out.ElapsedMS = scenarios.Clock(c.Since.Elapsed), c.Since.Elapsed.Milliseconds()
+	return json.Marshal(struct {
+		apiClock
+		Since string `json:"since"`
+	}{out, apiTime(c.Since.At)})
+}
+
+// events streams an exercise's changes as server-sent events: "scores"
+// (the public standings) when they change, "clock" when the clock starts,
+// stops or changes speed, and "log" for each new event the viewer may see.
+func (s *Server) events(c echo.Context) error {
+	ctx := c.Request().Context()
+	name := c.Param("exercise")
+	scores, err := scoresJSON(ctx, s.store, name)
+	if err != nil {
+		return err
+	}
+	clock, err := clockJSON(ctx, s.store, name, s.cfg.Now())
+	if err != nil {
+		return err
+	}
+	u := viewerOf(c).user
+	ch, unsubscribe := s.hubs.subscribe(name)
+	defer unsubscribe()
+
+	w := c.Response()
+	h := w.Header()
+	h.Set(echo.HeaderContentType, "text/event-stream; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, "retry: 3000\n\n")
+	send(w, message{Event: "clock", Data: clock})
+	send(w, message{Event: "scores", Data: scores})
+	w.Flush()
+
+	beat := time.NewTicker(s.cfg.Heartbeat)
+	defer beat.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.closing:
+			return nil
+		case <-beat.C:
+			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
+				return nil
+			}
+			w.Flush()
+		case m, ok := <-ch:
+			if !ok {
+				return nil // dropped: the browser reconnects
+			}
+			if m.event != nil && !eventVisible(u, name, *m.event) {
+				continue
+			}
+			if err := send(w, m); err != nil {
+				return nil
+			}
+			w.Flush()
+		}
+	}
+}
+
+func send(w http.ResponseWriter, m message) error {
+	_, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", m.Event, m.Data)
+	return err
+}

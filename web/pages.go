@@ -1,0 +1,368 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cordillera-range/cordillera/scenarios"
+	"github.com/cordillera-range/cordillera/scoreboard"
+)
+
+type exerciseCard struct {
+	Name, Title, Scenario string
+	State, Clock          string
+	Teams                 int
+	Started               time.Time
+	// MyTeam is the viewer's team in this exercise, if any.
+	MyTeam string
+}
+
+type homeView struct{ Exercises []exerciseCard }
+
+func (s *Server) home(c echo.Context) error {
+	ctx := c.Request().Context()
+	exs, err := s.store.Exercises(ctx)
+	if err != nil {
+		return err
+	}
+	v := viewerOf(c)
+	var view homeView
+	for _, ex := range exs {
+		clock, err := s.store.Clock(ctx, ex.Name)
+		if err != nil {
+			return err
+		}
+		teams, err := s.store.Teams(ctx, ex.Name)
+		if err != nil {
+			return err
+		}
+		card := exerciseCard{
+			Name: ex.Name, Title: orName(ex.Title, ex.Name), Scenario: ex.Scenario, State: clock.State,
+			Clock: scenarios.Clock(clock.Elapsed(s.cfg.Now())), Teams: len(teams), Started: ex.StartedAt,
+		}
+		if v.user != nil && v.user.Exercise == ex.Name {
+			card.MyTeam = v.user.Team
+		}
+		view.Exercises = append(view.Exercises, card)
+	}
+	p := s.page(c, "home.title")
+	p.Data = view
+	return s.render(c, http.StatusOK, tmplHome, p)
+}
+
+func orName(title, name string) string {
+	if title == "" {
+		return name
+	}
+	return title
+}
+
+type joinView struct{ Code, Error string }
+
+func (s *Server) joinPage(c echo.Context) error {
+	u, err := requireUser(c)
+	if u == nil || err != nil {
+		return err
+	}
+	if u.Role != scoreboard.RoleTrainee {
+		return errForbidden
+	}
+	p := s.page(c, "join.title")
+	p.Data = joinView{}
+	return s.render(c, http.StatusOK, tmplJoin, p)
+}
+
+func (s *Server) join(c echo.Context) error {
+	u, err := requireUser(c)
+	if u == nil || err != nil {
+		return err
+	}
+	if u.Role != scoreboard.RoleTrainee {
+		return errForbidden
+	}
+	ctx := c.Request().Context()
+	code := strings.TrimSpace(c.FormValue("code"))
+	t, err := s.store.TeamByJoinCode(ctx, code)
+	if errors.Is(err, scoreboard.ErrNotFound) || code == "" {
+		s.log.Info("join code refused", "user", u.Name, "ip", c.RealIP())
+		p := s.page(c, "join.title")
+		p.Data = joinView{Code: code, Error: "join.unknown"}
+		return s.render(c, http.StatusUnprocessableEntity, tmplJoin, p)
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.store.SetUserTeam(ctx, u.Name, t.Exercise, t.ID); err != nil {
+		return err
+	}
+	s.log.Info("joined a team", "user", u.Name, "exercise", t.Exercise, "team", t.ID)
+	return c.Redirect(http.StatusSeeOther, teamPath(t.Exercise, t.ID))
+}
+
+func teamPath(exercise, team string) string { return "/team/" + exercise + "/" + team }
+
+type scoreboardView struct {
+	Exercise     scoreboard.Exercise
+	Clock        scoreboard.Clock
+	Elapsed      time.Duration
+	ElapsedMS    int64
+	Running      bool
+	Standings    scoreboard.Standings
+	Categories   []string
+	CountryNames string
+	Events       []scoreboard.Event
+}
+
+// exerciseHead reads what every exercise page shows on top.
+func (s *Server) exerciseHead(ctx context.Context, name string) (scoreboard.Exercise, scoreboard.Clock, time.Duration, error) {
+	ex, err := s.store.Exercise(ctx, name)
+	if err != nil {
+		return ex, scoreboard.Clock{}, 0, err
+	}
+	ex.Title = orName(ex.Title, ex.Name)
+	clock, err := s.store.Clock(ctx, name)
+	if err != nil {
+		return ex, clock, 0, err
+	}
+	return ex, clock, clock.Elapsed(s.cfg.Now()), nil
+}
+
+func (s *Server) scoreboardPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	name := c.Param("exercise")
+	ex, clock, elapsed, err := s.exerciseHead(ctx, name)
+	if err != nil {
+		return err
+	}
+	st, err := s.store.Standings(ctx, name, scoreboard.Public)
+	if err != nil {
+		return err
+	}
+	events, err := s.visibleEvents(ctx, viewerOf(c).user, name, "", 20)
+	if err != nil {
+		return err
+	}
+	p := s.page(c, "home.scoreboard")
+	p.Title = ex.Title
+	p.Data = scoreboardView{
+		Exercise: ex, Clock: clock, Elapsed: elapsed, ElapsedMS: elapsed.Milliseconds(), Running: clock.State == scoreboard.ClockRunning,
+		Standings: st, Categories: scoreboard.Categories, CountryNames: countryNames(p, st), Events: newestFirst(events),
+	}
+	return s.render(c, http.StatusOK, tmplScoreboard, p)
+}
+
+// visibleEvents returns up to n of the latest events u may see, oldest
+// first; only team's when team is set.
+func (s *Server) visibleEvents(ctx context.Context, u *scoreboard.User, exercise, team string, n int) ([]scoreboard.Event, error) {
+	// Events are few next to the ledger; reading a window of the latest
+	// and filtering keeps this one query.
+	all, err := s.store.LastEvents(ctx, exercise, 500)
+	if err != nil {
+		return nil, err
+	}
+	var out []scoreboard.Event
+	for _, ev := range all {
+		if eventVisible(u, exercise, ev) && (team == "" || ev.Team == team) {
+			out = append(out, ev)
+		}
+	}
+	if len(out) > n {
+		out = out[len(out)-n:]
+	}
+	return out, nil
+}
+
+// eventVisible says who sees an event: everyone those of the whole
+// exercise, a trainee also their own team's, staff all of them. Another
+// team's events would tell a team what the attacker is doing next door.
+func eventVisible(u *scoreboard.User, exercise string, ev scoreboard.Event) bool {
+	switch {
+	case ev.Team == "":
+		return true
+	case u == nil:
+		return false
+	case isStaff(u):
+		return true
+	default:
+		return u.Exercise == exercise && u.Team == ev.Team
+	}
+}
+
+func newestFirst(evs []scoreboard.Event) []scoreboard.Event {
+	out := make([]scoreboard.Event, len(evs))
+	for i, ev := range evs {
+		out[len(evs)-1-i] = ev
+	}
+	return out
+}
+
+// ownTeam sends a trainee to their team's page.
+func (s *Server) ownTeam(c echo.Context) error {
+	u, err := requireUser(c)
+	if u == nil || err != nil {
+		return err
+	}
+	if u.Role != scoreboard.RoleTrainee {
+		return c.Redirect(http.StatusSeeOther, "/")
+	}
+	if u.Team == "" {
+		return c.Redirect(http.StatusSeeOther, "/join")
+	}
+	return c.Redirect(http.StatusSeeOther, teamPath(u.Exercise, u.Team))
+}
+
+type teamView struct {
+	Exercise    scoreboard.Exercise
+	Team        scoreboard.Team
+	Rank, Teams int
+	Categories  []string
+	Breakdown   scoreboard.Breakdown
+	Hosts       []scenarios.HostPlan
+	Events      []scoreboard.Event
+}
+
+func (s *Server) teamPage(c echo.Context) error {
+	u, err := requireUser(c)
+	if u == nil || err != nil {
+		return err
+	}
+	name, team := c.Param("exercise"), c.Param("team")
+	if !mayViewTeam(u, name, team) {
+		s.log.Info("team page refused", "user", u.Name, "exercise", name, "team", team)
+		return errForbidden
+	}
+	ctx := c.Request().Context()
+	ex, _, _, err := s.exerciseHead(ctx, name)
+	if err != nil {
+		return err
+	}
+	view := viewFor(u)
+	st, err := s.store.Standings(ctx, name, view)
+	if err != nil {
+		return err
+	}
+	b, err := s.store.TeamBreakdown(ctx, name, team, scoreboard.EntryQuery{View: view, Limit: 100, Before: c.QueryParam("before")})
+	if err != nil {
+		return err
+	}
+	tv := teamView{Exercise: ex, Team: b.Team, Teams: len(st.Teams), Categories: scoreboard.Categories, Breakdown: b}
+	for _, ts := range st.Teams {
+		if ts.Team.ID == team {
+			tv.Rank = ts.Rank
+		}
+	}
+	for _, plan := range s.cfg.Plans[name] {
+		if plan.Team.ID == team {
+			tv.Hosts = plan.Hosts
+		}
+	}
+	events, err := s.visibleEvents(ctx, u, name, team, 30)
+	if err != nil {
+		return err
+	}
+	tv.Events = newestFirst(events)
+	p := s.page(c, "nav.team")
+	p.Title = b.Team.Name
+	p.Data = tv
+	return s.render(c, http.StatusOK, tmplTeam, p)
+}
+
+// viewFor is the board a user reads: staff everything, others the public
+// board, which stops at a freeze.
+func viewFor(u *scoreboard.User) scoreboard.View {
+	if u != nil && isStaff(u) {
+		return scoreboard.Live
+	}
+	return scoreboard.Public
+}
+
+type download struct{ File, Label, Format string }
+
+var downloads = []download{
+	{"standings.csv", "export.standings", "CSV"}, {"standings.json", "export.standings", "JSON"},
+	{"ledger.csv", "export.ledger", "CSV"}, {"ledger.json", "export.ledger", "JSON"},
+	{"statistics.csv", "export.statistics", "CSV"}, {"statistics.json", "export.statistics", "JSON"},
+	{"stix.json", "export.stix", "STIX JSON"},
+}
+
+type managerView struct {
+	Exercise     scoreboard.Exercise
+	Clock        scoreboard.Clock
+	Elapsed      time.Duration
+	Standings    scoreboard.Standings
+	Categories   []string
+	CountryNames string
+	Statistics   scoreboard.Statistics
+	Downloads    []download
+}
+
+func (s *Server) managerPage(c echo.Context) error {
+	u, err := requireStaff(c)
+	if u == nil || err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	name := c.Param("exercise")
+	ex, clock, elapsed, err := s.exerciseHead(ctx, name)
+	if err != nil {
+		return err
+	}
+	st, err := s.store.Standings(ctx, name, scoreboard.Live)
+	if err != nil {
+		return err
+	}
+	stats, err := s.store.Statistics(ctx, name)
+	if err != nil {
+		return err
+	}
+	p := s.page(c, "manager.title")
+	p.Title = ex.Title + " · " + p.T("manager.title")
+	p.Data = managerView{
+		Exercise: ex, Clock: clock, Elapsed: elapsed, Standings: st, Categories: scoreboard.Categories,
+		CountryNames: countryNames(p, st), Statistics: stats, Downloads: downloads,
+	}
+	return s.render(c, http.StatusOK, tmplManager, p)
+}
+
+// export streams one of scoreboard.Export's files as a download.
+func (s *Server) export(c echo.Context) error {
+	u, err := requireStaff(c)
+	if u == nil || err != nil {
+		return err
+	}
+	name, file := c.Param("exercise"), c.Param("file")
+	known := false
+	for _, d := range downloads {
+		known = known || d.File == file
+	}
+	if !known {
+		return errNotFound
+	}
+	what, format, _ := strings.Cut(file, ".")
+	ctx := c.Request().Context()
+	if _, err := s.store.Exercise(ctx, name); err != nil {
+		return err
+	}
+	contentType := echo.MIMEApplicationJSONCharsetUTF8
+	if format == "csv" {
+		contentType = "text/csv; charset=utf-8"
+	}
+	h := c.Response().Header()
+	h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name+"-"+file))
+	h.Set("Cache-Control", "no-store")
+	s.log.Info("export", "user", u.Name, "exercise", name, "file", file)
+	// Exports are read in one go from the store: an error before the first
+	// byte still gets a clean error page.
+	var buf bytes.Buffer
+	if err := scoreboard.Export(ctx, s.store, name, what, format, &buf); err != nil {
+		return err
+	}
+	return c.Blob(http.StatusOK, contentType, buf.Bytes())
+}

@@ -1,0 +1,270 @@
+// Package web is Cordillera's web interface: server-rendered pages for
+// trainees, instructors and program managers, a JSON API for automation, and
+// live updates of the scoreboard as server-sent events. Everything it shows
+// is read from the scoreboard's store; it keeps nothing of its own but rate
+// limits, which may be lost.
+package web
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cordillera-range/cordillera/orchestrator/engine"
+	"github.com/cordillera-range/cordillera/scenarios"
+	"github.com/cordillera-range/cordillera/scoreboard"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// Config is what a Server needs. Only Store is required.
+type Config struct {
+	Store *scoreboard.Store
+	// Engines are the exercises this process runs, by name; may be empty.
+	Engines map[string]*engine.Engine
+	// Plans are the teams' plans of exercises whose scenario is known, by
+	// exercise name, so that a team's page lists its hosts and services.
+	Plans map[string][]*scenarios.TeamPlan
+	// Now is the wall clock (default time.Now).
+	Now func() time.Time
+	// Secure marks the session cookie Secure: set it when browsers reach
+	// the server over HTTPS (directly or through a proxy).
+	Secure bool
+	// AssetsDirs are the folders of the JavaScript libraries Debian
+	// packages (default DefaultAssetsDirs).
+	AssetsDirs AssetsDirs
+	// Logger (default slog.Default()).
+	Logger *slog.Logger
+	// LoginLimit is how many sign-in attempts one address may make for one
+	// user name per minute (default 5); SubmitLimit how many forms one user
+	// may submit per minute (default 30).
+	LoginLimit, SubmitLimit int
+	// Poll is how often live streams look at the store (default 1s);
+	// Heartbeat how often an idle stream says it is alive (default 15s).
+	Poll, Heartbeat time.Duration
+	// SessionTTL is how long a session lasts unused (default 12h).
+	SessionTTL time.Duration
+}
+
+// AssetsDirs are the folders served under /vendor/.
+type AssetsDirs struct {
+	Xterm string // served as /vendor/xterm/
+	Chart string // served as /vendor/chart/
+}
+
+// DefaultAssetsDirs are where Debian's libjs-xterm and libjs-chart.js
+// install.
+func DefaultAssetsDirs() AssetsDirs {
+	return AssetsDirs{Xterm: "/usr/share/javascript/xterm", Chart: "/usr/share/javascript/chart.js"}
+}
+
+// Server is the web interface.
+type Server struct {
+	cfg   Config
+	store *scoreboard.Store
+	log   *slog.Logger
+	echo  *echo.Echo
+	pages map[string]*template.Template
+
+	login  *limiter
+	submit *limiter
+	hubs   *hubs
+
+	closing   chan struct{}
+	closeOnce sync.Once
+}
+
+// New makes a server; it does not listen until Serve.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("web: Config.Store is required")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.AssetsDirs == (AssetsDirs{}) {
+		cfg.AssetsDirs = DefaultAssetsDirs()
+	}
+	if cfg.LoginLimit <= 0 {
+		cfg.LoginLimit = 5
+	}
+	if cfg.SubmitLimit <= 0 {
+		cfg.SubmitLimit = 30
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = 15 * time.Second
+	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 12 * time.Hour
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg: cfg, store: cfg.Store, log: cfg.Logger, pages: pages,
+		login:   newLimiter(cfg.LoginLimit, time.Minute),
+		submit:  newLimiter(cfg.SubmitLimit, time.Minute),
+		closing: make(chan struct{}),
+	}
+	s.hubs = newHubs(s)
+	s.echo = s.routes()
+	return s, nil
+}
+
+// routes registers every route, in one place.
+func (s *Server) routes() *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	// Rate limits key on the address: only the connection's is trusted,
+	// never a header the client writes.
+	e.IPExtractor = echo.ExtractIPDirect()
+	e.Use(s.recover, s.securityHeaders, s.identify, s.checkCSRF, s.limitSubmissions)
+
+	static, _ := fs.Sub(staticFiles, "static")
+	e.GET("/static/*", echo.WrapHandler(cacheFor(5*time.Minute, http.StripPrefix("/static/", http.FileServer(http.FS(noDirs{static}))))))
+	s.vendor(e)
+
+	e.GET("/", s.home)
+	e.GET("/login", s.loginPage)
+	e.POST("/login", s.signIn)
+	e.POST("/logout", s.signOut)
+	e.POST("/lang", s.setLanguage)
+	e.GET("/account", s.account)
+	e.POST("/account/tokens", s.createToken)
+	e.POST("/account/tokens/revoke", s.revokeToken)
+	e.GET("/join", s.joinPage)
+	e.POST("/join", s.join)
+	e.GET("/scoreboard/:exercise", s.scoreboardPage)
+	e.GET("/team", s.ownTeam)
+	e.GET("/team/:exercise/:team", s.teamPage)
+	e.GET("/manager/:exercise", s.managerPage)
+	e.GET("/manager/:exercise/export/:file", s.export)
+	e.GET("/events/:exercise", s.events)
+
+	api := e.Group("/api/v1")
+	api.GET("/exercises", s.apiExercises)
+	api.GET("/exercises/:name/standings", s.apiStandings)
+	api.GET("/exercises/:name/teams/:team/breakdown", s.apiBreakdown)
+	api.GET("/exercises/:name/statistics", s.apiStatistics)
+	api.Any("/*", func(c echo.Context) error { return echo.ErrNotFound })
+	return e
+}
+
+// Handler is the server's HTTP handler, for tests and for embedding.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Serve listens on addr until ctx is done, then shuts down gracefully:
+// live streams end, requests under way have ten seconds to finish.
+func (s *Server) Serve(ctx context.Context, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return s.ServeListener(ctx, ln)
+}
+
+// ServeListener is Serve on a listener of the caller's.
+func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	s.log.Info("web interface listening", "url", "http://"+ln.Addr().String()+"/")
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	go s.sweepSessions(ctx)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.Close()
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close ends every live stream; the server still answers other requests.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closing) })
+}
+
+// sweepSessions forgets expired sessions every hour.
+func (s *Server) sweepSessions(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := s.store.DeleteExpiredSessions(ctx, s.cfg.Now()); err != nil && ctx.Err() == nil {
+			s.log.Warn("deleting expired sessions", "err", err)
+		} else if n > 0 {
+			s.log.Info("expired sessions deleted", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// recover turns a panic into a 500 page; the stack goes to the log only.
+func (s *Server) recover(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				s.log.Error("panic", "method", c.Request().Method, "path", c.Request().URL.Path, "panic", r, "stack", string(debug.Stack()))
+				err = fmt.Errorf("panic: %v", r)
+			}
+		}()
+		return next(c)
+	}
+}
+
+// maxBody bounds what a form may send.
+const maxBody = 1 << 20
+
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, maxBody)
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		return next(c)
+	}
+}
