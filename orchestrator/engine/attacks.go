@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -394,9 +395,8 @@ func (e *Engine) recover(ctx context.Context) error {
 			}
 			if attacker, err := e.container(ctx, p.Team.ID, orchestrator.RoleAttacker, a.From); err == nil {
 				e.kill(ctx, attacker.ID, x.Run)
-				if len(a.Cleanup) > 0 {
-					e.rt.Exec(ctx, attacker.ID, orchestrator.ExecSpec{Cmd: a.ForRun(x.Run, "").Cleanup, Env: []string{"CORDILLERA_RUN_ID=" + x.Run}})
-				}
+				timeout := cmp.Or(time.Duration(a.Timeout), scenarios.DefaultAttackTO)
+				e.cleanup(ctx, attacker.ID, a.ForRun(x.Run, ""), x.Run, timeout)
 			}
 			e.event(ctx, c, x.Team, scoreboard.EventAttack, fmt.Sprintf("attack %q (run %s) was interrupted by a restart of the engine; it is not run again", x.Attack, x.Run))
 		}

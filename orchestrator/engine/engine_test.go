@@ -589,3 +589,46 @@ func TestTryRecordsNothing(t *testing.T) {
 		t.Error("trying an unknown attack worked")
 	}
 }
+
+func TestTeamsActOnTheExerciseClock(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	e := r.engine()
+	if err := e.Respond(ctx, "cl", "news", "early"); err == nil || !strings.Contains(err.Error(), "has not started") {
+		t.Errorf("an answer before the start: %v; want a refusal", err)
+	}
+	if err := e.Start(ctx, "instructor", 0); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Advance(2 * time.Minute)
+	if err := e.Deliver(ctx, "cl", "news", "instructor"); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Advance(time.Minute)
+	if err := e.Respond(ctx, "cl", "news", "We took the portal offline."); err != nil {
+		t.Errorf("answering a delivered inject: %v", err)
+	}
+	rep, err := e.Report(ctx, scoreboard.IncidentReport{Team: "cl", Target: "web", Techniques: []string{"T1491"}, Summary: "defaced"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.ID == 0 || rep.Elapsed != 3*time.Minute || !rep.At.Equal(r.clock.Now()) {
+		t.Errorf("report %+v; want an id, stamped at 00:03:00 of the exercise", rep)
+	}
+	if err := e.Share(ctx, scoreboard.SharedIndicator{Team: "cl", Kind: scoreboard.IndicatorIPv4, Value: "10.160.0.100", Techniques: []string{"T1491"}}); err != nil {
+		t.Errorf("sharing an indicator: %v", err)
+	}
+	ev, err := r.store.Evidence(ctx, r.ex.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev.Reports) != 1 || len(ev.Indicators) != 1 || ev.Indicators[0].Elapsed != 3*time.Minute {
+		t.Errorf("stored %d reports and %d indicators (%+v); want one of each at 00:03:00", len(ev.Reports), len(ev.Indicators), ev.Indicators)
+	}
+	if err := e.End(ctx, "instructor", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Report(ctx, scoreboard.IncidentReport{Team: "cl", Target: "web", Summary: "late"}); err == nil || !strings.Contains(err.Error(), "has ended") {
+		t.Errorf("a report after the end: %v; want a refusal", err)
+	}
+}

@@ -18,7 +18,6 @@ import (
 type roundState struct {
 	number  int
 	next    time.Duration
-	lastAt  time.Time // wall time of the last round's start
 	running bool
 }
 
@@ -75,7 +74,6 @@ func (e *Engine) startRounds(ctx context.Context, c scoreboard.Clock) {
 		if due {
 			st.number++
 			st.running = true
-			st.lastAt = now
 			length := e.roundLength(p, c)
 			jitter := e.jitter(p.Team.ID, "round "+strconv.Itoa(st.number+1), min(time.Duration(p.Scorebot.Jitter), length/2))
 			st.next = st.next + length + jitter

@@ -79,18 +79,9 @@ func (e *Engine) runAttack(ctx context.Context, p *scenarios.TeamPlan, a scenari
 		// every process of the run, found by its id in their environment.
 		e.kill(context.WithoutCancel(ctx), attacker.ID, run)
 	}
-	ev := e.evidence(context.WithoutCancel(ctx), a, attacker.ID, target.ID, output, out.ExitCode, listeners, env)
-	if len(a.Cleanup) > 0 {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
-		res, err := e.rt.Exec(cctx, attacker.ID, orchestrator.ExecSpec{Cmd: a.Cleanup, Env: env})
-		cancel()
-		switch {
-		case err != nil:
-			ev.reason += "\ncleanup could not run: " + err.Error()
-		case res.ExitCode != 0:
-			ev.reason += fmt.Sprintf("\ncleanup exited %d: %s", res.ExitCode, lastLine(string(res.Output)))
-		}
-	}
+	// The exit code is never evidence on its own.
+	ev := e.evidence(context.WithoutCancel(ctx), a, attacker.ID, target.ID, output, listeners, env)
+	ev.reason += e.cleanup(context.WithoutCancel(ctx), attacker.ID, a, run, timeout)
 	r := result{Reason: ev.reason, Output: output}
 	if timedOut {
 		r.Output += fmt.Sprintf("\n[cordillera: stopped after its timeout of %s]", scenarios.Human(timeout))
@@ -115,7 +106,7 @@ type judgement struct {
 
 // evidence judges an attack run from its success criteria: all must hold,
 // or with mode "any", one.
-func (e *Engine) evidence(ctx context.Context, a scenarios.AttackPlan, attacker, target, output string, exit int, listeners []*listener, env []string) judgement {
+func (e *Engine) evidence(ctx context.Context, a scenarios.AttackPlan, attacker, target, output string, listeners []*listener, env []string) judgement {
 	s := a.Success
 	var lines []string
 	var held []bool
@@ -171,7 +162,6 @@ func (e *Engine) evidence(ctx context.Context, a scenarios.AttackPlan, attacker,
 			j.succeeded = j.succeeded && ok
 		}
 	}
-	_ = exit // the exit code is never evidence on its own
 	return j
 }
 
@@ -214,6 +204,24 @@ func (e *Engine) httpProbe(ctx context.Context, attacker string, h scenarios.HTT
 		return false, fmt.Sprintf("status %s, but the body does not match /%s/", status, h.BodyMatches)
 	}
 	return true, "status " + status
+}
+
+// cleanup runs an attack's cleanup in the attacker, whatever came before,
+// and says what went wrong with it, if anything, as a line for the evidence.
+func (e *Engine) cleanup(ctx context.Context, attacker string, a scenarios.AttackPlan, run string, timeout time.Duration) string {
+	if len(a.Cleanup) == 0 {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	res, err := e.rt.Exec(ctx, attacker, orchestrator.ExecSpec{Cmd: a.Cleanup, Env: []string{"CORDILLERA_RUN_ID=" + run}})
+	switch {
+	case err != nil:
+		return "\ncleanup could not run: " + err.Error()
+	case res.ExitCode != 0:
+		return fmt.Sprintf("\ncleanup exited %d: %s", res.ExitCode, lastLine(string(res.Output)))
+	}
+	return ""
 }
 
 // kill kills every process of a run in a container: those whose
