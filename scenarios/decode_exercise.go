@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
+	"testing/fstest"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -45,10 +47,32 @@ func (l *Loader) LoadExercise(p string) (*Exercise, *Scenario, hcl.Diagnostics) 
 	if err != nil {
 		return nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read exercise file", Detail: err.Error()}}
 	}
-	content, diags := l.parseFile(source{fsys: fsys, display: dir}, filepath.Base(p))
-	if content == nil {
-		return nil, nil, diags
+	ex, diags := l.parseExercise(source{fsys: fsys, display: dir}, filepath.Base(p), p)
+	if ex == nil || ex.Scenario == "" {
+		return ex, nil, diags
 	}
+	sc, d := l.resolveScenario(ex, dir)
+	diags = append(diags, d...)
+	return ex, sc, diags
+}
+
+// ParseExercise decodes an exercise file held in memory, such as one the
+// web interface stored, without loading its scenario; display names it in
+// diagnostics.
+func (l *Loader) ParseExercise(display string, src []byte) (*Exercise, hcl.Diagnostics) {
+	dir, name := path.Split(filepath.ToSlash(display))
+	fsys := fstest.MapFS{name: &fstest.MapFile{Data: src, Mode: 0o444}}
+	return l.parseExercise(source{fsys: fsys, display: strings.TrimSuffix(dir, "/")}, name, display)
+}
+
+// parseExercise decodes the exercise in the file name of src; p is its path
+// as the user knows it.
+func (l *Loader) parseExercise(src source, name, p string) (*Exercise, hcl.Diagnostics) {
+	content, diags := l.parseFile(src, name)
+	if content == nil {
+		return nil, diags
+	}
+	fsys := src.fsys
 	var ex *Exercise
 	for _, b := range content.Blocks {
 		if b.Type != "exercise" {
@@ -70,15 +94,10 @@ func (l *Loader) LoadExercise(p string) (*Exercise, *Scenario, hcl.Diagnostics) 
 			Detail:   fmt.Sprintf("%s holds no exercise block. An exercise file names a scenario and its teams: exercise \"NAME\" { scenario = \"...\" team \"ID\" { name = \"...\" country = \"CL\" } }.", p),
 			Subject:  content.MissingItemRange.Ptr(),
 		})
-		return nil, nil, diags
+		return nil, diags
 	}
 	ex.File = p
-	if ex.Scenario == "" {
-		return ex, nil, diags
-	}
-	sc, d := l.resolveScenario(ex, dir)
-	diags = append(diags, d...)
-	return ex, sc, diags
+	return ex, diags
 }
 
 func (l *Loader) resolveScenario(ex *Exercise, dir string) (*Scenario, hcl.Diagnostics) {

@@ -163,6 +163,22 @@ var catalogs = map[string]map[string]string{
 	},
 }
 
+// addMessages adds a feature's strings to a language's catalog. Each feature
+// of the interface keeps its strings in a file of its own (i18n_*.go) and
+// adds them from init; a key added twice is a programming error.
+func addMessages(lang string, msgs map[string]string) {
+	c, ok := catalogs[lang]
+	if !ok {
+		panic("web: no catalog for language " + lang)
+	}
+	for k, v := range msgs {
+		if _, dup := c[k]; dup {
+			panic("web: message " + k + " added twice to " + lang)
+		}
+		c[k] = v
+	}
+}
+
 // translate looks a key up; a missing key shows itself, so that it is seen
 // and fixed rather than hidden.
 func translate(lang, key string, args ...any) string {

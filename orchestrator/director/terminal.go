@@ -1,0 +1,139 @@
+package director
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/scoreboard"
+)
+
+// Terminal opens an interactive shell on a team's host (or, with host
+// "attacker:NAME", on its attacker), on a pseudo-terminal of the given
+// size. The caller checks who may open it.
+func (d *Director) Terminal(ctx context.Context, name, team, host string, size orchestrator.TermSize) (orchestrator.Session, error) {
+	x, ok := d.Exercise(name)
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknown, name)
+	}
+	if d.rt == nil {
+		return nil, d.noRuntime()
+	}
+	term, ok := d.rt.(orchestrator.Terminal)
+	if !ok {
+		return nil, errors.New("the container engine offers no terminals")
+	}
+	role, shell := orchestrator.RoleHost, ""
+	for _, p := range x.Plans {
+		if p.Team.ID != team {
+			continue
+		}
+		for _, h := range p.Hosts {
+			if h.Name == host {
+				shell = cmp.Or(h.Shell, "/bin/sh")
+			}
+		}
+		for _, a := range p.Attackers {
+			if "attacker:"+a.Name == host {
+				role, host, shell = orchestrator.RoleAttacker, a.Name, "/bin/sh"
+			}
+		}
+	}
+	if shell == "" {
+		return nil, fmt.Errorf("%w: team %q has no host %q", ErrInvalid, team, host)
+	}
+	cs, err := d.rt.ListContainers(ctx, map[string]string{
+		orchestrator.LabelExercise: name, orchestrator.LabelTeam: team,
+		orchestrator.LabelRole: string(role), orchestrator.LabelName: host,
+	})
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(cs, func(c orchestrator.Container) bool { return c.Running })
+	if i < 0 {
+		return nil, fmt.Errorf("%w: host %s of team %s is not running: deploy the exercise or reset the host", ErrInvalid, host, team)
+	}
+	return term.ExecInteractive(ctx, cs[i].ID, []string{shell, "-l"}, size)
+}
+
+// Grid is the state of every team's range: what an instructor watches.
+type Grid struct {
+	Teams []GridTeam
+}
+
+// GridTeam is one team's range.
+type GridTeam struct {
+	ID, Name, Country string
+	Hosts             []GridHost
+}
+
+// GridHost is one host or attacker of a team, with its services' last
+// checks.
+type GridHost struct {
+	Name, Role string
+	// State is "running", "stopped" or "missing".
+	State     string
+	Addresses []string
+	Services  []scoreboard.CheckResult
+}
+
+// Grid observes the exercise's containers and reads the last check of
+// every service. Without a container engine, every host is "unknown".
+func (d *Director) Grid(ctx context.Context, name string) (Grid, error) {
+	x, ok := d.Exercise(name)
+	if !ok {
+		return Grid{}, fmt.Errorf("%w: %q", ErrUnknown, name)
+	}
+	states := map[orchestrator.Key]string{}
+	if d.rt != nil {
+		o, err := orchestrator.Observe(ctx, d.rt, name)
+		if err != nil {
+			return Grid{}, err
+		}
+		for _, c := range o.Containers {
+			st := "stopped"
+			if c.Running {
+				st = "running"
+			}
+			states[orchestrator.KeyOf(c.Labels)] = st
+		}
+	}
+	status, err := d.store.ServiceStatus(ctx, name)
+	if err != nil {
+		return Grid{}, err
+	}
+	var g Grid
+	for _, p := range x.Plans {
+		t := GridTeam{ID: p.Team.ID, Name: p.Team.Name, Country: p.Team.Country}
+		state := func(k orchestrator.Key) string {
+			if d.rt == nil {
+				return "unknown"
+			}
+			return cmp.Or(states[k], "missing")
+		}
+		for _, h := range p.Hosts {
+			gh := GridHost{Name: h.Name, Role: string(orchestrator.RoleHost),
+				State: state(orchestrator.Key{Team: p.Team.ID, Role: orchestrator.RoleHost, Name: h.Name})}
+			for _, a := range h.Networks {
+				gh.Addresses = append(gh.Addresses, a.Address.String())
+			}
+			for _, s := range h.Services {
+				if r, ok := status[p.Team.ID][h.Name+"/"+s.Name]; ok {
+					gh.Services = append(gh.Services, r)
+				} else {
+					gh.Services = append(gh.Services, scoreboard.CheckResult{Exercise: name, Team: p.Team.ID, Host: h.Name, Service: s.Name, Detail: "not checked yet"})
+				}
+			}
+			t.Hosts = append(t.Hosts, gh)
+		}
+		for _, a := range p.Attackers {
+			t.Hosts = append(t.Hosts, GridHost{Name: a.Name, Role: string(orchestrator.RoleAttacker),
+				State: state(orchestrator.Key{Team: p.Team.ID, Role: orchestrator.RoleAttacker, Name: a.Name})})
+		}
+		g.Teams = append(g.Teams, t)
+	}
+	return g, nil
+}
