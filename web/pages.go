@@ -258,7 +258,7 @@ func (s *Server) teamPage(c echo.Context) error {
 			tv.Rank = ts.Rank
 		}
 	}
-	for _, plan := range s.cfg.Plans[name] {
+	for _, plan := range s.plans(name) {
 		if plan.Team.ID == team {
 			tv.Hosts = plan.Hosts
 		}

@@ -21,7 +21,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/cordillera-range/cordillera/orchestrator/engine"
+	"github.com/cordillera-range/cordillera/orchestrator/director"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
@@ -35,10 +35,13 @@ var staticFiles embed.FS
 // Config is what a Server needs. Only Store is required.
 type Config struct {
 	Store *scoreboard.Store
-	// Engines are the exercises this process runs, by name; may be empty.
-	Engines map[string]*engine.Engine
-	// Plans are the teams' plans of exercises whose scenario is known, by
-	// exercise name, so that a team's page lists its hosts and services.
+	// Director runs the exercises this process drives: instructors make,
+	// deploy and control them, trainees play them and open terminals on
+	// their hosts. Without one the server shows the store read-only.
+	Director *director.Director
+	// Plans are the teams' plans of exercises whose scenario is known but
+	// that the Director does not hold, by exercise name, so that a team's
+	// page lists its hosts and services.
 	Plans map[string][]*scenarios.TeamPlan
 	// Now is the wall clock (default time.Now).
 	Now func() time.Time
@@ -169,6 +172,11 @@ func (s *Server) routes() *echo.Echo {
 	api.GET("/exercises/:name/standings", s.apiStandings)
 	api.GET("/exercises/:name/teams/:team/breakdown", s.apiBreakdown)
 	api.GET("/exercises/:name/statistics", s.apiStatistics)
+	// Each workspace registers its own pages and API routes.
+	s.instructorRoutes(e, api)
+	s.traineeRoutes(e, api)
+	s.terminalRoutes(e, api)
+	s.analysisRoutes(e, api)
 	api.Any("/*", func(c echo.Context) error { return echo.ErrNotFound })
 	return e
 }

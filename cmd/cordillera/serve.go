@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/cordillera-range/cordillera/orchestrator/engine"
-	"github.com/cordillera-range/cordillera/scenarios"
+	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/orchestrator/director"
 	"github.com/cordillera-range/cordillera/scoreboard"
 	"github.com/cordillera-range/cordillera/web"
 )
@@ -28,6 +31,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	listen := fs.String("listen", "127.0.0.1:8080", "`address` to listen on")
 	demo := fs.Bool("demo", false, "create demo accounts (an instructor, a manager, a trainee per team) and print them")
 	secure := fs.Bool("secure-cookies", false, "mark cookies Secure: set it when browsers reach Cordillera over HTTPS")
+	start := fs.Bool("start", false, "deploy the --exercise's ranges and start its clock (unless it started already)")
+	speed := fs.Float64("speed", 0, "speed `factor` when --start starts the exercise (default: the exercise's)")
+	scorebotImage := fs.String("scorebot-image", orchestrator.DefaultScorebotImage, "`image` every team's scorebot runs")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -41,38 +47,106 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer store.Close()
 
-	plans := map[string][]*scenarios.TeamPlan{}
+	rt, rtErr := connect(ctx)
+	var runtime orchestrator.Runtime
+	if rtErr == nil {
+		defer rt.Close()
+		runtime = rt
+	} else {
+		fmt.Fprintf(e.stderr, "Warning: %v\nExercises can be made and scored, not deployed, until Docker is reachable and serve restarts.\n", rtErr)
+	}
+	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+	dir := director.New(store, runtime, rtErr, director.Options{ScorebotImage: *scorebotImage, Logger: logger})
+	defer dir.Close()
+	if err := dir.Restore(ctx); err != nil {
+		return err
+	}
 	exercise := ""
 	if *rf.exercise != "" {
-		sc, ex, teamPlans, err := loadPlans(e, "serve", rf, nil, false)
+		sc, ex, _, err := loadPlans(e, "serve", rf, nil, false)
 		if err != nil {
 			return err
 		}
-		// The engine only stores the exercise here: it gets no runtime and
-		// never runs, so it is not handed to the web server.
-		eng, err := engine.New(store, nil, sc, ex, teamPlans, engine.Options{})
+		src, err := os.ReadFile(*rf.exercise)
 		if err != nil {
 			return err
 		}
-		if err := eng.Prepare(ctx); err != nil {
+		ref := ""
+		if !strings.HasPrefix(filepath.ToSlash(sc.Dir), "library/") {
+			ref = sc.Dir
+		}
+		if *rf.seed != "" {
+			return usageError{"serve takes the seed from the exercise file: set seed = \"...\" there"}
+		}
+		_, diags, err := dir.Adopt(ctx, src, ref, "cordillera serve")
+		if err != nil {
 			return err
 		}
-		plans[ex.Name], exercise = teamPlans, ex.Name
+		for _, d := range diags {
+			fmt.Fprintf(e.stderr, "%s:%d: %s: %s: %s\n", *rf.exercise, d.Line, d.Severity, d.Summary, d.Detail)
+		}
+		exercise = ex.Name
 	}
 	if *demo {
 		if err := demoAccounts(ctx, e.stdout, store, exercise); err != nil {
 			return err
 		}
 	}
-	srv, err := web.New(web.Config{
-		Store: store, Engines: map[string]*engine.Engine{}, Plans: plans, Secure: *secure,
-		Logger: slog.New(slog.NewTextHandler(e.stderr, nil)),
-	})
+	if *start {
+		if exercise == "" {
+			return usageError{"--start needs --exercise FILE: the exercise to deploy and start"}
+		}
+		if err := deployAndStart(ctx, e, dir, exercise, *speed); err != nil {
+			return err
+		}
+	}
+	srv, err := web.New(web.Config{Store: store, Director: dir, Secure: *secure, Logger: logger})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "Cordillera's web interface: http://%s/ (Ctrl-C stops it)\n", *listen)
 	return srv.Serve(ctx, *listen)
+}
+
+// deployAndStart deploys an exercise's ranges, printing the progress, and
+// starts its clock unless it has started already.
+func deployAndStart(ctx context.Context, e *env, dir *director.Director, exercise string, speed float64) error {
+	if err := dir.Deploy(ctx, exercise, "cordillera serve"); err != nil {
+		return err
+	}
+	printed := 0
+	for {
+		op, _ := dir.Operation(exercise)
+		for _, line := range op.Lines[min(printed, len(op.Lines)):] {
+			fmt.Fprintln(e.stdout, line)
+		}
+		printed = len(op.Lines)
+		if !op.Running() {
+			if op.Err != "" {
+				return fmt.Errorf("deploying exercise %s: %s", exercise, op.Err)
+			}
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	clock, err := dir.Store().Clock(ctx, exercise)
+	if err != nil {
+		return err
+	}
+	switch clock.State {
+	case scoreboard.ClockCreated:
+		err = dir.Start(ctx, exercise, "cordillera serve", speed)
+	case scoreboard.ClockPaused:
+		err = dir.Resume(ctx, exercise, "cordillera serve")
+	}
+	if err == nil {
+		fmt.Fprintf(e.stdout, "Exercise %s is running.\n", exercise)
+	}
+	return err
 }
 
 // demoAccounts makes, or remakes, the demo's accounts with fresh passwords

@@ -521,3 +521,5 @@ func (d *Director) drive(x *Exercise) {
 	}()
 }
 
+// Store is the director's store.
+func (d *Director) Store() *scoreboard.Store { return d.store }
