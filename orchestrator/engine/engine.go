@@ -44,6 +44,12 @@ type Options struct {
 	Checks, Attacks int
 	// OnEvent, if set, is told of every event as it is written.
 	OnEvent func(scoreboard.Event)
+	// Holder names this engine in the exercise's lease (default: host,
+	// process id and a random suffix); LeaseTTL is how long the lease lasts
+	// unrenewed (default 15s): how long a second engine waits after the
+	// first one died without letting go.
+	Holder   string
+	LeaseTTL time.Duration
 }
 
 // Engine runs one exercise.
@@ -94,6 +100,12 @@ func New(store *scoreboard.Store, rt orchestrator.Runtime, sc *scenarios.Scenari
 	}
 	if opt.Attacks <= 0 {
 		opt.Attacks = 8
+	}
+	if opt.Holder == "" {
+		opt.Holder = defaultHolder()
+	}
+	if opt.LeaseTTL <= 0 {
+		opt.LeaseTTL = 15 * time.Second
 	}
 	e := &Engine{
 		store: store, rt: rt, scenario: sc, exercise: ex, plans: plans, opt: opt,
@@ -253,14 +265,33 @@ func (e *Engine) event(ctx context.Context, c scoreboard.Clock, team, kind, text
 // Run runs the exercise until it ends or ctx is done. It does not start
 // the clock: Start does, and Run waits for it. A Run after a restart takes
 // up where the last one stopped.
+//
+// One engine runs an exercise at a time: Run first takes the exercise's
+// lease, waiting while another engine holds it, and renews it as it goes.
 func (e *Engine) Run(ctx context.Context) error {
+	if err := e.takeLease(ctx); err != nil || ctx.Err() != nil {
+		return err
+	}
+	defer e.store.ReleaseLease(context.WithoutCancel(ctx), e.exercise.Name, e.opt.Holder)
 	if err := e.recover(ctx); err != nil {
 		return err
 	}
 	tick := time.NewTicker(e.opt.Tick)
 	defer tick.Stop()
 	defer e.wg.Wait()
+	renewed := e.opt.Now()
 	for {
+		if now := e.opt.Now(); now.Sub(renewed) >= e.opt.LeaseTTL/3 {
+			got, other, err := e.store.AcquireLease(ctx, e.exercise.Name, e.opt.Holder, now, now.Add(e.opt.LeaseTTL))
+			if err != nil && ctx.Err() == nil {
+				return err
+			}
+			if !got && ctx.Err() == nil {
+				e.stopAttacks()
+				return fmt.Errorf("exercise %s: another engine (%s) took the exercise over: this one stops", e.exercise.Name, other)
+			}
+			renewed = now
+		}
 		c, err := e.store.Clock(ctx, e.exercise.Name)
 		if err != nil {
 			if ctx.Err() != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -631,4 +632,49 @@ func TestTeamsActOnTheExerciseClock(t *testing.T) {
 	if _, err := e.Report(ctx, scoreboard.IncidentReport{Team: "cl", Target: "web", Summary: "late"}); err == nil || !strings.Contains(err.Error(), "has ended") {
 		t.Errorf("a report after the end: %v; want a refusal", err)
 	}
+}
+
+func TestOneEngineAtATime(t *testing.T) {
+	r := newRig(t)
+	e := r.engine()
+	ctx := context.Background()
+	if err := e.Start(ctx, "instructor", 0); err != nil {
+		t.Fatal(err)
+	}
+	// An engine died holding the lease for two more minutes; deface is due
+	// after one.
+	now := r.clock.Now()
+	if got, _, err := r.store.AcquireLease(ctx, r.ex.Name, "dead-engine", now, now.Add(2*time.Minute)); err != nil || !got {
+		t.Fatalf("lease of the dead engine: %v %v", got, err)
+	}
+	r.clock.Advance(70 * time.Second)
+	stop := r.run(e)
+	defer stop()
+	r.eventually("the wait to be said", func() bool {
+		evs, _ := r.store.LastEvents(ctx, r.ex.Name, 5)
+		for _, ev := range evs {
+			if strings.Contains(ev.Text, "Another engine (dead-engine)") {
+				return true
+			}
+		}
+		return false
+	})
+	time.Sleep(100 * time.Millisecond)
+	if xs := r.executions(); len(xs) != 0 {
+		t.Fatalf("an engine without the lease ran attacks: %v", xs)
+	}
+	// The dead engine's lease runs out: this one takes the exercise up.
+	r.clock.Advance(60 * time.Second)
+	r.eventually("co's deface", r.done("co/deface"))
+
+	// A second engine waits for this one rather than run beside it.
+	second := r.engine()
+	stop2 := r.run(second)
+	defer stop2()
+	r.eventually("the second engine's wait", func() bool {
+		evs, _ := r.store.LastEvents(ctx, r.ex.Name, 5)
+		return slices.ContainsFunc(evs, func(ev scoreboard.Event) bool {
+			return strings.Contains(ev.Text, "Another engine") && !strings.Contains(ev.Text, "dead-engine")
+		})
+	})
 }
