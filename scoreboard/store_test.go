@@ -72,7 +72,7 @@ func TestOpen(t *testing.T) {
 	path := filepath.Join(dir, "cordillera.db")
 	s := openStore(t, path)
 	var version int
-	if err := s.db.Get(&version, "PRAGMA user_version"); err != nil || version != 3 {
+	if err := s.db.Get(&version, "PRAGMA user_version"); err != nil || version != 4 {
 		t.Fatalf("schema version %d (%v), want 2", version, err)
 	}
 	var mode string
@@ -100,7 +100,7 @@ func TestOpen(t *testing.T) {
 		err        error
 		message    string
 	}{
-		{"newer schema", newer, ErrNewerSchema, newer + ": database was written by a newer Cordillera (schema 99, this build knows 3); upgrade Cordillera or use another --db file"},
+		{"newer schema", newer, ErrNewerSchema, newer + ": database was written by a newer Cordillera (schema 99, this build knows 4); upgrade Cordillera or use another --db file"},
 		{"missing folder", filepath.Join(dir, "missing", "x.db"), ErrNotWritable, "cannot write database file " + filepath.Join(dir, "missing", "x.db")},
 		{"a folder", dir, ErrNotWritable, "cannot write database file " + dir},
 		{"not a database", garbage, ErrInvalid, garbage + " is not a SQLite database; choose another --db file"},
