@@ -1,6 +1,800 @@
 package web
 
-import "github.com/labstack/echo/v4"
+// The program managers' workspace: score over time and breakdowns on the
+// manager page, the after-action report of an exercise, the comparison
+// across exercises, and the JSON API behind them. Staff only.
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"html/template"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cordillera-range/cordillera/scenarios"
+	"github.com/cordillera-range/cordillera/scoreboard"
+)
+
+const (
+	tmplAfterAction = "report.html"
+	tmplCompare     = "compare.html"
+)
+
+func init() { pageFiles = append(pageFiles, tmplAfterAction, tmplCompare) }
+
+// analysisPages are the pages that use analysis-partials.html.
+var analysisPages = []string{tmplManager, tmplAfterAction, tmplCompare}
+
+// parseAnalysisPages parses the analysis pages again with their shared
+// blocks, which parsePages does not know of. The files are embedded, so an
+// error is a programming error that every test run meets.
+func (s *Server) parseAnalysisPages() {
+	for _, name := range analysisPages {
+		files := []string{"templates/layout.html", "templates/partials.html", "templates/analysis-partials.html", "templates/" + name}
+		s.pages[name] = template.Must(template.New(name).Funcs(templateFuncs).ParseFS(templateFiles, files...))
+	}
+}
+
+// chartScript is the file of Debian's libjs-chart.js the pages load.
+const chartScript = "chart.min.js"
+
+// afterActionPoints is about how many points the report's score-over-time chart
+// and table have: a table of more does not read on paper.
+const afterActionPoints = 24
 
 // analysisRoutes registers the analysis workspace's pages and API routes.
-func (s *Server) analysisRoutes(e *echo.Echo, api *echo.Group) {}
+func (s *Server) analysisRoutes(e *echo.Echo, api *echo.Group) {
+	s.parseAnalysisPages()
+	// Static segments win over :exercise in Echo's router, so these are
+	// not read as an exercise named "compare".
+	e.GET("/manager/compare", s.comparePage)
+	e.GET("/manager/compare/export/:file", s.compareExport)
+	e.GET("/manager/:exercise/report", s.afterActionPage)
+	api.GET("/exercises/:name/series", s.apiSeries)
+	api.GET("/exercises/:name/report", s.apiAfterAction)
+	api.GET("/compare", s.apiCompare)
+}
+
+// chartInstalled says whether /vendor/chart/ can serve Chart.js; the pages
+// say what to install when it cannot.
+func (s *Server) chartInstalled() bool {
+	st, err := os.Stat(filepath.Join(s.cfg.AssetsDirs.Chart, chartScript))
+	return err == nil && !st.IsDir()
+}
+
+// chartLine is one line of a chart.
+type chartLine struct {
+	Label string       `json:"label"`
+	Data  []chartValue `json:"data"`
+}
+
+// chartValue is a point of a chart; NaN, nothing to measure, is a gap
+// (null), which JSON has no number for.
+type chartValue float64
+
+func (v chartValue) MarshalJSON() ([]byte, error) {
+	if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+		return []byte("null"), nil
+	}
+	return []byte(strconv.FormatFloat(float64(v), 'f', -1, 64)), nil
+}
+
+// chartData is what charts.js draws: labels on the x axis and one line or
+// bar stack per series. The page prints the same figures as a table.
+type chartData struct {
+	Labels []string    `json:"labels"`
+	Lines  []chartLine `json:"lines"`
+	// Stacked draws bars stacked, one stack per label.
+	Stacked bool `json:"stacked,omitempty"`
+	// Kind is "line" or "bar".
+	Kind string `json:"kind"`
+}
+
+// seriesTable is a score-over-time chart and its table: a row per time.
+type seriesTable struct {
+	Chart   chartData
+	Columns []string
+	Rows    []seriesRow
+}
+
+type seriesRow struct {
+	At     string
+	Values []string
+}
+
+// stepLabel formats the end of a step in the viewer's zone, with the date
+// when the exercise spans days.
+func stepLabel(p *page, at time.Time, days bool) string {
+	if days {
+		return at.In(p.loc).Format("01-02 15:04")
+	}
+	return at.In(p.loc).Format("15:04")
+}
+
+func spansDays(p *page, series []scoreboard.TeamSeries) bool {
+	for _, ts := range series {
+		if n := len(ts.Points); n > 0 {
+			y1, m1, d1 := ts.Points[0].At.In(p.loc).Date()
+			y2, m2, d2 := ts.Points[n-1].At.In(p.loc).Date()
+			return y1 != y2 || m1 != m2 || d1 != d2
+		}
+	}
+	return false
+}
+
+// teamSeriesTable lays teams' series out as a chart and a table, names in
+// the order of names (team ids to display names).
+func teamSeriesTable(p *page, series []scoreboard.TeamSeries, names map[string]string) seriesTable {
+	t := seriesTable{Chart: chartData{Kind: "line", Labels: []string{}, Lines: []chartLine{}}}
+	days := spansDays(p, series)
+	for i, ts := range series {
+		name := orName(names[ts.Team], ts.Team)
+		t.Columns = append(t.Columns, name)
+		line := chartLine{Label: name, Data: make([]chartValue, len(ts.Points))}
+		for j, pt := range ts.Points {
+			if i == 0 {
+				label := stepLabel(p, pt.At, days)
+				t.Chart.Labels = append(t.Chart.Labels, label)
+				t.Rows = append(t.Rows, seriesRow{At: label})
+			}
+			line.Data[j] = chartValue(pt.Total)
+			if j < len(t.Rows) {
+				t.Rows[j].Values = append(t.Rows[j].Values, fmt.Sprint(pt.Total))
+			}
+		}
+		t.Chart.Lines = append(t.Chart.Lines, line)
+	}
+	return t
+}
+
+func countrySeriesTable(p *page, series []scoreboard.CountrySeries, days bool) seriesTable {
+	t := seriesTable{Chart: chartData{Kind: "line", Labels: []string{}, Lines: []chartLine{}}}
+	for i, cs := range series {
+		name := p.Country(cs.Country)
+		t.Columns = append(t.Columns, name)
+		line := chartLine{Label: name, Data: make([]chartValue, len(cs.Points))}
+		for j, pt := range cs.Points {
+			if i == 0 {
+				label := stepLabel(p, pt.At, days)
+				t.Chart.Labels = append(t.Chart.Labels, label)
+				t.Rows = append(t.Rows, seriesRow{At: label})
+			}
+			line.Data[j] = chartValue(pt.Total)
+			if j < len(t.Rows) {
+				t.Rows[j].Values = append(t.Rows[j].Values, p.Num(pt.Total))
+			}
+		}
+		t.Chart.Lines = append(t.Chart.Lines, line)
+	}
+	return t
+}
+
+// categoryChart is the breakdown by category as bars stacked per team; the
+// standings table next to it holds the same figures.
+func categoryChart(p *page, st scoreboard.Standings) chartData {
+	c := chartData{Kind: "bar", Stacked: true, Labels: []string{}, Lines: []chartLine{}}
+	for _, t := range st.Teams {
+		c.Labels = append(c.Labels, t.Team.Name)
+	}
+	for _, cat := range scoreboard.Categories {
+		line := chartLine{Label: p.Category(cat), Data: make([]chartValue, len(st.Teams))}
+		for i, t := range st.Teams {
+			line.Data[i] = chartValue(t.Categories[cat])
+		}
+		c.Lines = append(c.Lines, line)
+	}
+	return c
+}
+
+// thinPoints keeps about n of each series' points, always the last, so that the
+// figures still end at the final standings.
+func thinPoints[P any](points []P, n int) []P {
+	if len(points) <= n {
+		return points
+	}
+	every := int(math.Ceil(float64(len(points)) / float64(n)))
+	var out []P
+	for i := len(points) - 1; i >= 0; i -= every {
+		out = append(out, points[i])
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
+
+func anTeamNames(st scoreboard.Standings) map[string]string {
+	names := make(map[string]string, len(st.Teams))
+	for _, t := range st.Teams {
+		names[t.Team.ID] = t.Team.Name
+	}
+	return names
+}
+
+func anTeamsOf(st scoreboard.Standings) []scoreboard.Team {
+	teams := make([]scoreboard.Team, len(st.Teams))
+	for i, t := range st.Teams {
+		teams[i] = t.Team
+	}
+	return teams
+}
+
+// managerExtras is what the manager page shows beyond the standings and
+// statistics: whether they are final, score over time per team and per
+// country, and the breakdown by category as a chart.
+type managerExtras struct {
+	Final          bool
+	Running        bool
+	ChartInstalled bool
+	ChartScript    string
+	Teams          seriesTable
+	Countries      seriesTable
+	Categories     chartData
+	Injects        []scoreboard.InjectStatistics
+}
+
+func (s *Server) managerExtras(ctx context.Context, p *page, name string, clock scoreboard.Clock, st scoreboard.Standings, stats scoreboard.Statistics) (managerExtras, error) {
+	series, err := s.store.ScoreSeries(ctx, name, scoreboard.Live, 0)
+	if err != nil {
+		return managerExtras{}, err
+	}
+	countries := scoreboard.CountrySeriesOf(series, anTeamsOf(st), st.CountryStanding)
+	return managerExtras{
+		Final: clock.State == scoreboard.ClockEnded, Running: clock.State == scoreboard.ClockRunning,
+		ChartInstalled: s.chartInstalled(), ChartScript: "/vendor/chart/" + chartScript,
+		Teams: teamSeriesTable(p, series, anTeamNames(st)), Countries: countrySeriesTable(p, countries, spansDays(p, series)),
+		Categories: categoryChart(p, st), Injects: stats.Injects,
+	}, nil
+}
+
+// afterActionView is the after-action report page.
+type afterActionView struct {
+	scoreboard.AfterAction
+	Final          bool
+	ChartInstalled bool
+	ChartScript    string
+	Generated      time.Time
+	CountryNames   string
+	Categories     []string
+	// TeamNames are the teams' display names, by id.
+	TeamNames     map[string]string
+	TeamSeries    seriesTable
+	CountrySeries seriesTable
+	Breakdown     chartData
+	// CountryList are the countries taking part, with their teams.
+	CountryList []afterActionCountry
+}
+
+type afterActionCountry struct {
+	Code  string
+	Teams []scoreboard.Team
+}
+
+func (s *Server) afterActionPage(c echo.Context) error {
+	u, err := requireStaff(c)
+	if u == nil || err != nil {
+		return err
+	}
+	ctx, name := c.Request().Context(), c.Param("exercise")
+	now := s.cfg.Now()
+	aa, err := s.store.AfterAction(ctx, name, now, 0)
+	if err != nil {
+		return err
+	}
+	aa.Exercise.Title = orName(aa.Exercise.Title, aa.Exercise.Name)
+	p := s.page(c, "aar.title")
+	p.Title = aa.Exercise.Title + " · " + p.T("aar.title")
+	series := make([]scoreboard.TeamSeries, len(aa.Series))
+	for i, ts := range aa.Series {
+		series[i] = scoreboard.TeamSeries{Team: ts.Team, Points: thinPoints(ts.Points, afterActionPoints)}
+	}
+	countries := make([]scoreboard.CountrySeries, len(aa.Countries))
+	for i, cs := range aa.Countries {
+		countries[i] = scoreboard.CountrySeries{Country: cs.Country, Points: thinPoints(cs.Points, afterActionPoints)}
+	}
+	v := afterActionView{
+		AfterAction: aa, Final: aa.Clock.State == scoreboard.ClockEnded, ChartInstalled: s.chartInstalled(),
+		ChartScript: "/vendor/chart/" + chartScript, Generated: now, CountryNames: countryNames(p, aa.Standings),
+		Categories: scoreboard.Categories, TeamNames: anTeamNames(aa.Standings),
+		TeamSeries:    teamSeriesTable(p, series, anTeamNames(aa.Standings)),
+		CountrySeries: countrySeriesTable(p, countries, spansDays(p, series)),
+		Breakdown:     categoryChart(p, aa.Standings),
+	}
+	byCountry := map[string]int{}
+	for _, t := range aa.Teams {
+		i, ok := byCountry[t.Country]
+		if !ok {
+			i = len(v.CountryList)
+			byCountry[t.Country] = i
+			v.CountryList = append(v.CountryList, afterActionCountry{Code: t.Country})
+		}
+		v.CountryList[i].Teams = append(v.CountryList[i].Teams, t)
+	}
+	p.Data = v
+	return s.render(c, http.StatusOK, tmplAfterAction, p)
+}
+
+// Team names a team of the report by its id.
+func (v afterActionView) Team(id string) string { return orName(v.TeamNames[id], id) }
+
+// compareView is the comparison across exercises.
+type compareView struct {
+	Exercises      []compareRow
+	ChartInstalled bool
+	ChartScript    string
+	// Chart holds one chart per metric; the page's select picks one.
+	Chart   compareChart
+	Metrics []string
+	Files   []download
+}
+
+// compareRow is an exercise of the comparison with its points in all.
+type compareRow struct {
+	scoreboard.Comparison
+	Total int
+}
+
+type compareChart struct {
+	Labels  []string                `json:"labels"`
+	Metrics map[string]compareLines `json:"metrics"`
+}
+
+type compareLines struct {
+	Label string      `json:"label"`
+	Unit  string      `json:"unit"`
+	Lines []chartLine `json:"lines"`
+}
+
+// compareMetrics are the figures the comparison chart can show per
+// country, in the select's order.
+var compareMetrics = []string{"total", "availability", "blocked", "detected", "ttd", "ttr", "answered"}
+
+var compareFiles = []download{
+	{"comparison.csv", "compare.file", "CSV"}, {"comparison.json", "compare.file", "JSON"},
+}
+
+// countryMetric is one of compareMetrics for a country; NaN when there is
+// nothing to measure, which the chart leaves as a gap.
+func countryMetric(metric string, total float64, s scoreboard.Summary) float64 {
+	ratio := func(n, of int) float64 {
+		if of == 0 {
+			return math.NaN()
+		}
+		return math.Round(1000*float64(n)/float64(of)) / 10
+	}
+	minutes := func(d scoreboard.Durations) float64 {
+		if d.Count == 0 {
+			return math.NaN()
+		}
+		return math.Round(d.Median.Minutes()*10) / 10
+	}
+	switch metric {
+	case "total":
+		return total
+	case "availability":
+		if s.Checks == 0 {
+			return math.NaN()
+		}
+		return s.Availability
+	case "blocked":
+		return ratio(s.Blocked, s.Blocked+s.Succeeded)
+	case "detected":
+		return ratio(s.Detected, s.Blocked+s.Succeeded)
+	case "ttd":
+		return minutes(s.TimeToDetect)
+	case "ttr":
+		return minutes(s.TimeToRespond)
+	case "answered":
+		return ratio(s.Answered, s.Injects)
+	}
+	return math.NaN()
+}
+
+func compareChartOf(p *page, cs []scoreboard.Comparison) compareChart {
+	ch := compareChart{Labels: []string{}, Metrics: map[string]compareLines{}}
+	var countries []string
+	seen := map[string]bool{}
+	for _, c := range cs {
+		ch.Labels = append(ch.Labels, orName(c.Exercise.Title, c.Exercise.Name))
+		for _, st := range c.Statistics.Countries {
+			if !seen[st.Country] {
+				seen[st.Country] = true
+				countries = append(countries, st.Country)
+			}
+		}
+	}
+	for _, m := range compareMetrics {
+		cl := compareLines{Label: p.T("compare.metric." + m), Unit: p.T("compare.unit." + m), Lines: []chartLine{}}
+		for _, country := range countries {
+			line := chartLine{Label: p.Country(country), Data: make([]chartValue, len(cs))}
+			for i, c := range cs {
+				line.Data[i] = chartValue(math.NaN())
+				total := 0.0
+				for _, b := range c.Standings.Countries {
+					if b.Country == country {
+						total = b.Total
+					}
+				}
+				for _, st := range c.Statistics.Countries {
+					if st.Country == country {
+						line.Data[i] = chartValue(countryMetric(m, total, st.Summary))
+					}
+				}
+			}
+			cl.Lines = append(cl.Lines, line)
+		}
+		ch.Metrics[m] = cl
+	}
+	return ch
+}
+
+func (s *Server) comparePage(c echo.Context) error {
+	u, err := requireStaff(c)
+	if u == nil || err != nil {
+		return err
+	}
+	cs, err := s.store.Compare(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	for i := range cs {
+		cs[i].Exercise.Title = orName(cs[i].Exercise.Title, cs[i].Exercise.Name)
+	}
+	rows := make([]compareRow, len(cs))
+	for i, x := range cs {
+		rows[i].Comparison = x
+		for _, t := range x.Standings.Teams {
+			rows[i].Total += t.Total
+		}
+	}
+	p := s.page(c, "compare.title")
+	p.Data = compareView{
+		Exercises: rows, ChartInstalled: s.chartInstalled(), ChartScript: "/vendor/chart/" + chartScript,
+		Chart: compareChartOf(p, cs), Metrics: compareMetrics, Files: compareFiles,
+	}
+	return s.render(c, http.StatusOK, tmplCompare, p)
+}
+
+// compareExport downloads the comparison as CSV or JSON.
+func (s *Server) compareExport(c echo.Context) error {
+	u, err := requireStaff(c)
+	if u == nil || err != nil {
+		return err
+	}
+	file := c.Param("file")
+	var write func(*bytes.Buffer, []scoreboard.Comparison) error
+	contentType := echo.MIMEApplicationJSONCharsetUTF8
+	switch file {
+	case "comparison.csv":
+		write = func(b *bytes.Buffer, cs []scoreboard.Comparison) error { return scoreboard.WriteComparisonCSV(b, cs) }
+		contentType = "text/csv; charset=utf-8"
+	case "comparison.json":
+		write = func(b *bytes.Buffer, cs []scoreboard.Comparison) error { return scoreboard.WriteComparisonJSON(b, cs) }
+	default:
+		return errNotFound
+	}
+	cs, err := s.store.Compare(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := write(&buf, cs); err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", "cordillera-"+file))
+	h.Set("Cache-Control", "no-store")
+	s.log.Info("export", "user", u.Name, "file", file)
+	return c.Blob(http.StatusOK, contentType, buf.Bytes())
+}
+
+// API
+
+type anPoint struct {
+	At    string  `json:"at"`
+	Total float64 `json:"total"`
+}
+
+type anTeamSeries struct {
+	Team   apiTeam   `json:"team"`
+	Points []anPoint `json:"points"`
+}
+
+type anCountrySeries struct {
+	Country string    `json:"country"`
+	Points  []anPoint `json:"points"`
+}
+
+type anSeries struct {
+	Exercise        string            `json:"exercise"`
+	View            string            `json:"view"`
+	StepSeconds     int64             `json:"step_seconds"`
+	CountryStanding string            `json:"country_standing"`
+	Teams           []anTeamSeries    `json:"teams"`
+	Countries       []anCountrySeries `json:"countries"`
+}
+
+func anSeriesOf(st scoreboard.Standings, series []scoreboard.TeamSeries, step time.Duration) anSeries {
+	out := anSeries{Exercise: st.Exercise, View: st.View.String(), CountryStanding: st.CountryStanding,
+		Teams: []anTeamSeries{}, Countries: []anCountrySeries{}}
+	teams := map[string]scoreboard.Team{}
+	for _, t := range st.Teams {
+		teams[t.Team.ID] = t.Team
+	}
+	// The step is what the store used: whole minutes, or its own choice
+	// when none was asked for.
+	width := time.Duration(math.Ceil(step.Minutes())) * time.Minute
+	for _, ts := range series {
+		if len(ts.Points) > 1 {
+			width = ts.Points[1].At.Sub(ts.Points[0].At)
+		}
+		t := teams[ts.Team]
+		at := anTeamSeries{Team: apiTeam{ID: ts.Team, Name: t.Name, Country: t.Country}, Points: make([]anPoint, len(ts.Points))}
+		for i, p := range ts.Points {
+			at.Points[i] = anPoint{At: apiTime(p.At), Total: float64(p.Total)}
+		}
+		out.Teams = append(out.Teams, at)
+	}
+	out.StepSeconds = int64(max(width, time.Minute) / time.Second)
+	for _, cs := range scoreboard.CountrySeriesOf(series, anTeamsOf(st), st.CountryStanding) {
+		ac := anCountrySeries{Country: cs.Country, Points: make([]anPoint, len(cs.Points))}
+		for i, p := range cs.Points {
+			ac.Points[i] = anPoint{At: apiTime(p.At), Total: p.Total}
+		}
+		out.Countries = append(out.Countries, ac)
+	}
+	return out
+}
+
+// apiSeries is score over time, for staff: the live board by default,
+// ?view=public for what the public board showed.
+func (s *Server) apiSeries(c echo.Context) error {
+	u, err := requireStaff(c)
+	if u == nil || err != nil {
+		return err
+	}
+	view := scoreboard.Live
+	switch c.QueryParam("view") {
+	case "", "live":
+	case "public":
+		view = scoreboard.Public
+	default:
+		return errBadInput
+	}
+	var step time.Duration
+	if v := c.QueryParam("step"); v != "" {
+		if step, err = time.ParseDuration(v); err != nil || step < 0 || step > 24*time.Hour {
+			return errBadInput
+		}
+	}
+	ctx, name := c.Request().Context(), c.Param("name")
+	st, err := s.store.Standings(ctx, name, view)
+	if err != nil {
+		return err
+	}
+	series, err := s.store.ScoreSeries(ctx, name, view, step)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, anSeriesOf(st, series, step))
+}
+
+// apiCompare is the comparison across exercises, for staff.
+func (s *Server) apiCompare(c echo.Context) error {
+	u, err := requireStaff(c)
+	if u == nil || err != nil {
+		return err
+	}
+	cs, err := s.store.Compare(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"exercises": scoreboard.ComparisonOut(cs)})
+}
+
+// anDuration is an exercise time or a delay: HH:MM:SS and milliseconds.
+type anDuration struct {
+	Clock string `json:"clock"`
+	MS    int64  `json:"ms"`
+}
+
+func anDurationOf(d time.Duration) anDuration {
+	return anDuration{Clock: scenarios.Clock(d), MS: d.Milliseconds()}
+}
+
+type anMoment struct {
+	At        string `json:"at"`
+	Elapsed   string `json:"elapsed"`
+	ElapsedMS int64  `json:"elapsed_ms"`
+}
+
+func anMomentOf(m scoreboard.Moment) *anMoment {
+	if m.At.IsZero() {
+		return nil
+	}
+	return &anMoment{At: apiTime(m.At), Elapsed: scenarios.Clock(m.Elapsed), ElapsedMS: m.Elapsed.Milliseconds()}
+}
+
+type anAttackOutcome struct {
+	Team         string      `json:"team"`
+	Outcome      string      `json:"outcome"`
+	Run          string      `json:"run,omitempty"`
+	Due          anDuration  `json:"due"`
+	Started      *anMoment   `json:"started"`
+	Reason       string      `json:"reason,omitempty"`
+	Detected     bool        `json:"detected"`
+	TimeToDetect *anDuration `json:"time_to_detect"`
+}
+
+type anAttackLine struct {
+	Attack     string            `json:"attack"`
+	Techniques []string          `json:"techniques"`
+	Target     string            `json:"target"`
+	At         anDuration        `json:"at"`
+	Outcomes   []anAttackOutcome `json:"outcomes"`
+}
+
+type anDetection struct {
+	Team         string     `json:"team"`
+	Run          string     `json:"run"`
+	Attack       string     `json:"attack"`
+	Target       string     `json:"target"`
+	Started      *anMoment  `json:"started"`
+	Reported     *anMoment  `json:"reported"`
+	TimeToDetect anDuration `json:"time_to_detect"`
+	Summary      string     `json:"summary"`
+}
+
+type anInjectOutcome struct {
+	Team          string      `json:"team"`
+	Inject        string      `json:"inject"`
+	Subject       string      `json:"subject"`
+	Expects       bool        `json:"expects_answer"`
+	Due           *anDuration `json:"due"`
+	Delivered     *anMoment   `json:"delivered"`
+	Answered      *anMoment   `json:"answered"`
+	TimeToRespond *anDuration `json:"time_to_respond"`
+	Late          bool        `json:"late"`
+	Percent       *int        `json:"grade_percent"`
+}
+
+type anIndicator struct {
+	Team        string    `json:"team"`
+	Country     string    `json:"country"`
+	Kind        string    `json:"kind"`
+	Value       string    `json:"value"`
+	Attack      string    `json:"attack,omitempty"`
+	Techniques  []string  `json:"techniques"`
+	Description string    `json:"description,omitempty"`
+	Shared      *anMoment `json:"shared"`
+	Credits     int       `json:"credits"`
+	Points      int       `json:"points"`
+}
+
+type anHandEntry struct {
+	Team     string    `json:"team"`
+	Category string    `json:"category"`
+	Points   int       `json:"points"`
+	Kind     string    `json:"cause_kind"`
+	Cause    string    `json:"cause"`
+	Author   string    `json:"author"`
+	Reason   string    `json:"reason"`
+	When     *anMoment `json:"when"`
+}
+
+type anAfterAction struct {
+	Exercise   apiExercise       `json:"exercise"`
+	Final      bool              `json:"final"`
+	Duration   anDuration        `json:"duration"`
+	Standings  apiStandings      `json:"standings"`
+	Series     anSeries          `json:"series"`
+	Statistics any               `json:"statistics"`
+	Attacks    []anAttackLine    `json:"attacks"`
+	Detections []anDetection     `json:"detections"`
+	Injects    []anInjectOutcome `json:"injects"`
+	Indicators []anIndicator     `json:"indicators"`
+	ByHand     []anHandEntry     `json:"adjustments"`
+}
+
+func anTechniques(ts []string) []string {
+	if ts == nil {
+		return []string{}
+	}
+	return ts
+}
+
+func (s *Server) afterActionOut(aa scoreboard.AfterAction) (anAfterAction, error) {
+	ex := aa.Exercise
+	out := anAfterAction{
+		Exercise: apiExercise{
+			Name: ex.Name, Title: ex.Title, Scenario: ex.Scenario, Clock: clockOut(aa.Clock, s.cfg.Now()),
+			CreatedAt: apiTime(ex.CreatedAt), StartedAt: apiNullTime(ex.StartedAt), EndedAt: apiNullTime(ex.EndedAt), Teams: []apiTeam{},
+		},
+		Final: aa.Clock.State == scoreboard.ClockEnded, Duration: anDurationOf(aa.Duration),
+		Standings: standingsOut(aa.Standings), Series: anSeriesOf(aa.Standings, aa.Series, 0),
+		Attacks: []anAttackLine{}, Detections: []anDetection{}, Injects: []anInjectOutcome{}, Indicators: []anIndicator{}, ByHand: []anHandEntry{},
+	}
+	for _, t := range aa.Teams {
+		out.Exercise.Teams = append(out.Exercise.Teams, apiTeam{ID: t.ID, Name: t.Name, Country: t.Country})
+	}
+	// The statistics are the statistics export's JSON, as the statistics
+	// route gives them.
+	var stats bytes.Buffer
+	if err := scoreboard.WriteStatisticsJSON(&stats, aa.Statistics); err != nil {
+		return out, err
+	}
+	out.Statistics = anRawJSON(stats.Bytes())
+	for _, l := range aa.Attacks {
+		al := anAttackLine{Attack: l.Attack, Techniques: anTechniques(l.Techniques), Target: l.Target, At: anDurationOf(l.At), Outcomes: []anAttackOutcome{}}
+		for _, o := range l.Outcomes {
+			ao := anAttackOutcome{Team: o.Team, Outcome: o.Outcome, Run: o.Run, Due: anDurationOf(o.Due), Started: anMomentOf(o.Started), Reason: o.Reason, Detected: o.Detected}
+			if o.Detected {
+				d := anDurationOf(o.TimeToDetect)
+				ao.TimeToDetect = &d
+			}
+			al.Outcomes = append(al.Outcomes, ao)
+		}
+		out.Attacks = append(out.Attacks, al)
+	}
+	for _, d := range aa.Detections {
+		out.Detections = append(out.Detections, anDetection{Team: d.Team, Run: d.Run, Attack: d.Attack, Target: d.Target,
+			Started: anMomentOf(d.Started), Reported: anMomentOf(d.Reported), TimeToDetect: anDurationOf(d.TimeToDetect), Summary: d.Summary})
+	}
+	for _, in := range aa.Injects {
+		ai := anInjectOutcome{Team: in.Team, Inject: in.Inject, Subject: in.Subject, Expects: in.Expects,
+			Delivered: anMomentOf(in.Delivered), Answered: anMomentOf(in.Answered), Late: in.Late}
+		if in.Due > 0 {
+			d := anDurationOf(in.Due)
+			ai.Due = &d
+		}
+		if !in.Answered.At.IsZero() {
+			d := anDurationOf(in.TimeToRespond)
+			ai.TimeToRespond = &d
+		}
+		if in.Percent >= 0 {
+			pct := in.Percent
+			ai.Percent = &pct
+		}
+		out.Injects = append(out.Injects, ai)
+	}
+	for _, ind := range aa.Indicators {
+		out.Indicators = append(out.Indicators, anIndicator{Team: ind.Team, Country: ind.Country, Kind: ind.Kind, Value: ind.Value,
+			Attack: ind.Attack, Techniques: anTechniques(ind.Techniques), Description: ind.Description, Shared: anMomentOf(ind.Moment),
+			Credits: ind.Credits, Points: ind.Points})
+	}
+	for _, e := range aa.ByHand {
+		out.ByHand = append(out.ByHand, anHandEntry{Team: e.Team, Category: e.Category, Points: e.Points, Kind: e.CauseKind,
+			Cause: e.Cause, Author: e.Author, Reason: e.Reason, When: anMomentOf(e.Moment)})
+	}
+	return out, nil
+}
+
+// anRawJSON is JSON already written, embedded as it is.
+type anRawJSON []byte
+
+func (r anRawJSON) MarshalJSON() ([]byte, error) { return []byte(strings.TrimSpace(string(r))), nil }
+
+// apiAfterAction is the after-action report's data, for staff.
+func (s *Server) apiAfterAction(c echo.Context) error {
+	u, err := requireStaff(c)
+	if u == nil || err != nil {
+		return err
+	}
+	aa, err := s.store.AfterAction(c.Request().Context(), c.Param("name"), s.cfg.Now(), 0)
+	if err != nil {
+		return err
+	}
+	out, err := s.afterActionOut(aa)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}

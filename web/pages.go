@@ -238,40 +238,8 @@ func (s *Server) teamPage(c echo.Context) error {
 		s.log.Info("team page refused", "user", u.Name, "exercise", name, "team", team)
 		return errForbidden
 	}
-	ctx := c.Request().Context()
-	ex, _, _, err := s.exerciseHead(ctx, name)
-	if err != nil {
-		return err
-	}
-	view := viewFor(u)
-	st, err := s.store.Standings(ctx, name, view)
-	if err != nil {
-		return err
-	}
-	b, err := s.store.TeamBreakdown(ctx, name, team, scoreboard.EntryQuery{View: view, Limit: 100, Before: c.QueryParam("before")})
-	if err != nil {
-		return err
-	}
-	tv := teamView{Exercise: ex, Team: b.Team, Teams: len(st.Teams), Categories: scoreboard.Categories, Breakdown: b}
-	for _, ts := range st.Teams {
-		if ts.Team.ID == team {
-			tv.Rank = ts.Rank
-		}
-	}
-	for _, plan := range s.plans(name) {
-		if plan.Team.ID == team {
-			tv.Hosts = plan.Hosts
-		}
-	}
-	events, err := s.visibleEvents(ctx, u, name, team, 30)
-	if err != nil {
-		return err
-	}
-	tv.Events = newestFirst(events)
-	p := s.page(c, "nav.team")
-	p.Title = b.Team.Name
-	p.Data = tv
-	return s.render(c, http.StatusOK, tmplTeam, p)
+	// The page is the trainees' workspace (trainee.go).
+	return s.renderTeam(c, u, name, team, http.StatusOK, formState{})
 }
 
 // viewFor is the board a user reads: staff everything, others the public
@@ -301,6 +269,8 @@ type managerView struct {
 	CountryNames string
 	Statistics   scoreboard.Statistics
 	Downloads    []download
+	// Extras are the analysis workspace's charts (analysis.go).
+	Extras managerExtras
 }
 
 func (s *Server) managerPage(c echo.Context) error {
@@ -324,9 +294,13 @@ func (s *Server) managerPage(c echo.Context) error {
 	}
 	p := s.page(c, "manager.title")
 	p.Title = ex.Title + " · " + p.T("manager.title")
+	extras, err := s.managerExtras(ctx, p, name, clock, st, stats)
+	if err != nil {
+		return err
+	}
 	p.Data = managerView{
 		Exercise: ex, Clock: clock, Elapsed: elapsed, Standings: st, Categories: scoreboard.Categories,
-		CountryNames: countryNames(p, st), Statistics: stats, Downloads: downloads,
+		CountryNames: countryNames(p, st), Statistics: stats, Downloads: downloads, Extras: extras,
 	}
 	return s.render(c, http.StatusOK, tmplManager, p)
 }

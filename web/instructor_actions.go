@@ -1,0 +1,312 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/cordillera-range/cordillera/scenarios"
+	"github.com/cordillera-range/cordillera/scoreboard"
+)
+
+// actionInput is every field an instructor's action may take, from a form
+// or from JSON.
+type actionInput struct {
+	Speed    float64 `json:"speed"`
+	Reason   string  `json:"reason"`
+	On       *bool   `json:"on"`
+	Team     string  `json:"team"`
+	Attack   string  `json:"attack"`
+	ID       int64   `json:"id"`
+	Inject   string  `json:"inject"`
+	Host     string  `json:"host"`
+	Points   int     `json:"points"`
+	Category string  `json:"category"`
+	Percent  *int    `json:"percent"`
+	Note     string  `json:"note"`
+	Report   int64   `json:"report"`
+	Run      string  `json:"run"`
+	Key      string  `json:"key"`
+}
+
+// actionResult is what an action did, for the page's notice and the API's
+// answer.
+type actionResult struct {
+	// Message says it in English, for scripts; pages say it with the
+	// catalog's "instruct.ok.ACTION".
+	Message string
+	// ID is the attack execution fired, the entry written, or the report
+	// matched, when there is one.
+	ID int64
+	// Teams are the teams an inject was delivered to.
+	Teams []string
+}
+
+// actions are the instructors' actions on an exercise, by the name in
+// their path.
+var instructActions = []string{
+	"deploy", "teardown", "start", "pause", "resume", "end", "speed", "halt", "unhalt", "approval",
+	"fire", "skip", "approve", "deliver", "reset", "adjust", "grade", "match",
+}
+
+func instructKnownAction(name string) bool { return slices.Contains(instructActions, name) }
+
+// act does one of an instructor's actions on an exercise. Deploying,
+// driving and resetting need the director to hold the exercise; adjusting,
+// grading and matching reports work on any exercise in the store.
+func (s *Server) instructAct(ctx context.Context, u *scoreboard.User, exercise, action string, in actionInput) (actionResult, error) {
+	author := u.Name
+	in.Reason, in.Team, in.Attack = strings.TrimSpace(in.Reason), strings.TrimSpace(in.Team), strings.TrimSpace(in.Attack)
+	in.Inject, in.Host, in.Run = strings.TrimSpace(in.Inject), strings.TrimSpace(in.Host), strings.TrimSpace(in.Run)
+	switch action {
+	case "adjust":
+		return s.instructAdjust(ctx, author, exercise, in)
+	case "grade":
+		return s.instructGrade(ctx, author, exercise, in)
+	case "match":
+		if in.Report <= 0 {
+			return actionResult{}, instructBadField("report", "instruct.err.report")
+		}
+		if in.Run == "" {
+			return actionResult{}, instructBadField("run", "instruct.err.run")
+		}
+		if in.Reason == "" {
+			return actionResult{}, instructBadField("reason", "instruct.err.reason")
+		}
+		rec, err := s.store.MatchReportByHand(ctx, exercise, in.Report, in.Run, author, in.Reason)
+		if err != nil {
+			return actionResult{}, err
+		}
+		return actionResult{Message: fmt.Sprintf("report %d matched to run %s", in.Report, in.Run), ID: rec.ID}, nil
+	}
+
+	x, err := s.heldExercise(exercise)
+	if err != nil {
+		return actionResult{}, err
+	}
+	d, eng := s.cfg.Director, x.Engine
+	checkSpeed := func(required bool) error {
+		if (required || in.Speed != 0) && (in.Speed <= 0 || in.Speed > scenarios.MaxSpeed) {
+			return instructBadField("speed", "instruct.err.speed", scenarios.MaxSpeed)
+		}
+		return nil
+	}
+	switch action {
+	case "deploy":
+		return actionResult{Message: "deployment started"}, d.Deploy(ctx, exercise, author)
+	case "teardown":
+		return actionResult{Message: "teardown started"}, d.TearDown(ctx, exercise, author)
+	case "start":
+		if err := checkSpeed(false); err != nil {
+			return actionResult{}, err
+		}
+		return actionResult{Message: "exercise started"}, d.Start(ctx, exercise, author, in.Speed)
+	case "resume":
+		return actionResult{Message: "exercise resumed"}, d.Resume(ctx, exercise, author)
+	case "pause":
+		return actionResult{Message: "exercise paused"}, eng.Pause(ctx, author, in.Reason)
+	case "end":
+		return actionResult{Message: "exercise ended"}, eng.End(ctx, author, in.Reason)
+	case "speed":
+		if err := checkSpeed(true); err != nil {
+			return actionResult{}, err
+		}
+		return actionResult{Message: fmt.Sprintf("speed set to x%g", in.Speed)}, eng.SetSpeed(ctx, author, in.Speed)
+	case "halt":
+		return actionResult{Message: "kill switch on: every attack stopped"}, eng.Halt(ctx, author, in.Reason)
+	case "unhalt":
+		return actionResult{Message: "kill switch off: attacks may run again"}, eng.Unhalt(ctx, author)
+	case "approval":
+		if in.On == nil {
+			return actionResult{}, instructBadField("on", "instruct.err.on")
+		}
+		msg := "attacks no longer wait for approval"
+		if *in.On {
+			msg = "attacks now wait for approval"
+		}
+		return actionResult{Message: msg}, eng.RequireApproval(ctx, author, *in.On)
+	case "fire":
+		if err := planHasAttack(x.Plans, in.Team, in.Attack); err != nil {
+			return actionResult{}, err
+		}
+		id, err := eng.Fire(ctx, in.Team, in.Attack, author)
+		return actionResult{Message: fmt.Sprintf("attack %s fired against team %s", in.Attack, in.Team), ID: id}, err
+	case "skip":
+		reason := in.Reason
+		if reason == "" {
+			reason = "no reason given"
+		}
+		if in.ID == 0 {
+			if err := planHasAttack(x.Plans, in.Team, in.Attack); err != nil {
+				return actionResult{}, err
+			}
+		}
+		return actionResult{Message: "attack skipped", ID: in.ID}, eng.Skip(ctx, in.ID, in.Team, in.Attack, author, reason)
+	case "approve":
+		if in.ID <= 0 {
+			return actionResult{}, instructBadField("id", "instruct.err.id")
+		}
+		return actionResult{Message: "attack approved", ID: in.ID}, eng.Approve(ctx, in.ID, author)
+	case "deliver":
+		return s.instructDeliver(ctx, author, x.Plans, eng.Deliver, in)
+	case "reset":
+		if !planHasHost(x.Plans, in.Team, in.Host) {
+			return actionResult{}, instructBadField("host", "instruct.err.host", in.Host, in.Team)
+		}
+		return actionResult{Message: fmt.Sprintf("host %s of team %s reset", in.Host, in.Team)}, d.ResetHost(ctx, exercise, in.Team, in.Host, author)
+	}
+	return actionResult{}, &actionError{Status: http.StatusNotFound, Key: "instruct.err.action", Args: []any{action}}
+}
+
+func planHasAttack(plans []*scenarios.TeamPlan, team, attack string) error {
+	for _, p := range plans {
+		if p.Team.ID != team {
+			continue
+		}
+		for _, a := range p.Attacks {
+			if a.Name == attack {
+				return nil
+			}
+		}
+		return instructBadField("attack", "instruct.err.attack", attack)
+	}
+	return instructBadField("team", "instruct.err.team", team)
+}
+
+func planHasHost(plans []*scenarios.TeamPlan, team, host string) bool {
+	for _, p := range plans {
+		if p.Team.ID != team {
+			continue
+		}
+		for _, h := range p.Hosts {
+			if h.Name == host {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// deliver publishes an inject to one team, or to every team that has it
+// when no team is named.
+func (s *Server) instructDeliver(ctx context.Context, author string, plans []*scenarios.TeamPlan,
+	send func(ctx context.Context, team, inject, author string) error, in actionInput) (actionResult, error) {
+	var teams []string
+	known := false
+	for _, p := range plans {
+		if in.Team != "" && p.Team.ID != in.Team {
+			continue
+		}
+		known = true
+		for _, inj := range p.Injects {
+			if inj.Name == in.Inject {
+				teams = append(teams, p.Team.ID)
+			}
+		}
+	}
+	if !known {
+		return actionResult{}, instructBadField("team", "instruct.err.team", in.Team)
+	}
+	if len(teams) == 0 {
+		return actionResult{}, instructBadField("inject", "instruct.err.inject", in.Inject)
+	}
+	for _, t := range teams {
+		if err := send(ctx, t, in.Inject, author); err != nil {
+			return actionResult{}, err
+		}
+	}
+	return actionResult{Message: fmt.Sprintf("inject %s published to %s", in.Inject, strings.Join(teams, ", ")), Teams: teams}, nil
+}
+
+// moment is now on both of an exercise's clocks.
+func (s *Server) instructMoment(ctx context.Context, exercise string) (scoreboard.Moment, error) {
+	c, err := s.store.Clock(ctx, exercise)
+	if err != nil {
+		return scoreboard.Moment{}, err
+	}
+	now := s.cfg.Now()
+	return scoreboard.Moment{At: now, Elapsed: c.Elapsed(now)}, nil
+}
+
+func (s *Server) instructTeam(ctx context.Context, exercise, team string) error {
+	teams, err := s.store.Teams(ctx, exercise)
+	if err != nil {
+		return err
+	}
+	for _, t := range teams {
+		if t.ID == team {
+			return nil
+		}
+	}
+	return instructBadField("team", "instruct.err.team", team)
+}
+
+func (s *Server) instructAdjust(ctx context.Context, author, exercise string, in actionInput) (actionResult, error) {
+	if err := s.instructTeam(ctx, exercise, in.Team); err != nil {
+		return actionResult{}, err
+	}
+	if in.Points == 0 {
+		return actionResult{}, instructBadField("points", "instruct.err.points")
+	}
+	if in.Category != "" && !slices.Contains(scoreboard.Categories, in.Category) {
+		return actionResult{}, instructBadField("category", "instruct.err.category", in.Category)
+	}
+	if in.Reason == "" {
+		return actionResult{}, instructBadField("reason", "instruct.err.reason")
+	}
+	m, err := s.instructMoment(ctx, exercise)
+	if err != nil {
+		return actionResult{}, err
+	}
+	rec, err := s.store.Adjust(ctx, scoreboard.Adjustment{
+		Exercise: exercise, Team: in.Team, Category: in.Category, Points: in.Points, Author: author, Reason: in.Reason,
+		Key: strings.TrimSpace(in.Key), Moment: m,
+	})
+	if err != nil {
+		return actionResult{}, err
+	}
+	s.instructNote(ctx, exercise, in.Team, m, fmt.Sprintf("%s adjusted the score by %+d: %s", author, in.Points, in.Reason))
+	var id int64
+	if len(rec.Entries) > 0 {
+		id = rec.Entries[0].ID
+	}
+	return actionResult{Message: fmt.Sprintf("score of team %s adjusted by %+d", in.Team, in.Points), ID: id}, nil
+}
+
+func (s *Server) instructGrade(ctx context.Context, author, exercise string, in actionInput) (actionResult, error) {
+	if err := s.instructTeam(ctx, exercise, in.Team); err != nil {
+		return actionResult{}, err
+	}
+	if in.Inject == "" {
+		return actionResult{}, instructBadField("inject", "instruct.err.inject", in.Inject)
+	}
+	if in.Percent == nil || *in.Percent < 0 || *in.Percent > 100 {
+		return actionResult{}, instructBadField("percent", "instruct.err.percent")
+	}
+	m, err := s.instructMoment(ctx, exercise)
+	if err != nil {
+		return actionResult{}, err
+	}
+	rec, err := s.store.GradeInjectResponse(ctx, scoreboard.InjectGrade{
+		Exercise: exercise, Team: in.Team, Inject: in.Inject, Percent: *in.Percent, Author: author,
+		Note: strings.TrimSpace(in.Note), Moment: m,
+	})
+	if err != nil {
+		return actionResult{}, err
+	}
+	s.instructNote(ctx, exercise, in.Team, m, fmt.Sprintf("%s graded the answer to inject %q: %d%%", author, in.Inject, *in.Percent))
+	return actionResult{Message: fmt.Sprintf("answer of team %s to inject %s graded %d%%", in.Team, in.Inject, *in.Percent), ID: rec.ID}, nil
+}
+
+// note tells the exercise's log, and so the team, what an instructor did
+// by hand. The ledger already holds it; a note that cannot be written is
+// only logged.
+func (s *Server) instructNote(ctx context.Context, exercise, team string, m scoreboard.Moment, text string) {
+	if _, err := s.store.AddEvent(context.WithoutCancel(ctx), exercise, scoreboard.Event{
+		Team: team, Kind: scoreboard.EventControl, Text: text, Moment: m,
+	}); err != nil {
+		s.log.Warn("event not recorded", "exercise", exercise, "err", err)
+	}
+}

@@ -1,0 +1,558 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cordillera-range/cordillera/orchestrator/director"
+	"github.com/cordillera-range/cordillera/scenarios"
+	"github.com/cordillera-range/cordillera/scoreboard"
+)
+
+// instructCard is one exercise on the workspace's first page.
+type instructCard struct {
+	Name, Title, Scenario string
+	State                 string
+	Clock                 string
+	Teams                 int
+	Held                  bool
+	Halted                bool
+	Operation             *director.Operation
+}
+
+type instructHomeView struct {
+	NoDirector bool
+	Runtime    string // why nothing can be deployed, if so
+	Exercises  []instructCard
+}
+
+func (s *Server) instructHome(c echo.Context) error {
+	if u, err := requireInstructor(c); u == nil || err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	exs, err := s.store.Exercises(ctx)
+	if err != nil {
+		return err
+	}
+	view := instructHomeView{NoDirector: s.cfg.Director == nil, Runtime: s.runtimeProblem()}
+	for _, ex := range exs {
+		clock, err := s.store.Clock(ctx, ex.Name)
+		if err != nil {
+			return err
+		}
+		teams, err := s.store.Teams(ctx, ex.Name)
+		if err != nil {
+			return err
+		}
+		card := instructCard{Name: ex.Name, Title: orName(ex.Title, ex.Name), Scenario: ex.Scenario, State: clock.State,
+			Clock: scenarios.Clock(clock.Elapsed(s.cfg.Now())), Teams: len(teams), Halted: clock.Halted}
+		if _, ok := s.exerciseOf(ex.Name); ok {
+			card.Held = true
+			if op, ok := s.cfg.Director.Operation(ex.Name); ok {
+				card.Operation = &op
+			}
+		}
+		view.Exercises = append(view.Exercises, card)
+	}
+	p := s.page(c, "instruct.title")
+	p.Data = view
+	return s.render(c, http.StatusOK, tmplInstructHome, p)
+}
+
+// newExerciseRows is how many team rows the form offers; blank ones are
+// ignored, so no script is needed to add a team.
+const newExerciseRows = 6
+
+type teamRow struct {
+	ID, Name, Country string
+}
+
+type instructNewView struct {
+	NoDirector bool
+	Scenarios  []director.Scenario
+	Name       string
+	Title      string
+	Scenario   string
+	Speed      string
+	Seed       string
+	Teams      []teamRow
+	Countries  []string
+	// Field is the field at fault ("teams[2].id"), Error what is wrong.
+	Field, Error string
+	Diagnostics  []scenarios.Diagnostic
+}
+
+// FieldError returns the error when it is the field's.
+func (v instructNewView) FieldError(field string) string {
+	if v.Field == field {
+		return v.Error
+	}
+	return ""
+}
+
+// TeamField names a team row's field as the director does.
+func (v instructNewView) TeamField(i int, field string) string {
+	return fmt.Sprintf("teams[%d].%s", i, field)
+}
+
+func (s *Server) instructNewPage(c echo.Context) error {
+	if u, err := requireInstructor(c); u == nil || err != nil {
+		return err
+	}
+	view := instructNewView{Speed: "1", Teams: make([]teamRow, newExerciseRows)}
+	view.Teams[0].Country, view.Teams[1].Country = "CL", "CO"
+	view.Scenario = c.QueryParam("scenario")
+	return s.renderNew(c, http.StatusOK, view)
+}
+
+func (s *Server) renderNew(c echo.Context, status int, view instructNewView) error {
+	view.NoDirector = s.cfg.Director == nil
+	view.Countries = []string{"CL", "CO"}
+	if s.cfg.Director != nil {
+		scs, err := s.cfg.Director.Scenarios(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		view.Scenarios = scs
+	}
+	p := s.page(c, "instruct.new.title")
+	p.Data = view
+	return s.render(c, status, tmplInstructNew, p)
+}
+
+// definitionForm reads the new-exercise form. rows maps each team of the
+// definition to the form's row it came from.
+func definitionForm(c echo.Context) (director.Definition, instructNewView, []int) {
+	view := instructNewView{
+		Name: strings.TrimSpace(c.FormValue("name")), Title: strings.TrimSpace(c.FormValue("title")),
+		Scenario: strings.TrimSpace(c.FormValue("scenario")), Speed: strings.TrimSpace(c.FormValue("speed")),
+		Seed: strings.TrimSpace(c.FormValue("seed")), Teams: make([]teamRow, newExerciseRows),
+	}
+	def := director.Definition{Name: view.Name, Title: view.Title, Scenario: view.Scenario, Seed: view.Seed}
+	var rows []int
+	for i := range newExerciseRows {
+		n := strconv.Itoa(i)
+		t := teamRow{
+			ID:      strings.TrimSpace(c.FormValue("team_id_" + n)),
+			Name:    strings.TrimSpace(c.FormValue("team_name_" + n)),
+			Country: strings.TrimSpace(c.FormValue("team_country_" + n)),
+		}
+		view.Teams[i] = t
+		if t.ID == "" && t.Name == "" {
+			continue
+		}
+		def.Teams = append(def.Teams, director.TeamDefinition{ID: t.ID, Name: t.Name, Country: t.Country})
+		rows = append(rows, i)
+	}
+	return def, view, rows
+}
+
+func (s *Server) instructCreate(c echo.Context) error {
+	u, err := requireInstructor(c)
+	if u == nil || err != nil {
+		return err
+	}
+	def, view, rows := definitionForm(c)
+	if s.cfg.Director == nil {
+		view.Error = translate(viewerOf(c).lang, "instruct.no_director")
+		return s.renderNew(c, http.StatusServiceUnavailable, view)
+	}
+	lang := viewerOf(c).lang
+	if view.Speed != "" {
+		f, err := strconv.ParseFloat(strings.Replace(view.Speed, ",", ".", 1), 64)
+		if err != nil {
+			view.Field, view.Error = "speed", translate(lang, "instruct.err.speed", scenarios.MaxSpeed)
+			return s.renderNew(c, http.StatusUnprocessableEntity, view)
+		}
+		def.Speed = f
+	}
+	if reservedNames[def.Name] {
+		view.Field, view.Error = "name", translate(lang, "instruct.err.reserved", def.Name)
+		return s.renderNew(c, http.StatusUnprocessableEntity, view)
+	}
+	x, diags, err := s.cfg.Director.Create(c.Request().Context(), def, u.Name)
+	var fe *director.FieldError
+	switch {
+	case errors.As(err, &fe):
+		view.Field, view.Error = rowField(fe.Field, rows), fe.Message
+		return s.renderNew(c, http.StatusUnprocessableEntity, view)
+	case err != nil:
+		ae := classifyAction(err)
+		if ae.Status >= 500 && !errors.Is(err, director.ErrNoRuntime) {
+			return err
+		}
+		view.Error = ae.text(lang)
+		return s.renderNew(c, ae.Status, view)
+	case x == nil:
+		view.Error, view.Diagnostics = translate(lang, "instruct.new.plan_failed"), diags
+		return s.renderNew(c, http.StatusUnprocessableEntity, view)
+	}
+	s.log.Info("exercise created", "user", u.Name, "exercise", x.Name, "scenario", def.Scenario, "teams", len(def.Teams))
+	return c.Redirect(http.StatusSeeOther, "/instruct/"+x.Name+"?ok=create")
+}
+
+// rowField turns the director's "teams[i].id", i counting the teams given,
+// into the form's row.
+func rowField(field string, rows []int) string {
+	var i int
+	var rest string
+	if n, _ := fmt.Sscanf(field, "teams[%d]%s", &i, &rest); n == 2 && i >= 0 && i < len(rows) {
+		return fmt.Sprintf("teams[%d]%s", rows[i], rest)
+	}
+	return field
+}
+
+// The exercise's control page.
+
+type attackCell struct {
+	Team string
+	Has  bool
+	// Exec is the team's timeline execution of the attack, nil until it
+	// falls due or is skipped.
+	Exec *scoreboard.Execution
+	// Manual counts the times it was fired by hand.
+	Manual int
+}
+
+type attackLine struct {
+	Name, Title string
+	Techniques  []string
+	At          time.Duration
+	After, When string
+	Delay       time.Duration
+	Cells       []attackCell
+}
+
+type injectCell struct {
+	Team      string
+	Has       bool
+	Delivered *scoreboard.InjectDelivery
+}
+
+type injectLine struct {
+	Name, Subject string
+	At            time.Duration
+	Points        int
+	Expects       bool
+	Cells         []injectCell
+}
+
+type instructExerciseView struct {
+	Exercise   scoreboard.Exercise
+	Clock      scoreboard.Clock
+	Elapsed    time.Duration
+	ElapsedMS  int64
+	Running    bool
+	Teams      []scoreboard.Team
+	Held       bool
+	NoDirector bool
+	Runtime    string
+
+	Operation  *director.Operation
+	OpPercent  int
+	OpLines    []string
+	Grid       *director.Grid
+	GridError  string
+	Attacks    []attackLine
+	Executions []scoreboard.Execution
+	Injects    []injectLine
+	Responses  []scoreboard.QueuedResponse
+	Reports    []scoreboard.UnmatchedReport
+	Categories []string
+	Events     []scoreboard.Event
+
+	// OK names the action that just succeeded; Error is why one failed,
+	// Action which one and Field the field at fault, with the values sent.
+	OK, Action, Field, Error string
+	Form                     url.Values
+	// AdjustKey makes the adjustment form's submission count once.
+	AdjustKey string
+}
+
+// Value is a sent value of the failed action's form, to show it again.
+func (v instructExerciseView) Value(action, field string) string {
+	if v.Action != action {
+		return ""
+	}
+	return v.Form.Get(field)
+}
+
+// Live says the page should refresh itself: the clock runs or an
+// operation goes on.
+func (v instructExerciseView) Live() bool {
+	return v.Running || v.Operation != nil && v.Operation.Running()
+}
+
+func (s *Server) instructExercise(c echo.Context) error {
+	if u, err := requireInstructor(c); u == nil || err != nil {
+		return err
+	}
+	return s.renderExercise(c, http.StatusOK, c.Param("exercise"), func(v *instructExerciseView) {
+		if ok := c.QueryParam("ok"); ok == "create" || instructKnownAction(ok) {
+			v.OK = ok
+		}
+	})
+}
+
+func (s *Server) renderExercise(c echo.Context, status int, name string, tweak func(*instructExerciseView)) error {
+	view, err := s.exerciseView(c.Request().Context(), name)
+	if err != nil {
+		return err
+	}
+	tweak(&view)
+	p := s.page(c, "instruct.title")
+	p.Title = view.Exercise.Title + " · " + p.T("instruct.title")
+	p.Data = view
+	return s.render(c, status, tmplInstructExercise, p)
+}
+
+// exerciseView reads everything the control page shows.
+func (s *Server) exerciseView(ctx context.Context, name string) (instructExerciseView, error) {
+	ex, clock, elapsed, err := s.exerciseHead(ctx, name)
+	if err != nil {
+		return instructExerciseView{}, err
+	}
+	v := instructExerciseView{
+		Exercise: ex, Clock: clock, Elapsed: elapsed, ElapsedMS: elapsed.Milliseconds(), Running: clock.State == scoreboard.ClockRunning,
+		NoDirector: s.cfg.Director == nil, Runtime: s.runtimeProblem(), Categories: scoreboard.Categories, AdjustKey: randomKey(),
+	}
+	if v.Teams, err = s.store.Teams(ctx, name); err != nil {
+		return v, err
+	}
+	x, held := s.exerciseOf(name)
+	v.Held = held
+	if held {
+		if op, ok := s.cfg.Director.Operation(name); ok {
+			v.Operation = &op
+			if op.Total > 0 {
+				v.OpPercent = min(100, op.Done*100/op.Total)
+			}
+			v.OpLines = op.Lines[max(0, len(op.Lines)-12):]
+		}
+		if g, err := s.cfg.Director.Grid(ctx, name); err != nil {
+			v.GridError = err.Error()
+		} else {
+			v.Grid = &g
+		}
+	}
+	execs, err := s.store.Executions(ctx, name)
+	if err != nil {
+		return v, err
+	}
+	deliveries, err := s.store.InjectDeliveries(ctx, name)
+	if err != nil {
+		return v, err
+	}
+	if held {
+		v.Attacks = attackLines(x.Plans, execs)
+		v.Injects = injectLines(x.Plans, deliveries)
+	}
+	v.Executions = make([]scoreboard.Execution, 0, len(execs))
+	for i := len(execs) - 1; i >= 0 && len(v.Executions) < 200; i-- {
+		v.Executions = append(v.Executions, execs[i])
+	}
+	responses, err := s.store.InjectResponses(ctx, name, false)
+	if err != nil {
+		return v, err
+	}
+	// Answers waiting for a grade first.
+	slices.SortStableFunc(responses, func(a, b scoreboard.QueuedResponse) int {
+		switch {
+		case a.Graded == b.Graded:
+			return 0
+		case !a.Graded:
+			return -1
+		}
+		return 1
+	})
+	v.Responses = responses
+	if v.Reports, err = s.store.UnmatchedReports(ctx, name); err != nil {
+		return v, err
+	}
+	events, err := s.store.LastEvents(ctx, name, 30)
+	if err != nil {
+		return v, err
+	}
+	v.Events = newestFirst(events)
+	return v, nil
+}
+
+// attackLines lays the scenario's attacks out against the teams: each
+// team's plan may differ, so the attacks are the union, in plan order.
+func attackLines(plans []*scenarios.TeamPlan, execs []scoreboard.Execution) []attackLine {
+	var out []attackLine
+	index := map[string]int{}
+	for _, p := range plans {
+		for _, a := range p.Attacks {
+			if _, ok := index[a.Name]; ok {
+				continue
+			}
+			index[a.Name] = len(out)
+			out = append(out, attackLine{Name: a.Name, Title: a.Title, Techniques: a.Technique, At: time.Duration(a.At),
+				After: a.After, When: a.When, Delay: time.Duration(a.Delay), Cells: make([]attackCell, len(plans))})
+		}
+	}
+	teamIndex := map[string]int{}
+	for ti, p := range plans {
+		teamIndex[p.Team.ID] = ti
+		for i := range out {
+			out[i].Cells[ti].Team = p.Team.ID
+		}
+		for _, a := range p.Attacks {
+			out[index[a.Name]].Cells[ti].Has = true
+		}
+	}
+	for i := range execs {
+		x := &execs[i]
+		ai, ok := index[x.Attack]
+		ti, ok2 := teamIndex[x.Team]
+		if !ok || !ok2 {
+			continue
+		}
+		cell := &out[ai].Cells[ti]
+		if x.Trigger == scoreboard.TriggerTimeline {
+			cell.Exec = x
+		} else {
+			cell.Manual++
+		}
+	}
+	return out
+}
+
+func injectLines(plans []*scenarios.TeamPlan, deliveries []scoreboard.InjectDelivery) []injectLine {
+	var out []injectLine
+	index := map[string]int{}
+	for _, p := range plans {
+		for _, in := range p.Injects {
+			if _, ok := index[in.Name]; ok {
+				continue
+			}
+			index[in.Name] = len(out)
+			l := injectLine{Name: in.Name, Subject: in.Subject, At: time.Duration(in.At), Cells: make([]injectCell, len(plans))}
+			if in.Response != nil {
+				l.Expects, l.Points = true, in.Response.Points
+			}
+			out = append(out, l)
+		}
+	}
+	teamIndex := map[string]int{}
+	for ti, p := range plans {
+		teamIndex[p.Team.ID] = ti
+		for i := range out {
+			out[i].Cells[ti].Team = p.Team.ID
+		}
+		for _, in := range p.Injects {
+			out[index[in.Name]].Cells[ti].Has = true
+		}
+	}
+	for i := range deliveries {
+		d := &deliveries[i]
+		ii, ok := index[d.Inject]
+		ti, ok2 := teamIndex[d.Team]
+		if ok && ok2 {
+			out[ii].Cells[ti].Delivered = d
+		}
+	}
+	return out
+}
+
+func randomKey() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// actionForm reads an action's fields from a form.
+func actionForm(c echo.Context) (actionInput, *actionError) {
+	in := actionInput{
+		Reason: c.FormValue("reason"), Team: c.FormValue("team"), Attack: c.FormValue("attack"), Inject: c.FormValue("inject"),
+		Host: c.FormValue("host"), Category: c.FormValue("category"), Note: c.FormValue("note"), Run: c.FormValue("run"),
+		Key: c.FormValue("key"),
+	}
+	num := func(field string, set func(string) error) *actionError {
+		v := strings.TrimSpace(c.FormValue(field))
+		if v == "" {
+			return nil
+		}
+		if err := set(strings.Replace(v, ",", ".", 1)); err != nil {
+			return instructBadField(field, "instruct.err.number")
+		}
+		return nil
+	}
+	for _, f := range []struct {
+		name string
+		set  func(string) error
+	}{
+		{"speed", func(v string) (err error) { in.Speed, err = strconv.ParseFloat(v, 64); return }},
+		{"id", func(v string) (err error) { in.ID, err = strconv.ParseInt(v, 10, 64); return }},
+		{"report", func(v string) (err error) { in.Report, err = strconv.ParseInt(v, 10, 64); return }},
+		{"points", func(v string) (err error) { in.Points, err = strconv.Atoi(strings.TrimPrefix(v, "+")); return }},
+		{"percent", func(v string) error {
+			n, err := strconv.Atoi(v)
+			in.Percent = &n
+			return err
+		}},
+	} {
+		if err := num(f.name, f.set); err != nil {
+			return in, err
+		}
+	}
+	switch c.FormValue("on") {
+	case "on", "true", "1":
+		on := true
+		in.On = &on
+	case "off", "false", "0":
+		off := false
+		in.On = &off
+	}
+	return in, nil
+}
+
+// sections are where each action's form sits on the control page.
+var actionSections = map[string]string{
+	"deploy": "control", "teardown": "control", "start": "control", "pause": "control", "resume": "control", "end": "control",
+	"speed": "control", "halt": "control", "unhalt": "control", "approval": "control",
+	"fire": "timeline", "skip": "timeline", "approve": "timeline", "deliver": "injects", "reset": "grid",
+	"adjust": "adjust", "grade": "grading", "match": "grading",
+}
+
+func (s *Server) instructAction(c echo.Context) error {
+	u, err := requireInstructor(c)
+	if u == nil || err != nil {
+		return err
+	}
+	name, action := c.Param("exercise"), c.Param("action")
+	if !instructName.MatchString(name) || !instructKnownAction(action) {
+		return errNotFound
+	}
+	ctx := c.Request().Context()
+	if _, err := s.store.Exercise(ctx, name); err != nil {
+		return err
+	}
+	in, ae := actionForm(c)
+	if ae == nil {
+		_, err := s.instructAct(ctx, u, name, action, in)
+		ae = classifyAction(err)
+	}
+	if ae == nil {
+		s.log.Info("instructor action", "user", u.Name, "exercise", name, "action", action)
+		return c.Redirect(http.StatusSeeOther, "/instruct/"+name+"?ok="+action+"#"+actionSections[action])
+	}
+	s.log.Info("instructor action refused", "user", u.Name, "exercise", name, "action", action, "status", ae.Status, "err", ae.Error())
+	form, _ := c.FormParams()
+	return s.renderExercise(c, ae.Status, name, func(v *instructExerciseView) {
+		v.Action, v.Field, v.Error, v.Form = action, ae.Field, ae.text(viewerOf(c).lang), form
+	})
+}
