@@ -1,0 +1,51 @@
+package web
+
+// The web terminal's strings.
+func init() {
+	addMessages("en", map[string]string{
+		"terminal.title":         "Terminal",
+		"terminal.heading":       "Terminal on %s",
+		"terminal.team":          "Team %s, exercise %s",
+		"terminal.attacker":      "This is the team's attacker, not one of its hosts.",
+		"terminal.back":          "Back to the team",
+		"terminal.status":        "Connection",
+		"terminal.connecting":    "Connecting…",
+		"terminal.connected":     "Connected",
+		"terminal.disconnected":  "Disconnected",
+		"terminal.exited":        "Disconnected (exit code %d)",
+		"terminal.idle":          "Disconnected: no input for 30 minutes",
+		"terminal.server_closed": "Disconnected: the server is restarting",
+		"terminal.reconnect":     "Reconnect",
+		"terminal.label":         "Terminal on %s. Keystrokes go to the host's shell.",
+		"terminal.noscript":      "The terminal needs JavaScript.",
+		"terminal.plain":         "This is a plain text terminal: full-screen programs (such as vim, top or less) do not show well in it.",
+		"terminal.xterm_missing": "The full terminal needs xterm.js: an operator of this server should install libjs-xterm (apt-get install libjs-xterm) and restart it.",
+		"terminal.xterm_broken":  "The installed xterm.js is not a browser build: an operator of this server should put a browser build of xterm.js 3.x in /usr/share/javascript/xterm and restart it.",
+		"terminal.no_director":   "This server runs no exercises, so it cannot open terminals. Open the terminal on the server that runs the exercise.",
+		"terminal.too_many":      "You have too many terminals open. Close one and try again.",
+		"terminal.open_failed":   "The terminal could not open.",
+	})
+	addMessages("es", map[string]string{
+		"terminal.title":         "Terminal",
+		"terminal.heading":       "Terminal en %s",
+		"terminal.team":          "Equipo %s, ejercicio %s",
+		"terminal.attacker":      "Esta es la máquina atacante del equipo, no una de sus máquinas.",
+		"terminal.back":          "Volver al equipo",
+		"terminal.status":        "Conexión",
+		"terminal.connecting":    "Conectando…",
+		"terminal.connected":     "Conectado",
+		"terminal.disconnected":  "Desconectado",
+		"terminal.exited":        "Desconectado (código de salida %d)",
+		"terminal.idle":          "Desconectado: 30 minutos sin escribir nada",
+		"terminal.server_closed": "Desconectado: el servidor se está reiniciando",
+		"terminal.reconnect":     "Reconectar",
+		"terminal.label":         "Terminal en %s. Lo que escribas va a la consola de la máquina.",
+		"terminal.noscript":      "La terminal necesita JavaScript.",
+		"terminal.plain":         "Esta es una terminal de texto simple: los programas de pantalla completa (como vim, top o less) no se ven bien en ella.",
+		"terminal.xterm_missing": "La terminal completa necesita xterm.js: quien administre este servidor debe instalar libjs-xterm (apt-get install libjs-xterm) y reiniciarlo.",
+		"terminal.xterm_broken":  "El xterm.js instalado no sirve para el navegador: quien administre este servidor debe poner una versión de xterm.js 3.x para navegador en /usr/share/javascript/xterm y reiniciarlo.",
+		"terminal.no_director":   "Este servidor no ejecuta ejercicios, así que no puede abrir terminales. Abre la terminal en el servidor que ejecuta el ejercicio.",
+		"terminal.too_many":      "Tienes demasiadas terminales abiertas. Cierra una y vuelve a intentarlo.",
+		"terminal.open_failed":   "No se pudo abrir la terminal.",
+	})
+}
