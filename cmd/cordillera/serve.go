@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -92,20 +93,31 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	if *start {
-		if exercise == "" {
-			return usageError{"--start needs --exercise FILE: the exercise to deploy and start"}
-		}
-		if err := deployAndStart(ctx, e, dir, exercise, *speed); err != nil {
-			return err
-		}
+	if *start && exercise == "" {
+		return usageError{"--start needs --exercise FILE: the exercise to deploy and start"}
+	}
+	if *start && rtErr != nil {
+		return fmt.Errorf("--start cannot deploy exercise %s: %w", exercise, rtErr)
 	}
 	srv, err := web.New(web.Config{Store: store, Director: dir, Secure: *secure, Logger: logger})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Cordillera's web interface: http://%s/ (Ctrl-C stops it)\n", *listen)
-	return srv.Serve(ctx, *listen)
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another cordillera serve running? choose another --listen address)", *listen, err)
+	}
+	fmt.Fprintf(e.stdout, "Cordillera's web interface: http://%s/ (Ctrl-C stops it)\n", ln.Addr())
+	if *start {
+		// The pages answer while the ranges deploy: the instructor's page
+		// shows the same progress.
+		go func() {
+			if err := deployAndStart(ctx, e, dir, exercise, *speed); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			}
+		}()
+	}
+	return srv.ServeListener(ctx, ln)
 }
 
 // deployAndStart deploys an exercise's ranges, printing the progress, and

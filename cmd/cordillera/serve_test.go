@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cordillera-range/cordillera/orchestrator/docker/dockertest"
+	"github.com/cordillera-range/cordillera/scoreboard"
 )
 
 // TestServeDemo runs `cordillera serve --demo` as a user would and reads
@@ -71,5 +74,63 @@ func TestServeDemo(t *testing.T) {
 	}
 	if code, _ := get("/api/v1/exercises/andes-demo/statistics", ""); code != http.StatusUnauthorized {
 		t.Errorf("the statistics without a token: %d, want 401", code)
+	}
+}
+
+// TestServeStartsTheExercise is the demo's path on a small range: serve
+// --start answers at once, deploys in the background, printing the
+// progress, and starts the clock; stopped and started again on the same
+// file, it takes the running exercise up rather than start it anew.
+func TestServeStartsTheExercise(t *testing.T) {
+	rt := needDocker(t)
+	file, name := testExercise(t, rt, "timeline")
+	db := filepath.Join(t.TempDir(), "cordillera.db")
+	serve := func(wantLine string) {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		var out syncBuffer
+		done := make(chan int, 1)
+		go func() {
+			done <- run(ctx, &env{stdout: &out, stderr: &out}, []string{"serve", "--listen", "127.0.0.1:0", "--db", db,
+				"--exercise", file, "--start", "--speed", "10", "--scorebot-image", dockertest.Image})
+		}()
+		defer func() {
+			cancel()
+			if code := <-done; code != 0 {
+				t.Errorf("serve exited %d:\n%s", code, out.String())
+			}
+		}()
+		for deadline := time.Now().Add(3 * time.Minute); !strings.Contains(out.String(), wantLine); time.Sleep(100 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("serve did not print %q:\n%s", wantLine, out.String())
+			}
+		}
+		printed := out.String()
+		if i, j := strings.Index(printed, "web interface: http://"), strings.Index(printed, "Deploying exercise"); i < 0 || j < i {
+			t.Errorf("serve did not answer before deploying:\n%s", printed)
+		}
+		if !regexp.MustCompile(`\[\d+/\d+\] create host`).MatchString(printed) && !strings.Contains(printed, "Nothing to change") {
+			t.Errorf("no progress of the deployment:\n%s", printed)
+		}
+	}
+	serve("Exercise " + name + " is running.")
+
+	store, err := scoreboard.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	clock, err := store.Clock(context.Background(), name)
+	if err != nil || clock.State != scoreboard.ClockRunning || clock.Speed != 10 {
+		t.Fatalf("after serve --start: %+v, %v", clock, err)
+	}
+	controls, _, err := store.Controls(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve("Nothing to change")
+	again, _, err := store.Controls(context.Background(), name)
+	if err != nil || len(again) != len(controls) {
+		t.Errorf("a second serve --start changed the clock: %d controls, then %d (%v)", len(controls), len(again), err)
 	}
 }

@@ -41,12 +41,16 @@ func New(ctx context.Context) (*Runtime, error) {
 	if err != nil {
 		return nil, fmt.Errorf("docker engine settings (DOCKER_HOST and friends): %w", err)
 	}
-	// Ping also settles the API version, before any request depends on it.
-	if _, err := cli.Ping(ctx); err != nil {
+	ping, err := cli.Ping(ctx)
+	if err != nil {
 		host := cli.DaemonHost()
 		cli.Close()
 		return nil, &unreachableError{host: host, cause: err}
 	}
+	// The API version is settled now, before requests run concurrently: the
+	// client would otherwise negotiate it on the first of them while the
+	// others read it.
+	cli.NegotiateAPIVersionPing(ping)
 	return &Runtime{cli: cli}, nil
 }
 
