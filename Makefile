@@ -8,17 +8,35 @@ BIN     := bin/cordillera
 STATIC  := CGO_ENABLED=1 $(GO) build -trimpath -tags 'osusergo netgo sqlite_omit_load_extension' \
            -ldflags '-s -w -linkmode external -extldflags "-static"'
 
-.PHONY: build demo test lint fuzz bench image images clean
+.PHONY: build demo demo-down demo-headless test lint fuzz bench browser image images clean faults
 
 build:
 	$(GO) build -o $(BIN) ./cmd/cordillera
 
-# The main job: the demo exercise, a team from Chile and one from Colombia
-# defending the water utility, run whole at 60 times real speed on a fresh
-# SQLite file, then torn down. The first run builds the images (about 15
-# minutes on two cores); later runs take about three minutes.
-DEMO_DB ?= cordillera-demo.db
+# The main job: the demo exercise in the browser. A team from Chile and one
+# from Colombia defend the water utility; its two hours run at DEMO_SPEED
+# times real speed (12 minutes at 10) on a fresh SQLite file. The command
+# prints the address, the demo accounts and the teams' join codes, serves
+# at once, and deploys the ranges and starts the clock in the background.
+# The first run builds the images (about 15 minutes on two cores). Ctrl-C
+# stops it; `make demo-down` removes the ranges.
+DEMO_DB     ?= cordillera-demo.db
+DEMO_SPEED  ?= 10
+DEMO_LISTEN ?= 127.0.0.1:8080
 demo: build
+	$(BIN) validate scenarios/library scenarios/exercises
+	$(BIN) images bootstrap
+	$(BIN) images build
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(BIN) serve --demo --exercise scenarios/exercises/andes-demo.hcl --db $(DEMO_DB) \
+	  --start --speed $(DEMO_SPEED) --listen $(DEMO_LISTEN)
+
+demo-down: build
+	$(BIN) down andes-demo
+
+# The same demo headless, in the terminal: run whole at 60 times real
+# speed, then torn down, with the final standings printed.
+demo-headless: build
 	$(BIN) validate scenarios/library scenarios/exercises
 	$(BIN) images bootstrap
 	$(BIN) images build
@@ -40,6 +58,20 @@ test: lint build
 	$(BIN) validate scenarios/library scenarios/exercises
 	$(GO) test -race -count=1 -timeout 80m ./...
 
+# The browser tests alone: Debian's Chromium walks the web interface against
+# a range on the Docker engine; screenshots go to .artifacts/screenshots (or
+# $CORDILLERA_ARTIFACTS/screenshots). They fail, not skip, without Chromium.
+browser:
+	CORDILLERA_REQUIRE_BROWSER=1 $(GO) test -count=1 -v -timeout 15m ./web/browser/
+
+# The fault tests alone (docs/reliability.md): Cordillera killed during a
+# deploy, an attack and a round, a team's container killed, the Docker
+# engine away for a while, and SQLite under concurrent writers and readers.
+# They are part of `make test` too; about four minutes.
+faults:
+	$(GO) test -race -count=1 -v -timeout 30m -run '^(TestFault.*|TestRunSurvivesAKill)$$' ./cmd/cordillera
+	$(GO) test -race -count=1 -v -timeout 10m -run '^(TestFault.*|TestConcurrentWriters|TestCrash.*)$$' ./scoreboard
+
 # A short run of every fuzz target; FUZZTIME=10m for a longer one.
 FUZZTIME ?= 30s
 fuzz:
@@ -51,8 +83,25 @@ images: build
 	$(BIN) images bootstrap
 	$(BIN) images build
 
-bench:
+# Benchmarks; docs/performance.md gives the method and the figures. `make
+# bench` runs every part with a short default (about 10 minutes once the
+# images exist); each part runs alone too. BENCH_FULL=1 adds 20 teams to the
+# deployment benchmark; bench/*.sh list their other settings.
+bench: bench-scoreboard bench-live bench-web bench-deploy
+
+bench-scoreboard:
 	$(GO) test ./scoreboard -run '^$$' -bench . -benchtime 200x
+
+bench-live:
+	$(GO) test ./web -run '^$$' -bench '^BenchmarkLiveViewers$$' -benchtime 20x
+
+bench-web:
+	bench/web.sh
+
+# Builds cordillera/target-plc:1 and cordillera/scorebot:1 first if missing,
+# and Compose v2 from the Go module proxy if the machine has none.
+bench-deploy:
+	bench/deploy.sh
 
 image:
 	$(STATIC) -o bin/cordillera-static ./cmd/cordillera

@@ -241,9 +241,15 @@ func (d *Director) Create(ctx context.Context, def Definition, author string) (*
 	return x, diags, nil
 }
 
+// reserved are names the web interface's paths take for themselves.
+var reserved = map[string]bool{"new": true, "scenarios": true, "compare": true, "exercises": true}
+
 func checkDefinition(def Definition) error {
 	if err := checkName("name", def.Name, "exercise"); err != nil {
 		return err
+	}
+	if reserved[def.Name] {
+		return &FieldError{"name", fmt.Sprintf("%q names a page of the web interface: choose another name", def.Name)}
 	}
 	if def.Scenario == "" {
 		return &FieldError{"scenario", "choose a scenario"}

@@ -54,6 +54,7 @@ func TestCreateChecksTheDefinition(t *testing.T) {
 		says  string
 	}{
 		{director.Definition{Name: "Bad Name", Scenario: "water-utility", Teams: twoTeams}, "name", "lower-case"},
+		{director.Definition{Name: "compare", Scenario: "water-utility", Teams: twoTeams}, "name", "page of the web interface"},
 		{director.Definition{Name: "ok", Scenario: "", Teams: twoTeams}, "scenario", "choose a scenario"},
 		{director.Definition{Name: "ok", Scenario: "atlantis", Teams: twoTeams}, "scenario", `no scenario "atlantis"`},
 		{director.Definition{Name: "ok", Scenario: "water-utility"}, "teams", "at least one team"},
