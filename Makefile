@@ -67,7 +67,7 @@ browser:
 # The fault tests alone (docs/reliability.md): Cordillera killed during a
 # deploy, an attack and a round, a team's container killed, the Docker
 # engine away for a while, and SQLite under concurrent writers and readers.
-# They are part of `make test` too; about four minutes.
+# They are part of `make test` too; about eight minutes on two busy cores.
 faults:
 	$(GO) test -race -count=1 -v -timeout 30m -run '^(TestFault.*|TestRunSurvivesAKill)$$' ./cmd/cordillera
 	$(GO) test -race -count=1 -v -timeout 10m -run '^(TestFault.*|TestConcurrentWriters|TestCrash.*)$$' ./scoreboard

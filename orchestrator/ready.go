@@ -2,6 +2,7 @@ package orchestrator
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"regexp"
@@ -27,8 +28,10 @@ func (r CheckResult) String() string {
 
 // RunCheck runs one check from the scorebot container scorebot, with the
 // tools of the scorebot image, so that it reaches the host from the
-// scorebot's own address as the team sees it.
-func RunCheck(ctx context.Context, rt Runtime, scorebot string, c scenarios.CheckPlan) (bool, string) {
+// scorebot's own address as the team sees it. It returns an error, besides
+// the verdict, when the container engine itself did not answer: then the
+// check says nothing of the team's service.
+func RunCheck(ctx context.Context, rt Runtime, scorebot string, c scenarios.CheckPlan) (bool, string, error) {
 	timeout := time.Duration(c.Timeout)
 	if timeout <= 0 {
 		timeout = scenarios.DefaultCheckTimeout
@@ -37,9 +40,14 @@ func RunCheck(ctx context.Context, rt Runtime, scorebot string, c scenarios.Chec
 	defer cancel()
 	res, err := rt.Exec(ctx, scorebot, ExecSpec{Cmd: checkCommand(c, timeout)})
 	if err != nil {
-		return false, fmt.Sprintf("could not run the check: %v", err)
+		detail := fmt.Sprintf("could not run the check: %v", err)
+		if errors.Is(err, ErrEngineUnreachable) {
+			return false, detail, err
+		}
+		return false, detail, nil
 	}
-	return judge(c, res)
+	up, detail := judge(c, res)
+	return up, detail, nil
 }
 
 // checkCommand is the command the scorebot runs for a check.
@@ -168,7 +176,7 @@ func WaitReady(ctx context.Context, rt Runtime, plans []*scenarios.TeamPlan, pro
 	}
 	for len(todo) > 0 {
 		for _, t := range todo {
-			ok, detail := RunCheck(ctx, rt, t.scorebot, t.check)
+			ok, detail, _ := RunCheck(ctx, rt, t.scorebot, t.check)
 			t.passed, t.last = ok, detail
 			if ok {
 				if progress != nil {

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // View is whose board is read.
@@ -416,36 +418,47 @@ func (s *Store) VerifyTotals(ctx context.Context, exercise string) error {
 		Public   int64  `db:"public_points"`
 		Entries  int64  `db:"entries"`
 	}
-	read := func(query string, args ...any) (map[sums]sums, error) {
-		var rows []sums
-		if err := s.db.SelectContext(ctx, &rows, query, args...); err != nil {
-			return nil, fmt.Errorf("verify %q: %w", exercise, err)
-		}
-		m := map[sums]sums{}
-		for _, r := range rows {
-			m[sums{Team: r.Team, Category: r.Category}] = r
-		}
-		return m, nil
-	}
-	ledger, err := read(`SELECT team_id, category, SUM(points) AS points,
-			SUM(CASE WHEN ?1 IS NULL OR at <= ?1 THEN points ELSE 0 END) AS public_points, COUNT(*) AS entries
-		FROM ledger WHERE exercise_id = ?2 GROUP BY team_id, category`, ex.FrozenAt, ex.ID)
-	if err != nil {
-		return err
-	}
-	totals, err := read(`SELECT team_id, category, points, public_points, entries FROM totals WHERE exercise_id = ?`, ex.ID)
-	if err != nil {
-		return err
-	}
-	// Buckets count no entries: -1 tells the comparison to skip the count.
-	buckets, err := read(`SELECT team_id, category, SUM(points) AS points, SUM(public_points) AS public_points, -1 AS entries
-		FROM buckets WHERE exercise_id = ? GROUP BY team_id, category`, ex.ID)
-	if err != nil {
-		return err
-	}
+	// One transaction, so that the ledger and what derives from it are read
+	// at one moment: an outcome recorded between two reads would look like
+	// a difference. (Transactions take the write lock: writers wait the few
+	// milliseconds this takes.)
+	var ledger, totals, buckets map[sums]sums
 	var teams []teamRow
-	if err := s.db.SelectContext(ctx, &teams, "SELECT * FROM teams WHERE exercise_id = ?", ex.ID); err != nil {
-		return fmt.Errorf("verify %q: %w", exercise, err)
+	err = s.tx(ctx, func(tx *sqlx.Tx) error {
+		read := func(query string, args ...any) (map[sums]sums, error) {
+			var rows []sums
+			if err := tx.SelectContext(ctx, &rows, query, args...); err != nil {
+				return nil, fmt.Errorf("verify %q: %w", exercise, err)
+			}
+			m := map[sums]sums{}
+			for _, r := range rows {
+				m[sums{Team: r.Team, Category: r.Category}] = r
+			}
+			return m, nil
+		}
+		var err error
+		ledger, err = read(`SELECT team_id, category, SUM(points) AS points,
+				SUM(CASE WHEN ?1 IS NULL OR at <= ?1 THEN points ELSE 0 END) AS public_points, COUNT(*) AS entries
+			FROM ledger WHERE exercise_id = ?2 GROUP BY team_id, category`, ex.FrozenAt, ex.ID)
+		if err != nil {
+			return err
+		}
+		if totals, err = read(`SELECT team_id, category, points, public_points, entries FROM totals WHERE exercise_id = ?`, ex.ID); err != nil {
+			return err
+		}
+		// Buckets count no entries: -1 tells the comparison to skip the count.
+		buckets, err = read(`SELECT team_id, category, SUM(points) AS points, SUM(public_points) AS public_points, -1 AS entries
+			FROM buckets WHERE exercise_id = ? GROUP BY team_id, category`, ex.ID)
+		if err != nil {
+			return err
+		}
+		if err := tx.SelectContext(ctx, &teams, "SELECT * FROM teams WHERE exercise_id = ?", ex.ID); err != nil {
+			return fmt.Errorf("verify %q: %w", exercise, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	keys := map[int64]string{}
 	for _, t := range teams {

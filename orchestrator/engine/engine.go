@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
@@ -70,6 +71,8 @@ type Engine struct {
 	rounds    map[string]*roundState       // by team
 	running   map[int64]context.CancelFunc // executions this engine runs
 	wg        sync.WaitGroup
+	// away is set while the container engine does not answer.
+	away atomic.Bool
 }
 
 // New makes an engine for an exercise whose teams' plans are given. It does

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
@@ -110,7 +111,12 @@ func (e *Engine) round(ctx context.Context, c scoreboard.Clock, p *scenarios.Tea
 		return
 	}
 	bot, botErr := e.container(ctx, p.Team.ID, orchestrator.RoleScorebot, "")
+	if errors.Is(botErr, orchestrator.ErrEngineUnreachable) {
+		e.engineAway(ctx, c, botErr)
+		return
+	}
 	var wg sync.WaitGroup
+	var away atomic.Bool
 	for _, check := range checks {
 		wg.Add(1)
 		go func(check scenarios.CheckPlan) {
@@ -125,8 +131,16 @@ func (e *Engine) round(ctx context.Context, c scoreboard.Clock, p *scenarios.Tea
 				case <-ctx.Done():
 					return
 				}
-				up, detail = orchestrator.RunCheck(ctx, e.rt, bot.ID, check)
+				var err error
+				up, detail, err = orchestrator.RunCheck(ctx, e.rt, bot.ID, check)
 				<-e.checks
+				if err != nil {
+					// The container engine did not answer: the check says
+					// nothing of the team's service, so it is not scored.
+					away.Store(true)
+					e.engineAway(ctx, c, err)
+					return
+				}
 			}
 			if ctx.Err() != nil {
 				return // stopping: the round is not scored on a cut-off check
@@ -141,6 +155,25 @@ func (e *Engine) round(ctx context.Context, c scoreboard.Clock, p *scenarios.Tea
 		}(check)
 	}
 	wg.Wait()
+	if !away.Load() {
+		e.engineBack(ctx, c)
+	}
+}
+
+// engineAway says, once per outage, that the container engine does not
+// answer, and that checks are not scored meanwhile.
+func (e *Engine) engineAway(ctx context.Context, c scoreboard.Clock, err error) {
+	if e.away.Swap(true) {
+		return
+	}
+	e.event(ctx, c, "", scoreboard.EventEngine, "The container engine does not answer: rounds are not scored until it is back. "+err.Error())
+}
+
+// engineBack says the container engine answers again after an outage.
+func (e *Engine) engineBack(ctx context.Context, c scoreboard.Clock) {
+	if e.away.Swap(false) {
+		e.event(ctx, c, "", scoreboard.EventEngine, "The container engine answers again: rounds are scored again.")
+	}
 }
 
 // deliverInjects delivers every inject that is due and not yet delivered.
