@@ -27,14 +27,24 @@ func (n noDirs) Open(name string) (fs.File, error) {
 
 // vendor serves the JavaScript libraries Debian packages, when installed.
 // The server starts without them; one log line says what to install.
+//
+// /vendor/xterm/xterm.js is, when the installed one is not a browser build,
+// a bundle of node-xterm's modules that the server builds at start (see
+// xterm.go); its routes come before the folder's.
 func (s *Server) vendor(e *echo.Echo) {
 	var missing []string
+	bundle := xtermFor(s.cfg.AssetsDirs).Bundle
+	if bundle != nil {
+		serveXtermBundle(e, bundle)
+	}
 	for _, v := range []struct{ prefix, dir, pkg string }{
 		{"/vendor/xterm/", s.cfg.AssetsDirs.Xterm, "libjs-xterm"},
 		{"/vendor/chart/", s.cfg.AssetsDirs.Chart, "libjs-chart.js"},
 	} {
 		if st, err := os.Stat(v.dir); err != nil || !st.IsDir() {
-			missing = append(missing, v.pkg)
+			if v.prefix != "/vendor/xterm/" || bundle == nil {
+				missing = append(missing, v.pkg)
+			}
 			continue
 		}
 		h := cacheFor(time.Hour, http.StripPrefix(v.prefix, http.FileServer(http.FS(noDirs{os.DirFS(v.dir)}))))

@@ -68,12 +68,17 @@ type Config struct {
 type AssetsDirs struct {
 	Xterm string // served as /vendor/xterm/
 	Chart string // served as /vendor/chart/
+	// XtermModules is node-xterm's folder of CommonJS modules, bundled at
+	// start into /vendor/xterm/xterm.js when Xterm's is no browser build
+	// (see xterm.go); empty, nothing is bundled.
+	XtermModules string
 }
 
-// DefaultAssetsDirs are where Debian's libjs-xterm and libjs-chart.js
-// install.
+// DefaultAssetsDirs are where Debian's libjs-xterm, libjs-chart.js and
+// node-xterm install.
 func DefaultAssetsDirs() AssetsDirs {
-	return AssetsDirs{Xterm: "/usr/share/javascript/xterm", Chart: "/usr/share/javascript/chart.js"}
+	return AssetsDirs{Xterm: "/usr/share/javascript/xterm", Chart: "/usr/share/javascript/chart.js",
+		XtermModules: "/usr/share/nodejs/xterm/lib"}
 }
 
 // Server is the web interface.

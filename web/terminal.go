@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -58,13 +57,14 @@ const attackerPrefix = "attacker:"
 // minXtermBundle is the size under which a vendored xterm.js is not a
 // browser bundle. A real one is hundreds of KiB; Debian 12's libjs-xterm
 // ships a 288-byte CommonJS stub (require("./public/Terminal")) that fails
-// in a browser with "exports is not defined".
+// in a browser with "exports is not defined"; the server then bundles
+// node-xterm's modules instead (xterm.go).
 const minXtermBundle = 16 << 10
 
 // Xterm states the terminal page tells the browser about.
 const (
-	xtermReady   = "ready"   // /vendor/xterm/xterm.js is a browser bundle
-	xtermMissing = "missing" // libjs-xterm is not installed
+	xtermReady   = "ready"   // /vendor/xterm/xterm.js is a browser bundle, installed or built
+	xtermMissing = "missing" // neither libjs-xterm nor node-xterm is installed
 	xtermBroken  = "broken"  // installed, but not usable in a browser
 )
 
@@ -82,30 +82,39 @@ type terminals struct {
 
 // terminalRoutes registers the terminal workspace's pages and API routes.
 func (s *Server) terminalRoutes(e *echo.Echo, api *echo.Group) {
-	t := &terminals{s: s, limits: defaultTerminalLimits, xterm: xtermState(s.cfg.AssetsDirs.Xterm), byUser: map[string]int{}}
-	switch t.xterm {
-	case xtermMissing:
-		s.log.Info("web terminals fall back to a plain text terminal until xterm.js is installed", "install", "apt-get install libjs-xterm")
-	case xtermBroken:
-		s.log.Warn("web terminals fall back to a plain text terminal: the installed xterm.js is not a browser bundle",
-			"file", filepath.Join(s.cfg.AssetsDirs.Xterm, "xterm.js"),
-			"fix", "put a browser build of xterm.js 3.x (xterm.js, xterm.css, addons/fit/fit.js) in that folder")
+	x := xtermFor(s.cfg.AssetsDirs) // made once, as the /vendor/ routes are
+	t := &terminals{s: s, limits: defaultTerminalLimits, xterm: x.State, byUser: map[string]int{}}
+	file := filepath.Join(s.cfg.AssetsDirs.Xterm, "xterm.js")
+	const install = "apt-get install libjs-xterm node-xterm"
+	switch {
+	case x.State == xtermReady && x.Bundle != nil:
+		b := x.Bundle
+		s.log.Info("web terminals use xterm.js bundled from node-xterm's modules",
+			"modules_dir", s.cfg.AssetsDirs.XtermModules, "version", b.Version, "modules", len(b.Modules),
+			"bytes", len(b.JS), "fit_addon", b.Fit, "refused_links", len(b.Refused), "took", x.Built.Round(time.Millisecond).String())
+		if !b.Fit {
+			s.log.Warn("xterm.js has no fit addon: terminals will not fit their window",
+				"want", filepath.Join(s.cfg.AssetsDirs.Xterm, "addons", "fit", "fit.js"), "install", install)
+		}
+	case x.State == xtermReady:
+		s.log.Info("web terminals use the installed xterm.js", "file", file)
+	case x.State == xtermMissing:
+		s.log.Info("web terminals fall back to a plain text terminal until xterm.js is installed", "install", install)
+	default:
+		attrs := []any{"file", file, "modules_dir", s.cfg.AssetsDirs.XtermModules, "install", install}
+		if x.Err != nil {
+			attrs = append(attrs, "err", x.Err)
+		}
+		s.log.Warn("web terminals fall back to a plain text terminal: the installed xterm.js is not a browser build, and none could be built from node-xterm's modules", attrs...)
 	}
 	e.GET("/terminal/:exercise/:team/:host", t.page)
 	e.GET("/terminal/:exercise/:team/:host/ws", t.connect)
 }
 
-// xtermState looks at the vendored xterm.js in dir.
-func xtermState(dir string) string {
-	st, err := os.Stat(filepath.Join(dir, "xterm.js"))
-	switch {
-	case err != nil:
-		return xtermMissing
-	case st.Size() < minXtermBundle:
-		return xtermBroken
-	}
-	return xtermReady
-}
+// xtermState says whether the terminal page can load xterm.js with these
+// folders: xtermReady when the installed xterm.js is a browser build
+// (>= minXtermBundle) or node-xterm's modules could be bundled (xterm.go).
+func xtermState(dirs AssetsDirs) string { return xtermFor(dirs).State }
 
 // mayOpenTerminal says whether u may open a shell on a team's host: an
 // instructor on any host or attacker, a trainee on their own team's hosts
