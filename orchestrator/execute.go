@@ -12,7 +12,7 @@ import (
 
 // Parallelism bounds how many actions [Execute] runs at once: enough to
 // deploy many teams quickly, few enough not to swamp the engine.
-const Parallelism = 8
+const Parallelism = 32
 
 // Event reports one finished action of a plan being executed.
 type Event struct {

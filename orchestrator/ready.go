@@ -9,7 +9,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/cordillera-range/cordillera/scenarios"
 )
@@ -144,8 +147,12 @@ func lastLine(s string) string {
 	return strings.TrimSpace(last)
 }
 
-// WaitReady runs every team's checks from its scorebot until all pass or
-// the context ends. It reports each check as it first passes, and returns
+// readyParallelism bounds how many checks WaitReady runs at once.
+const readyParallelism = 16
+
+// WaitReady runs every team's checks from its scorebot, several at once,
+// until all pass or the context ends. It reports each check as it first
+// passes, one report at a time, and returns
 // the checks still failing, with why, when time runs out.
 func WaitReady(ctx context.Context, rt Runtime, plans []*scenarios.TeamPlan, progress func(CheckResult)) ([]CheckResult, error) {
 	type pending struct {
@@ -174,16 +181,24 @@ func WaitReady(ctx context.Context, rt Runtime, plans []*scenarios.TeamPlan, pro
 			}
 		}
 	}
+	var mu sync.Mutex
 	for len(todo) > 0 {
+		// Checks run side by side: each waits mostly on the network.
+		var g errgroup.Group
+		g.SetLimit(readyParallelism)
 		for _, t := range todo {
-			ok, detail, _ := RunCheck(ctx, rt, t.scorebot, t.check)
-			t.passed, t.last = ok, detail
-			if ok {
-				if progress != nil {
+			g.Go(func() error {
+				ok, detail, _ := RunCheck(ctx, rt, t.scorebot, t.check)
+				t.passed, t.last = ok, detail
+				if ok && progress != nil {
+					mu.Lock()
+					defer mu.Unlock()
 					progress(CheckResult{Team: t.team, Host: t.check.Host, Service: t.check.Service, OK: true, Detail: detail})
 				}
-			}
+				return nil
+			})
 		}
+		_ = g.Wait()
 		todo = slices.DeleteFunc(todo, func(t *pending) bool { return t.passed })
 		if len(todo) == 0 {
 			break
