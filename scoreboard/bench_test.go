@@ -181,3 +181,76 @@ func BenchmarkRecordCheck(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkTeamBreakdownOldest reads the oldest page of a team's
+// explanation, reached by keyset paging, to show that a page deep in the
+// ledger costs what the newest one does (BenchmarkTeamBreakdown). The
+// cursors are found once, outside the timing, for ten teams.
+func BenchmarkTeamBreakdownOldest(b *testing.B) {
+	forSizes(b, func(b *testing.B, s *Store) {
+		ctx := context.Background()
+		var cursors []string
+		for t := range 10 {
+			team, before := fmt.Sprintf("team-%03d", t), ""
+			for {
+				br, err := s.TeamBreakdown(ctx, "bench", team, EntryQuery{View: Live, Limit: 100, Before: before})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if br.Next == "" {
+					break // before leads to this page, the oldest
+				}
+				before = br.Next
+			}
+			cursors = append(cursors, before)
+		}
+		latencies(b, func(i int) error {
+			br, err := s.TeamBreakdown(ctx, "bench", fmt.Sprintf("team-%03d", i%10), EntryQuery{View: Live, Limit: 100, Before: cursors[i%10]})
+			if err == nil && len(br.Entries) == 0 {
+				err = fmt.Errorf("empty page")
+			}
+			return err
+		})
+	})
+}
+
+// BenchmarkStandingsWhileRecording reads the whole board while another
+// goroutine records passed checks as fast as it can, as a scorebot at full
+// tilt would: SQLite in WAL mode lets readers go on while one writer
+// writes. It also reports how many checks were recorded per second
+// meanwhile (writes/s).
+func BenchmarkStandingsWhileRecording(b *testing.B) {
+	forSizes(b, func(b *testing.B, s *Store) {
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		var written int
+		var werr error
+		round := int(time.Now().UnixNano()%1e9) + 1e9 // apart from BenchmarkRecordCheck's
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ctx.Err() == nil; i++ {
+				_, err := s.RecordCheck(ctx, CheckResult{Exercise: "bench", Team: fmt.Sprintf("team-%03d", i%benchTeams),
+					Host: "portal", Service: "http", Round: round + i, Up: true, Moment: at(8 * time.Hour)})
+				if err != nil {
+					if ctx.Err() == nil {
+						werr = err
+					}
+					return
+				}
+				written++
+			}
+		}()
+		start := time.Now()
+		latencies(b, func(i int) error {
+			_, err := s.Standings(context.Background(), "bench", View(i%2))
+			return err
+		})
+		cancel()
+		wg.Wait()
+		if werr != nil {
+			b.Fatal(werr)
+		}
+		b.ReportMetric(float64(written)/time.Since(start).Seconds(), "writes/s")
+	})
+}
