@@ -123,7 +123,7 @@ var catalogs = map[string]map[string]string{
 
 		"country.CL": "Chile", "country.CO": "Colombia",
 
-		"team.score": "Puntaje", "team.rank": "Lugar", "team.hosts": "Tus equipos (hosts)", "team.host": "Host",
+		"team.score": "Puntaje", "team.rank": "Lugar", "team.hosts": "Tus máquinas (hosts)", "team.host": "Host",
 		"team.addresses": "Direcciones", "team.services": "Servicios", "team.points": "Cada punto y su causa",
 		"team.when": "Cuándo", "team.category": "Categoría", "team.pts": "Puntos", "team.cause": "Causa",
 		"team.older": "Puntos anteriores", "team.no_points": "Aún no hay puntos.", "team.events": "Eventos de tu equipo",

@@ -259,6 +259,9 @@ type instructExerciseView struct {
 	Held       bool
 	NoDirector bool
 	Runtime    string
+	// Speed is the clock's speed once started, else the speed the
+	// exercise starts at.
+	Speed float64
 
 	Operation  *director.Operation
 	OpPercent  int
@@ -333,6 +336,10 @@ func (s *Server) exerciseView(ctx context.Context, name string) (instructExercis
 	}
 	x, held := s.exerciseOf(name)
 	v.Held = held
+	v.Speed = clock.Speed
+	if held && clock.State == scoreboard.ClockCreated && x.Spec.Speed > 0 {
+		v.Speed = x.Spec.Speed
+	}
 	if held {
 		if op, ok := s.cfg.Director.Operation(name); ok {
 			v.Operation = &op
