@@ -77,6 +77,8 @@ FUZZTIME ?= 30s
 fuzz:
 	$(GO) test ./scenarios -run '^$$' -fuzz '^FuzzLoadScenario$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./scenarios -run '^$$' -fuzz '^FuzzLoadExercise$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./web -run '^$$' -fuzz '^FuzzJSONEndpoints$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./web -run '^$$' -fuzz '^FuzzForms$$' -fuzztime $(FUZZTIME)
 
 # The Debian base image (root and debootstrap needed) and the drills' images.
 images: build
@@ -84,8 +86,8 @@ images: build
 	$(BIN) images build
 
 # Benchmarks; docs/performance.md gives the method and the figures. `make
-# bench` runs every part with a short default (about 10 minutes once the
-# images exist); each part runs alone too. BENCH_FULL=1 adds 20 teams to the
+# bench` runs every part with a short default (about 15 minutes on two busy
+# cores once the images exist); each part runs alone too. BENCH_FULL=1 adds 20 teams to the
 # deployment benchmark; bench/*.sh list their other settings.
 bench: bench-scoreboard bench-live bench-web bench-deploy
 

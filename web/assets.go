@@ -1,20 +1,30 @@
 package web
 
 import (
+	"errors"
 	"io/fs"
 	"net/http"
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 )
 
-// noDirs refuses directories, so that no folder is ever listed.
+// noDirs refuses directories, so that no folder is ever listed, and
+// answers a name that is not valid (a NUL, bytes that are not UTF-8) as
+// one that does not exist: a 404, not the file server's 500.
 type noDirs struct{ fs.FS }
 
 func (n noDirs) Open(name string) (fs.File, error) {
+	if !fs.ValidPath(name) || !utf8.ValidString(name) || strings.ContainsRune(name, 0) {
+		return nil, fs.ErrNotExist
+	}
 	f, err := n.FS.Open(name)
+	if errors.Is(err, fs.ErrInvalid) {
+		return nil, fs.ErrNotExist
+	}
 	if err != nil {
 		return nil, err
 	}

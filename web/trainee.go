@@ -761,23 +761,34 @@ func wsRefuse(c echo.Context, err error) error {
 }
 
 // wsDecodeJSON reads a request's JSON object into v, strictly: one object,
-// known fields of the right types, at most maxJSONBody bytes. Its errors
-// say what is wrong, as a 400.
-func wsDecodeJSON(c echo.Context, v any) error {
+// known fields of the right types, at most maxJSONBody bytes. When the body
+// is not that, it answers 400 saying what is wrong and returns false: v may
+// then hold part of the body, and must not be acted on.
+func wsDecodeJSON(c echo.Context, v any) (bool, error) {
+	msg, field := readJSONBody(c, v)
+	if msg != "" {
+		return false, wsFail(c, http.StatusBadRequest, msg, field)
+	}
+	return true, nil
+}
+
+// readJSONBody decodes the body into v and says what is wrong with it, if
+// anything, and in which field.
+func readJSONBody(c echo.Context, v any) (msg, field string) {
 	req := c.Request()
 	if ct := req.Header.Get(echo.HeaderContentType); ct != "" && !strings.HasPrefix(strings.ToLower(ct), echo.MIMEApplicationJSON) {
-		return wsFail(c, http.StatusBadRequest, fmt.Sprintf("the body must be JSON (Content-Type: application/json), not %s", ct), "")
+		return fmt.Sprintf("the body must be JSON (Content-Type: application/json), not %s", ct), ""
 	}
 	data, err := io.ReadAll(io.LimitReader(req.Body, maxJSONBody+1))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) || len(data) > maxJSONBody {
-		return wsFail(c, http.StatusBadRequest, fmt.Sprintf("the body is larger than %d KiB", maxJSONBody>>10), "")
+		return fmt.Sprintf("the body is larger than %d KiB", maxJSONBody>>10), ""
 	}
 	if err != nil {
-		return wsFail(c, http.StatusBadRequest, "the body could not be read", "")
+		return "the body could not be read", ""
 	}
 	if strings.TrimSpace(string(data)) == "" {
-		return wsFail(c, http.StatusBadRequest, "the body is empty: send a JSON object", "")
+		return "the body is empty: send a JSON object", ""
 	}
 	dec := json.NewDecoder(strings.NewReader(string(data)))
 	dec.DisallowUnknownFields()
@@ -786,23 +797,23 @@ func wsDecodeJSON(c echo.Context, v any) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syntax):
-		return wsFail(c, http.StatusBadRequest, fmt.Sprintf("the body is not valid JSON: %v (at byte %d)", syntax, syntax.Offset), "")
+		return fmt.Sprintf("the body is not valid JSON: %v (at byte %d)", syntax, syntax.Offset), ""
 	case errors.As(err, &typ) && typ.Field != "":
-		return wsFail(c, http.StatusBadRequest, fmt.Sprintf("field %q must be %s, not %s", typ.Field, wsJSONType(typ.Type.Kind().String()), typ.Value), typ.Field)
+		return fmt.Sprintf("field %q must be %s, not %s", typ.Field, wsJSONType(typ.Type.Kind().String()), typ.Value), typ.Field
 	case errors.As(err, &typ):
-		return wsFail(c, http.StatusBadRequest, fmt.Sprintf("the body must be a JSON object, not %s", typ.Value), "")
+		return fmt.Sprintf("the body must be a JSON object, not %s", typ.Value), ""
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return wsFail(c, http.StatusBadRequest, "the body is not valid JSON: it ends too early", "")
+		return "the body is not valid JSON: it ends too early", ""
 	case err != nil && strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return wsFail(c, http.StatusBadRequest, fmt.Sprintf("unknown field %q", field), field)
+		return fmt.Sprintf("unknown field %q", field), field
 	case err != nil:
-		return wsFail(c, http.StatusBadRequest, "the body is not valid JSON: "+err.Error(), "")
+		return "the body is not valid JSON: " + err.Error(), ""
 	}
 	if dec.More() {
-		return wsFail(c, http.StatusBadRequest, "the body must hold one JSON object, and nothing after it", "")
+		return "the body must hold one JSON object, and nothing after it", ""
 	}
-	return nil
+	return "", ""
 }
 
 func wsJSONType(kind string) string {
@@ -965,7 +976,7 @@ func (s *Server) apiTeamRespond(c echo.Context) error {
 		Inject string `json:"inject"`
 		Body   string `json:"body"`
 	}
-	if err := wsDecodeJSON(c, &in); err != nil {
+	if ok, err := wsDecodeJSON(c, &in); !ok || err != nil {
 		return err
 	}
 	if strings.TrimSpace(in.Inject) == "" {
@@ -1021,7 +1032,7 @@ func (s *Server) apiTeamReport(c echo.Context) error {
 		return err
 	}
 	var in reportInput
-	if err := wsDecodeJSON(c, &in); err != nil {
+	if ok, err := wsDecodeJSON(c, &in); !ok || err != nil {
 		return err
 	}
 	rep, err := s.report(c.Request().Context(), p, in)
@@ -1080,7 +1091,7 @@ func (s *Server) apiTeamShare(c echo.Context) error {
 		return err
 	}
 	var in indicatorInput
-	if err := wsDecodeJSON(c, &in); err != nil {
+	if ok, err := wsDecodeJSON(c, &in); !ok || err != nil {
 		return err
 	}
 	ind, err := s.share(c.Request().Context(), p, in)
@@ -1141,7 +1152,7 @@ func (s *Server) apiTeamAnswer(c echo.Context) error {
 		Challenge string `json:"challenge"`
 		Answer    string `json:"answer"`
 	}
-	if err := wsDecodeJSON(c, &in); err != nil {
+	if ok, err := wsDecodeJSON(c, &in); !ok || err != nil {
 		return err
 	}
 	if strings.TrimSpace(in.Challenge) == "" {
@@ -1162,7 +1173,7 @@ func (s *Server) apiTeamHint(c echo.Context) error {
 	var in struct {
 		Hint *int `json:"hint"`
 	}
-	if err := wsDecodeJSON(c, &in); err != nil {
+	if ok, err := wsDecodeJSON(c, &in); !ok || err != nil {
 		return err
 	}
 	if in.Hint == nil {
