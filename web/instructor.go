@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -70,9 +69,9 @@ func requireInstructor(c echo.Context) (*scoreboard.User, error) {
 	return u, nil
 }
 
-// namePattern is the director's pattern of exercise and scenario names:
+// instructName is the director's pattern of exercise and scenario names:
 // names in paths are checked against it before they reach anything.
-var instructName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
+var instructName = director.NamePattern
 
 // reservedNames are the paths under /instruct an exercise's name would hide.
 var reservedNames = map[string]bool{"new": true, "scenarios": true}

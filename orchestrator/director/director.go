@@ -124,7 +124,7 @@ type Exercise struct {
 	desired *orchestrator.Desired
 
 	mu      sync.Mutex
-	op      *operation
+	op      *Operation
 	running bool
 }
 
@@ -181,7 +181,9 @@ type TeamDefinition struct {
 	ID, Name, Country string
 }
 
-var namePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
+// NamePattern is what exercise, team and uploaded scenario names look
+// like: safe in paths, container names and URLs.
+var NamePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
 
 // FieldError is a mistake in one field of a Definition or of an uploaded
 // scenario's name: the field, and what is wrong with it.
@@ -194,7 +196,7 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
 func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
 
 func checkName(field, name, what string) error {
-	if !namePattern.MatchString(name) {
+	if !NamePattern.MatchString(name) {
 		return &FieldError{field, fmt.Sprintf("%q is not a valid %s name: use 1 to 40 lower-case letters, digits and dashes, starting with a letter, such as \"andes-2026\"", name, what)}
 	}
 	return nil

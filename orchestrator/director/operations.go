@@ -40,10 +40,6 @@ type Operation struct {
 // Running reports whether the operation goes on.
 func (o Operation) Running() bool { return o.Finished.IsZero() }
 
-type operation struct {
-	Operation
-}
-
 // Operation returns the exercise's operation under way, or its last one.
 func (d *Director) Operation(name string) (Operation, bool) {
 	x, ok := d.Exercise(name)
@@ -55,7 +51,7 @@ func (d *Director) Operation(name string) (Operation, bool) {
 	if x.op == nil {
 		return Operation{}, false
 	}
-	o := x.op.Operation
+	o := *x.op
 	o.Lines = append([]string(nil), o.Lines...)
 	return o, true
 }
@@ -74,7 +70,7 @@ func (d *Director) begin(name, kind, author string) (*Exercise, error) {
 	if x.op != nil && x.op.Running() {
 		return nil, fmt.Errorf("%w: the %s that %s began at %s", ErrBusy, x.op.Kind, x.op.Author, x.op.Started.Format(time.TimeOnly))
 	}
-	x.op = &operation{Operation{Kind: kind, Author: author, Started: d.opt.Now()}}
+	x.op = &Operation{Kind: kind, Author: author, Started: d.opt.Now()}
 	return x, nil
 }
 
@@ -116,14 +112,23 @@ func (d *Director) finish(x *Exercise, err error) {
 	d.log.Info(kind+" done", "exercise", x.Name, "took", took)
 }
 
+// moment is now, on the wall clock and on the exercise's clock, with the
+// clock's state ("" when it cannot be read).
+func (d *Director) moment(ctx context.Context, exercise string) (scoreboard.Moment, string) {
+	now := d.opt.Now()
+	m := scoreboard.Moment{At: now}
+	c, err := d.store.Clock(ctx, exercise)
+	if err != nil {
+		return m, ""
+	}
+	m.Elapsed = c.Elapsed(now)
+	return m, c.State
+}
+
 // event adds an event to an exercise's log, at the exercise's clock.
 func (d *Director) event(exercise, text string) {
 	ctx := context.WithoutCancel(d.base)
-	now := d.opt.Now()
-	m := scoreboard.Moment{At: now}
-	if c, err := d.store.Clock(ctx, exercise); err == nil {
-		m.Elapsed = c.Elapsed(now)
-	}
+	m, _ := d.moment(ctx, exercise)
 	if _, err := d.store.AddEvent(ctx, exercise, scoreboard.Event{Kind: scoreboard.EventEngine, Text: text, Moment: m}); err != nil {
 		d.log.Warn("event not recorded", "exercise", exercise, "err", err)
 	}
@@ -231,12 +236,8 @@ func (d *Director) ResetHost(ctx context.Context, name, team, host, author strin
 	if err := orchestrator.Reset(ctx, d.rt, x.desired, team, host); err != nil {
 		return err
 	}
-	now := d.opt.Now()
-	m := scoreboard.Moment{At: now}
-	if c, err := d.store.Clock(ctx, name); err == nil {
-		m.Elapsed = c.Elapsed(now)
-	}
-	if c, _ := d.store.Clock(ctx, name); c.State != scoreboard.ClockCreated {
+	// A reset before the start is preparation, not play: nothing to score.
+	if m, state := d.moment(ctx, name); state != scoreboard.ClockCreated {
 		if _, err := d.store.RecordReset(ctx, scoreboard.HostReset{Exercise: name, Team: team, Host: host, Author: author, Moment: m}); err != nil && !errors.Is(err, scoreboard.ErrDuplicate) {
 			return err
 		}
