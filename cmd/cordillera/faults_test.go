@@ -1114,3 +1114,120 @@ func TestFaultEngineUnreachable(t *testing.T) {
 	}
 	t.Logf("%d checks failed around the outage, %d SLA penalties", len(details), penalties)
 }
+
+// TestFaultKillServe kills `cordillera serve --start` twice: once while it
+// deploys the ranges, once while its engine runs the exercise. Each time
+// the same command started again completes the range (one container per
+// team, role and name), starts or takes up the exercise, and goes on with
+// its rounds: no gap in their numbers, no check recorded twice, and the
+// ledger adds up.
+func TestFaultKillServe(t *testing.T) {
+	rt := needDocker(t)
+	const teams, perTeam = 4, 3 // web, red, scorebot
+	file, name := faultExercise(t, rt, faultScenario(t, roundsScenario), teams)
+	db := filepath.Join(t.TempDir(), "cordillera.db")
+	// At 30 times real speed a round is 5 s and the two hours 4 minutes.
+	args := []string{"serve", "--exercise", file, "--db", db, "--listen", "127.0.0.1:0", "--start", "--speed", "30",
+		"--scorebot-image", dockertest.Image}
+	ctx := context.Background()
+	labels := map[string]string{orchestrator.LabelExercise: name}
+	start := time.Now()
+
+	first := startCordillera(t, args...)
+	waitFor(t, 2*time.Minute, "the first containers of the range exist", first, func() bool {
+		cs, err := rt.ListContainers(ctx, labels)
+		return err == nil && len(cs) > 0
+	})
+	first.kill(t)
+	cs, err := rt.ListContainers(ctx, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("killed serve after %s, while it deployed: %d of %d containers existed", time.Since(start).Round(time.Millisecond), len(cs), teams*perTeam)
+
+	second := startCordillera(t, args...)
+	waitFor(t, 3*time.Minute, "the second serve deploys and starts the exercise", second, func() bool {
+		return strings.Contains(second.out.String(), "Exercise "+name+" is running.")
+	})
+	store, sqldb := openDB(t, db)
+	o, err := orchestrator.Observe(ctx, rt, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byKey := map[orchestrator.Key]int{}
+	for _, c := range o.Containers {
+		byKey[orchestrator.KeyOf(c.Labels)]++
+		if !c.Running {
+			t.Errorf("container %s is %s", c.Name, c.State)
+		}
+	}
+	if len(o.Containers) != teams*perTeam || len(byKey) != teams*perTeam {
+		t.Errorf("%d containers for %d keys; want %d, one per team, role and name\nfirst serve:\n%s\nsecond serve:\n%s",
+			len(o.Containers), len(byKey), teams*perTeam, first.out.String(), second.out.String())
+	}
+
+	waitFor(t, 2*time.Minute, "round 2 for every team", second, func() bool {
+		last, err := store.LastRounds(ctx, name)
+		if err != nil || len(last) < teams {
+			return false
+		}
+		for _, r := range last {
+			if r.Number < 2 {
+				return false
+			}
+		}
+		return true
+	})
+	second.kill(t)
+	killed := time.Now()
+	before, err := store.LastRounds(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("killed serve after %s, while it ran the exercise, in rounds %v", killed.Sub(start).Round(time.Millisecond), before)
+
+	third := startCordillera(t, args...)
+	waitFor(t, 2*time.Minute+leaseSlack, "two more rounds per team after the restart", third, func() bool {
+		last, err := store.LastRounds(ctx, name)
+		if err != nil {
+			return false
+		}
+		for i := range teams {
+			team := teamID(i)
+			if last[team].Number < before[team].Number+2 {
+				return false
+			}
+		}
+		return true
+	})
+	control(t, file, db, "end", "the fault test is over")
+	clock, err := store.Clock(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if clock.State != scoreboard.ClockEnded {
+		t.Errorf("the clock is %s after end", clock.State)
+	}
+	// The third serve's engine sees the end within a second; give it one
+	// more for a round in flight to be recorded before reading.
+	time.Sleep(2 * time.Second)
+	t.Logf("ended after %s\nthird serve:\n%s", time.Since(start).Round(time.Millisecond), third.out.String())
+
+	results := checkResults(t, sqldb, name)
+	for i := range teams {
+		team := teamID(i)
+		rs := rounds(results, team)
+		for j, n := range rs {
+			if n != j+1 {
+				t.Errorf("team %s has rounds %v; want 1, 2, 3... without a gap", team, rs)
+				break
+			}
+		}
+		for _, r := range results {
+			if r.Team == team && r.At.After(killed) && r.Round <= before[team].Number {
+				t.Errorf("team %s: round %d recorded after the restart; the last before was %d", team, r.Round, before[team].Number)
+			}
+		}
+	}
+	checkLedger(t, store, sqldb, name)
+}
