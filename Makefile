@@ -8,7 +8,7 @@ BIN     := bin/cordillera
 STATIC  := CGO_ENABLED=1 $(GO) build -trimpath -tags 'osusergo netgo sqlite_omit_load_extension' \
            -ldflags '-s -w -linkmode external -extldflags "-static"'
 
-.PHONY: build demo demo-down demo-headless test lint fuzz bench browser image images clean faults
+.PHONY: build demo demo-down demo-headless test lint fuzz bench bench-scoreboard bench-live bench-web bench-deploy bench-scorebot browser image images clean faults
 
 build:
 	$(GO) build -o $(BIN) ./cmd/cordillera
@@ -91,10 +91,10 @@ images: build
 	$(BIN) images build
 
 # Benchmarks; docs/performance.md gives the method and the figures. `make
-# bench` runs every part with a short default (about 15 minutes on two busy
+# bench` runs every part with a short default (about 35 minutes on two busy
 # cores once the images exist); each part runs alone too. BENCH_FULL=1 adds 20 teams to the
 # deployment benchmark; bench/*.sh list their other settings.
-bench: bench-scoreboard bench-live bench-web bench-deploy
+bench: bench-scoreboard bench-live bench-web bench-deploy bench-scorebot
 
 bench-scoreboard:
 	$(GO) test ./scoreboard -run '^$$' -bench . -benchtime 200x
@@ -109,6 +109,11 @@ bench-web:
 # and Compose v2 from the Go module proxy if the machine has none.
 bench-deploy:
 	bench/deploy.sh
+
+# The scorebot's capacity: 20 teams deployed once, then 5 real-time rounds
+# with 1, 2, 4 and 8 checked services per host (about 20 minutes).
+bench-scorebot:
+	bench/scorebot.sh
 
 image:
 	$(STATIC) -o bin/cordillera-static ./cmd/cordillera
