@@ -88,7 +88,7 @@ func TestDrillFidelity(t *testing.T) {
 			}
 			defer store.Close()
 			eng, err := exengine.New(store, rt, sc, ex, plans, exengine.Options{
-				Tick: 100 * time.Millisecond, AttackJitter: -1, MinRound: 2 * time.Second,
+				Tick: 100 * time.Millisecond, AttackJitter: -1, MinRound: 5 * time.Second,
 				OnEvent: func(ev scoreboard.Event) {
 					if ev.Kind == scoreboard.EventAttack {
 						t.Logf("%s %s %s", scenarios.Clock(ev.Elapsed), ev.Team, ev.Text)
@@ -163,15 +163,23 @@ func TestDrillFidelity(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			availability := map[string]float64{}
 			for _, ts := range stats.Teams {
 				t.Logf("team %s: availability %.1f%% of %d checks, %d succeeded, %d blocked",
 					ts.Team.ID, ts.Availability, ts.Checks, ts.Succeeded, ts.Blocked)
-				// A check may fail now and then on a loaded two-core machine
-				// (each has a 5s timeout); a defense that broke a service
-				// would fail it in every round after the defenses.
-				if ts.Team.ID == "hardened" && (ts.Checks == 0 || ts.Availability < 90) {
-					t.Errorf("the defended team passed %d of %d checks; its defenses must keep its services up", ts.ChecksPassed, ts.Checks)
+				if ts.Checks == 0 {
+					t.Errorf("team %s: no check was recorded", ts.Team.ID)
 				}
+				availability[ts.Team.ID] = ts.Availability
+			}
+			// A check may fail now and then on a busy two-core machine, for
+			// both teams alike (each has a 5s timeout, and the scorebot's
+			// capacity there is a few checks a second: docs/performance.md).
+			// A defense that broke one of a drill's services would fail it
+			// in every round after the defenses: the defended team would
+			// fall well behind the open one.
+			if open, hardened := availability["open"], availability["hardened"]; hardened < 75 || hardened < open-5 {
+				t.Errorf("the defended team's availability is %.1f%%, the open team's %.1f%%; its defenses must keep its services up", hardened, open)
 			}
 			if err := store.VerifyTotals(ctx, ex.Name); err != nil {
 				t.Error(err)
