@@ -134,7 +134,12 @@ func (s *Server) apiInstructSaveScenario(c echo.Context) error {
 	if saved {
 		s.log.Info("scenario saved", "user", u.Name, "scenario", in.Name, "bytes", len(in.Source))
 	}
-	return c.JSON(status, map[string]any{"name": in.Name, "valid": status == http.StatusOK, "saved": saved, "diagnostics": diags})
+	body := map[string]any{"name": in.Name, "valid": status == http.StatusOK, "saved": saved, "diagnostics": diags}
+	if status != http.StatusOK {
+		// Like every refusal of the API, it says why in "error".
+		body["error"] = "the scenario has errors: see the diagnostics"
+	}
+	return c.JSON(status, body)
 }
 
 type apiTeamDefinition struct {
