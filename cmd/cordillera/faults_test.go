@@ -311,6 +311,25 @@ func rounds(results []checkRow, team string) []int {
 	return out
 }
 
+// checkRoundsGoOn checks that a team's rounds, across a kill and a
+// restart, are numbered 1, 2, 3... with no gap, and that none recorded after
+// the kill has a number from before it (the last was lastBefore).
+func checkRoundsGoOn(t *testing.T, results []checkRow, team string, lastBefore int, killed time.Time) {
+	t.Helper()
+	rs := rounds(results, team)
+	for i, n := range rs {
+		if n != i+1 {
+			t.Errorf("team %s has rounds %v; want 1, 2, 3... without a gap", team, rs)
+			break
+		}
+	}
+	for _, r := range results {
+		if r.Team == team && r.At.After(killed) && r.Round <= lastBefore {
+			t.Errorf("team %s: round %d recorded after the restart; the last before was %d", team, r.Round, lastBefore)
+		}
+	}
+}
+
 // checkLedger checks that the ledger's totals add up, that no outcome has
 // two entries for one team and category, and that no check result was
 // recorded twice: the ledger has no double entry. It returns the entries.
@@ -745,19 +764,8 @@ func TestFaultKillDuringRound(t *testing.T) {
 
 	results := checkResults(t, sqldb, name)
 	for _, team := range teams {
-		rs := rounds(results, team)
-		for i, n := range rs {
-			if n != i+1 {
-				t.Errorf("team %s has rounds %v; want 1, 2, 3... without a gap", team, rs)
-				break
-			}
-		}
 		last := before[team].Number
-		for _, r := range results {
-			if r.Team == team && r.At.After(killed) && r.Round <= last {
-				t.Errorf("team %s: round %d recorded after the restart; the last before was %d", team, r.Round, last)
-			}
-		}
+		checkRoundsGoOn(t, results, team, last, killed)
 		if !recordedAt(results, team, last+1).After(killed) {
 			t.Errorf("team %s: round %d, the one after the last recorded, was not the restart's", team, last+1)
 		}
@@ -1215,19 +1223,7 @@ func TestFaultKillServe(t *testing.T) {
 
 	results := checkResults(t, sqldb, name)
 	for i := range teams {
-		team := teamID(i)
-		rs := rounds(results, team)
-		for j, n := range rs {
-			if n != j+1 {
-				t.Errorf("team %s has rounds %v; want 1, 2, 3... without a gap", team, rs)
-				break
-			}
-		}
-		for _, r := range results {
-			if r.Team == team && r.At.After(killed) && r.Round <= before[team].Number {
-				t.Errorf("team %s: round %d recorded after the restart; the last before was %d", team, r.Round, before[team].Number)
-			}
-		}
+		checkRoundsGoOn(t, results, teamID(i), before[teamID(i)].Number, killed)
 	}
 	checkLedger(t, store, sqldb, name)
 }

@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -247,7 +248,7 @@ wait:
 	r.DockerdCPU = (cpu1[1] - cpu0[1]) / secs
 	r.ContainerdCPU = (cpu1[2] - cpu0[2]) / secs
 	if total1 > total0 {
-		r.MachineCPU = (busy1 - busy0) / (total1 - total0) * float64(cores())
+		r.MachineCPU = (busy1 - busy0) / (total1 - total0) * float64(runtime.NumCPU())
 	}
 	return r, readRounds(db, &r)
 }
@@ -442,18 +443,4 @@ func machineCPU() (busy, total float64) {
 		}
 	}
 	return busy, total
-}
-
-func cores() int {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 1
-	}
-	n := 0
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "cpu") && !strings.HasPrefix(l, "cpu ") {
-			n++
-		}
-	}
-	return max(n, 1)
 }
