@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"time"
 )
@@ -90,10 +91,53 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 func writeCSV(w io.Writer, rows [][]string) error {
-	cw := csv.NewWriter(w)
-	cw.WriteAll(rows)
+	cw := newCSVWriter(w)
+	for _, row := range rows {
+		cw.Write(row)
+	}
+	cw.Flush()
 	return cw.Error()
 }
+
+// csvWriter is the one writer of every CSV export: each cell goes through
+// csvCell, so that text staff or teams typed is never a spreadsheet formula.
+type csvWriter struct {
+	*csv.Writer
+	cells []string
+}
+
+func newCSVWriter(w io.Writer) *csvWriter { return &csvWriter{Writer: csv.NewWriter(w)} }
+
+func (cw *csvWriter) Write(row []string) error {
+	cw.cells = cw.cells[:0]
+	for _, c := range row {
+		cw.cells = append(cw.cells, csvCell(c))
+	}
+	return cw.Writer.Write(cw.cells)
+}
+
+// csvCell neutralises a text cell a spreadsheet would read as a formula:
+// one that starts with = + - @, a tab or a carriage return gets a leading
+// apostrophe, which spreadsheets show as text (OWASP's advice). A number,
+// such as -100 or +1.5e3, is left as it is: it is no formula, and it must
+// stay a number for sums and charts.
+func csvCell(c string) string {
+	if c == "" {
+		return c
+	}
+	switch c[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		if !csvNumber(c) {
+			return "'" + c
+		}
+	}
+	return c
+}
+
+// csvNumber is a plain decimal number: an optional sign, digits with at
+// most one point, an optional exponent. strconv.ParseFloat takes more
+// ("-Inf", "-0x1p3") that a spreadsheet would not read as a number.
+var csvNumber = regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`).MatchString
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
@@ -166,7 +210,7 @@ var ledgerHeader = []string{"id", "team", "category", "points", "raw_points", "a
 // WriteLedgerCSV writes every entry of an exercise, oldest first, streaming
 // from the database.
 func (s *Store) WriteLedgerCSV(ctx context.Context, w io.Writer, exercise string) error {
-	cw := csv.NewWriter(w)
+	cw := newCSVWriter(w)
 	cw.Write(ledgerHeader)
 	err := s.Ledger(ctx, exercise, func(e Entry) error {
 		return cw.Write([]string{
