@@ -311,13 +311,48 @@ func (s *Server) signOut(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/")
 }
 
-// safeNext keeps a redirect target on this site: a path, never
-// "//other.example" or a scheme.
+// safeNext is the one gate of every redirect target a request names
+// (next=, on sign-in and the language switch): a clean path of this site,
+// else "/". Browsers forgive a lot in a Location: they drop tabs and line
+// breaks, read a backslash as a slash and "//host" as another site, so
+// "/\t/evil.example" and "/\\evil.example" leave the site. A clean path is
+// printable ASCII without a backslash, starts with one slash, names no
+// scheme or host, and its percent-decoded path is clean too (a proxy may
+// decode "/%2F/evil.example" before a browser sees it).
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if len(next) > 2048 || !cleanPath(next) {
 		return "/"
 	}
-	return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return "/"
+	}
+	// Decode until nothing changes: "%252F" is "%2F" once decoded.
+	for p, i := u.EscapedPath(), 0; i < 4; i++ {
+		d, err := url.PathUnescape(p)
+		if err != nil || !cleanPath(d) {
+			return "/"
+		}
+		if d == p {
+			return next
+		}
+		p = d
+	}
+	return "/"
+}
+
+// cleanPath says whether p starts with one slash, and holds printable ASCII
+// only, no backslash.
+func cleanPath(p string) bool {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // setLanguage keeps the chosen language: in a cookie for everyone, and
