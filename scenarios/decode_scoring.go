@@ -56,7 +56,7 @@ func scoringFields() map[string][]scoringField {
 var scoringBlocks = []string{"availability", "attack", "detection", "injects", "challenges", "cooperation", "penalties", "weights"}
 
 var scoringSchema = func() *hcl.BodySchema {
-	s := &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "country_standing"}}}
+	s := &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "country_standing"}, {Name: "reveal"}}}
 	for _, b := range scoringBlocks {
 		s.Blocks = append(s.Blocks, hcl.BlockHeaderSchema{Type: b})
 	}
@@ -72,6 +72,14 @@ func decodeScoring(b *hcl.Block, ctx *hcl.EvalContext) (*Scoring, hcl.Diagnostic
 		if !d.HasErrors() {
 			d = oneOf(attr, v, "sum", "mean")
 			s.CountryStanding = v
+		}
+		diags = append(diags, d...)
+	}
+	if attr, ok := content.Attributes["reveal"]; ok {
+		v, d := decodeString(attr, ctx)
+		if !d.HasErrors() {
+			d = oneOf(attr, v, RevealAfterWindow, RevealEnd, RevealLive)
+			s.Reveal = v
 		}
 		diags = append(diags, d...)
 	}

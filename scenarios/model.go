@@ -340,9 +340,26 @@ type Scoring struct {
 	// CountryStanding is how a country's score is formed from its teams':
 	// "sum" or "mean".
 	CountryStanding string `json:"country_standing"`
+	// Reveal is when a team learns an attack's outcome and the points it
+	// brought, those of the detection and cooperation it earned included:
+	// RevealAfterWindow, RevealEnd or RevealLive. Instructors and managers
+	// see everything at once whatever it says.
+	Reveal string `json:"reveal"`
 
 	DeclRange hcl.Range `json:"-"`
 }
+
+// When a team learns an attack's outcome (Scoring.Reveal).
+const (
+	// RevealAfterWindow shows it once the detection window opened by the
+	// attack's start has closed: a team cannot learn what to report.
+	RevealAfterWindow = "after_window"
+	// RevealEnd shows it when the exercise ends.
+	RevealEnd = "end"
+	// RevealLive shows it as soon as the verdict is taken, for drills that
+	// do not score detection.
+	RevealLive = "live"
+)
 
 // AvailabilityScoring rewards services that stay up.
 type AvailabilityScoring struct {
@@ -427,6 +444,7 @@ func DefaultScoring() Scoring {
 		Weights:      map[string]float64{},
 		// A country's teams are summed unless the scenario says otherwise.
 		CountryStanding: "sum",
+		Reveal:          RevealAfterWindow,
 	}
 }
 

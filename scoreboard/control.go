@@ -213,7 +213,11 @@ func (s *Store) Control(ctx context.Context, exercise string, k Control) (Clock,
 		case ControlStart:
 			_, err = tx.ExecContext(ctx, "UPDATE exercises SET started_at = ? WHERE id = ?", ms(k.At), ex.ID)
 		case ControlEnd:
-			_, err = tx.ExecContext(ctx, "UPDATE exercises SET ended_at = ? WHERE id = ?", ms(k.At), ex.ID)
+			if _, err = tx.ExecContext(ctx, "UPDATE exercises SET ended_at = ? WHERE id = ?", ms(k.At), ex.ID); err != nil {
+				return err
+			}
+			// Once it is over, every team may learn everything.
+			_, err = s.reveal(ctx, tx, ex, k.Moment, true)
 		}
 		clock = c
 		return err
@@ -228,8 +232,22 @@ type Event struct {
 	Team string // "" for the whole exercise
 	Kind string
 	Text string
+	// Audience is who may read it: AudiencePublic, AudienceTeam or
+	// AudienceStaff. The writer decides, since only it knows whether the
+	// text would tell a team what it is meant to find.
+	Audience string
 	Moment
 }
+
+// Who may read an event.
+const (
+	// AudiencePublic is everyone, the public scoreboard included.
+	AudiencePublic = "public"
+	// AudienceTeam is the event's team, and staff.
+	AudienceTeam = "team"
+	// AudienceStaff is instructors and managers only.
+	AudienceStaff = "staff"
+)
 
 // Kinds of event.
 const (
@@ -241,7 +259,14 @@ const (
 )
 
 func (ev *Event) normalize() error {
-	return errors.Join(required("kind", ev.Kind, "text", ev.Text), ev.Moment.normalize())
+	var audience error
+	switch {
+	case ev.Audience != AudiencePublic && ev.Audience != AudienceTeam && ev.Audience != AudienceStaff:
+		audience = fmt.Errorf("event audience %q must be %s, %s or %s: %w", ev.Audience, AudiencePublic, AudienceTeam, AudienceStaff, ErrInvalid)
+	case ev.Audience == AudienceTeam && ev.Team == "":
+		audience = fmt.Errorf("an event for a team's audience names no team: %w", ErrInvalid)
+	}
+	return errors.Join(required("kind", ev.Kind, "text", ev.Text), audience, ev.Moment.normalize())
 }
 
 // AddEvent appends an event to an exercise's log.
@@ -254,15 +279,19 @@ func (s *Store) AddEvent(ctx context.Context, exercise string, ev Event) (Event,
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO events (exercise_id, team, kind, text, at, elapsed) VALUES (?, ?, ?, ?, ?, ?)`,
-			ex.ID, ev.Team, ev.Kind, ev.Text, ms(ev.At), ev.Elapsed.Milliseconds())
-		if err != nil {
-			return err
-		}
-		ev.ID, err = res.LastInsertId()
-		return err
+		return addEvent(ctx, tx, ex, &ev)
 	})
 	return ev, err
+}
+
+func addEvent(ctx context.Context, tx *sqlx.Tx, ex exerciseRow, ev *Event) error {
+	res, err := tx.ExecContext(ctx, `INSERT INTO events (exercise_id, team, kind, text, audience, at, elapsed) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		ex.ID, ev.Team, ev.Kind, ev.Text, ev.Audience, ms(ev.At), ev.Elapsed.Milliseconds())
+	if err != nil {
+		return err
+	}
+	ev.ID, err = res.LastInsertId()
+	return err
 }
 
 type eventRow struct {
@@ -271,8 +300,14 @@ type eventRow struct {
 	Team       string `db:"team"`
 	Kind       string `db:"kind"`
 	Text       string `db:"text"`
+	Audience   string `db:"audience"`
 	At         int64  `db:"at"`
 	Elapsed    int64  `db:"elapsed"`
+}
+
+func (r eventRow) event() Event {
+	return Event{ID: r.ID, Team: r.Team, Kind: r.Kind, Text: r.Text, Audience: r.Audience,
+		Moment: Moment{At: fromMS(r.At), Elapsed: durationMS(r.Elapsed)}}
 }
 
 // Events returns an exercise's events after the one with id after, oldest
@@ -292,7 +327,7 @@ func (s *Store) Events(ctx context.Context, exercise string, after int64, limit 
 	}
 	out := make([]Event, len(rows))
 	for i, r := range rows {
-		out[i] = Event{ID: r.ID, Team: r.Team, Kind: r.Kind, Text: r.Text, Moment: Moment{At: fromMS(r.At), Elapsed: durationMS(r.Elapsed)}}
+		out[i] = r.event()
 	}
 	return out, nil
 }

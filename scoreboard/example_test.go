@@ -52,16 +52,31 @@ func Example() {
 	_, err = s.RecordAttackRun(ctx, run)
 	fmt.Println(errors.Is(err, scoreboard.ErrDuplicate))
 
-	st, err := s.Standings(ctx, "andes-2026-q4", scoreboard.Public)
+	board := func() {
+		st, err := s.Standings(ctx, "andes-2026-q4", scoreboard.Public)
+		if err != nil {
+			log.Fatal(err)
+		}
+		for _, t := range st.Teams {
+			fmt.Println(t.Rank, t.Team.Name, t.Total)
+		}
+	}
+	// The teams do not learn the outcome while they could still report
+	// the attack: the public board shows it once the detection window (30
+	// minutes from the attack's start, by default) has closed.
+	board()
+	evs, err := s.RevealDue(ctx, "andes-2026-q4", moment(40*time.Minute))
 	if err != nil {
 		log.Fatal(err)
 	}
-	for _, t := range st.Teams {
-		fmt.Println(t.Rank, t.Team.Name, t.Total)
-	}
+	fmt.Println(evs[0].Audience, evs[0].Team+":", evs[0].Text)
+	board()
 	// Output:
 	// −100: attack portal-bruteforce succeeded at 00:12:40 against portal
 	// true
+	// 1 CSIRT Chile 0
+	// 1 colCERT 0
+	// team cl-csirt: attack "portal-bruteforce" against portal (T1110.003) at 00:10:00 succeeded: −100 defense. It is shown now that its detection window has closed.
 	// 1 colCERT 0
 	// 2 CSIRT Chile -100
 }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/cordillera-range/cordillera/scenarios"
 )
 
 // What a team reads back of its own play: the injects it received with its
@@ -98,11 +100,14 @@ func (s *Store) ReportsOf(ctx context.Context, exercise, team string) ([]Inciden
 		return nil, err
 	}
 	var rows []reportRow
+	// A match says the report found an attack: it waits for the attack's
+	// reveal, as the points do.
 	err = s.db.SelectContext(ctx, &rows, `SELECT rep.*, ? AS team, run.run AS run FROM incident_reports rep
 		LEFT JOIN detections d ON d.report_id = rep.id
+			AND (? OR EXISTS (SELECT 1 FROM reveals r WHERE r.run_id = d.run_id))
 		LEFT JOIN attack_runs run ON run.id = d.run_id
 		WHERE rep.exercise_id = ? AND rep.team_id = ?
-		ORDER BY rep.elapsed, rep.id`, t.Key, ex.ID, t.ID)
+		ORDER BY rep.elapsed, rep.id`, t.Key, ex.cfg.Reveal == scenarios.RevealLive, ex.ID, t.ID)
 	if err != nil {
 		return nil, fmt.Errorf("reports of team %q: %w", team, err)
 	}

@@ -62,6 +62,13 @@ func TestReportsOf(t *testing.T) {
 	ok(t)(s.RecordReport(ctx, IncidentReport{Exercise: "ex", Team: "co1", Target: "portal", Summary: "theirs", Moment: at(12 * time.Minute)}))
 
 	reps, err := s.ReportsOf(ctx, "ex", "cl1")
+	if err != nil || len(reps) != 2 || reps[0].Run != "" {
+		t.Fatalf("cl1's reports before the attack is revealed: %+v, %v; want 2, unmatched", reps, err)
+	}
+	if _, err := s.RevealDue(ctx, "ex", at(40*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	reps, err = s.ReportsOf(ctx, "ex", "cl1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -293,6 +293,13 @@ type Entry struct {
 	Cause   string
 	Author  string
 	Reason  string
+	// Pending is an entry its team and the public board do not see yet:
+	// it waits for its attack to be revealed (scoring.reveal).
+	Pending bool
+
+	// revealRun is the attack run whose reveal the entry waits for, when
+	// it is being recorded.
+	revealRun int64
 }
 
 // String explains the entry the way a trainee reads it:

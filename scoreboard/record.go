@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/cordillera-range/cordillera/scenarios"
 )
 
 // Recorded is what recording one outcome wrote.
@@ -93,21 +95,39 @@ func (r *recording) add(entries []Entry) error {
 			}
 			teamID, teams[e.Team] = t.ID, t.ID
 		}
+		revealRun := sql.NullInt64{Int64: e.revealRun, Valid: e.revealRun != 0}
 		res, err := r.tx.ExecContext(r.ctx, `INSERT INTO ledger (exercise_id, team_id, category, points, raw_points,
-				at, elapsed, cause_kind, cause_id, cause, author, reason)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				at, elapsed, cause_kind, cause_id, cause, author, reason, reveal_run)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.ex.ID, teamID, e.Category, e.Points, e.RawPoints, ms(e.At), e.Elapsed.Milliseconds(),
-			e.CauseKind, e.CauseID, e.Cause, e.Author, e.Reason)
+			e.CauseKind, e.CauseID, e.Cause, e.Author, e.Reason, revealRun)
 		if err != nil {
 			return fmt.Errorf("ledger: %w", err)
 		}
 		if e.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
+		if revealRun.Valid {
+			if err := r.tx.GetContext(r.ctx, &e.Pending, "SELECT NOT EXISTS (SELECT 1 FROM reveals WHERE run_id = ?)", e.revealRun); err != nil {
+				return err
+			}
+		}
 		r.out.Entries = append(r.out.Entries, e)
 		r.s.wrote("entry")
 	}
 	return nil
+}
+
+// awaiting makes entries about an attack run wait for the run's reveal,
+// unless the scenario shows outcomes live.
+func (r *recording) awaiting(runID int64, entries []Entry) []Entry {
+	if r.ex.cfg.Reveal == scenarios.RevealLive {
+		return entries
+	}
+	for i := range entries {
+		entries[i].revealRun = runID
+	}
+	return entries
 }
 
 // RecordCheck records a scorebot check and scores it.
@@ -230,7 +250,7 @@ func (s *Store) RecordAttackRun(ctx context.Context, run AttackRun) (Recorded, e
 		if err != nil {
 			return err
 		}
-		if err := r.add(DefenseEntries(r.ex.cfg, run)); err != nil {
+		if err := r.add(r.awaiting(runID, DefenseEntries(r.ex.cfg, run))); err != nil {
 			return err
 		}
 		if run.Verdict == VerdictNotApplicable {
@@ -313,7 +333,7 @@ func (r *recording) detect(rep IncidentReport, run AttackRun, runID int64) error
 	for i := range entries {
 		entries[i].CauseID = rep.ID
 	}
-	if err := r.add(entries); err != nil {
+	if err := r.add(r.awaiting(runID, entries)); err != nil {
 		return err
 	}
 	return r.cooperate(runID, CooperationEvent{Team: r.team.Key, Country: r.team.Country, Run: run, How: HelpedDetect, Moment: later(rep.Moment, run.Ended)})
@@ -369,7 +389,7 @@ func (r *recording) cooperate(runID int64, ev CooperationEvent) error {
 			credited = append(credited, e)
 		}
 	}
-	return r.add(credited)
+	return r.add(r.awaiting(runID, credited))
 }
 
 // RecordIndicator records an indicator a team shared with the partner
@@ -701,6 +721,6 @@ func (s *Store) MatchReportByHand(ctx context.Context, exercise string, report i
 			entries[i].Reason = reason
 		}
 		r.out.ID = rp.ID
-		return r.add(entries)
+		return r.add(r.awaiting(row.ID, entries))
 	})
 }

@@ -138,6 +138,10 @@ func scripted(t testing.TB) *Store {
 	grade("co-colcert", 60, 45*time.Minute)
 	ok(t)(s.Adjust(ctx, Adjustment{Exercise: ex, Team: "cl-ccn", Points: -20, Author: "ana", Reason: "scanned another team's range", Moment: at(48 * time.Minute)}))
 
+	// Every attack's detection window has closed: teams learn the outcomes.
+	if _, err := s.RevealDue(ctx, ex, at(45*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
 	// The public board freezes for the last stretch; grading goes on.
 	if err := s.Freeze(ctx, ex, t0.Add(50*time.Minute)); err != nil {
 		t.Fatal(err)

@@ -207,13 +207,22 @@ type ledgerRow struct {
 	Cause      string `db:"cause"`
 	Author     string `db:"author"`
 	Reason     string `db:"reason"`
+	// RevealRun and Pending: see Entry.Pending. Pending is selected as
+	// pendingColumn.
+	RevealRun sql.NullInt64 `db:"reveal_run"`
+	Pending   bool          `db:"pending"`
 }
+
+// pendingColumn says whether a ledger row still waits for its attack's
+// reveal.
+const pendingColumn = `(ledger.reveal_run IS NOT NULL AND NOT EXISTS
+	(SELECT 1 FROM reveals r WHERE r.run_id = ledger.reveal_run)) AS pending`
 
 func (r ledgerRow) entry(exercise string) Entry {
 	return Entry{
 		ID: r.ID, Exercise: exercise, Team: r.Team, Category: r.Category, Points: r.Points, RawPoints: r.RawPoints,
 		Moment: Moment{At: fromMS(r.At), Elapsed: durationMS(r.Elapsed)}, CauseKind: r.CauseKind, CauseID: r.CauseID,
-		Cause: r.Cause, Author: r.Author, Reason: r.Reason,
+		Cause: r.Cause, Author: r.Author, Reason: r.Reason, Pending: r.Pending,
 	}
 }
 
@@ -239,6 +248,9 @@ func (s *Store) TeamBreakdown(ctx context.Context, exercise, team string, q Entr
 	if q.View == Public && ex.FrozenAt.Valid {
 		where, args = where+" AND at <= ?", append(args, ex.FrozenAt.Int64)
 	}
+	if q.View == Public {
+		where += " AND NOT pending"
+	}
 	if q.Before != "" {
 		at, id, err := parseCursor(q.Before)
 		if err != nil {
@@ -247,7 +259,7 @@ func (s *Store) TeamBreakdown(ctx context.Context, exercise, team string, q Entr
 		where, args = where+" AND (at, id) < (?, ?)", append(args, at, id)
 	}
 	var rows []ledgerRow
-	err = s.db.SelectContext(ctx, &rows, `SELECT *, ? AS team FROM ledger WHERE `+where+` ORDER BY at DESC, id DESC LIMIT ?`,
+	err = s.db.SelectContext(ctx, &rows, `SELECT *, ? AS team, `+pendingColumn+` FROM ledger WHERE `+where+` ORDER BY at DESC, id DESC LIMIT ?`,
 		append(append([]any{t.Key}, args...), limit+1)...)
 	if err != nil {
 		return Breakdown{}, fmt.Errorf("entries of team %q: %w", team, err)
@@ -384,8 +396,8 @@ func (s *Store) Ledger(ctx context.Context, exercise string, fn func(Entry) erro
 	if err != nil {
 		return err
 	}
-	rows, err := s.db.QueryxContext(ctx, `SELECT l.*, t.key AS team FROM ledger l JOIN teams t ON t.id = l.team_id
-		WHERE l.exercise_id = ? ORDER BY l.id`, ex.ID)
+	rows, err := s.db.QueryxContext(ctx, `SELECT ledger.*, t.key AS team, `+pendingColumn+` FROM ledger JOIN teams t ON t.id = ledger.team_id
+		WHERE ledger.exercise_id = ? ORDER BY ledger.id`, ex.ID)
 	if err != nil {
 		return fmt.Errorf("ledger of %q: %w", exercise, err)
 	}
@@ -438,8 +450,8 @@ func (s *Store) VerifyTotals(ctx context.Context, exercise string) error {
 		}
 		var err error
 		ledger, err = read(`SELECT team_id, category, SUM(points) AS points,
-				SUM(CASE WHEN ?1 IS NULL OR at <= ?1 THEN points ELSE 0 END) AS public_points, COUNT(*) AS entries
-			FROM ledger WHERE exercise_id = ?2 GROUP BY team_id, category`, ex.FrozenAt, ex.ID)
+				SUM(CASE WHEN (?1 IS NULL OR at <= ?1) AND NOT pending THEN points ELSE 0 END) AS public_points, COUNT(*) AS entries
+			FROM (SELECT *, `+pendingColumn+` FROM ledger WHERE exercise_id = ?2) GROUP BY team_id, category`, ex.FrozenAt, ex.ID)
 		if err != nil {
 			return err
 		}

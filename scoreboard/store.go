@@ -453,13 +453,19 @@ func (s *Store) setFreeze(ctx context.Context, name string, frozen sql.NullInt64
 		if _, err := tx.ExecContext(ctx, "UPDATE exercises SET frozen_at = ? WHERE id = ?", frozen, ex.ID); err != nil {
 			return fmt.Errorf("freeze %q: %w", name, err)
 		}
+		// Entries that wait for an attack's reveal are few: they are read
+		// back wherever they are.
 		_, err = tx.ExecContext(ctx, `UPDATE buckets SET public_points = CASE
 				WHEN ?1 IS NULL OR minute < ?1 / 60000 THEN points
 				WHEN minute > ?1 / 60000 THEN 0
 				ELSE (SELECT COALESCE(SUM(l.points), 0) FROM ledger l
 					WHERE l.exercise_id = buckets.exercise_id AND l.team_id = buckets.team_id
 					AND l.category = buckets.category AND l.at >= minute * 60000 AND l.at <= ?1)
-			END
+			END - (SELECT COALESCE(SUM(ledger.points), 0) FROM ledger
+				WHERE ledger.exercise_id = buckets.exercise_id AND ledger.team_id = buckets.team_id
+				AND ledger.category = buckets.category AND ledger.at BETWEEN minute * 60000 AND minute * 60000 + 59999
+				AND (?1 IS NULL OR ledger.at <= ?1) AND ledger.reveal_run IS NOT NULL
+				AND NOT EXISTS (SELECT 1 FROM reveals r WHERE r.run_id = ledger.reveal_run))
 			WHERE exercise_id = ?2`, frozen, ex.ID)
 		if err != nil {
 			return fmt.Errorf("freeze %q: %w", name, err)

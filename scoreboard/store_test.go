@@ -72,8 +72,12 @@ func TestOpen(t *testing.T) {
 	path := filepath.Join(dir, "cordillera.db")
 	s := openStore(t, path)
 	var version int
-	if err := s.db.Get(&version, "PRAGMA user_version"); err != nil || version != 4 {
-		t.Fatalf("schema version %d (%v), want 2", version, err)
+	all, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Get(&version, "PRAGMA user_version"); err != nil || version != len(all) {
+		t.Fatalf("schema version %d (%v), want %d", version, err, len(all))
 	}
 	var mode string
 	if err := s.db.Get(&mode, "PRAGMA journal_mode"); err != nil || mode != "wal" {
@@ -100,7 +104,7 @@ func TestOpen(t *testing.T) {
 		err        error
 		message    string
 	}{
-		{"newer schema", newer, ErrNewerSchema, newer + ": database was written by a newer Cordillera (schema 99, this build knows 4); upgrade Cordillera or use another --db file"},
+		{"newer schema", newer, ErrNewerSchema, fmt.Sprintf("%s: database was written by a newer Cordillera (schema 99, this build knows %d); upgrade Cordillera or use another --db file", newer, len(all))},
 		{"missing folder", filepath.Join(dir, "missing", "x.db"), ErrNotWritable, "cannot write database file " + filepath.Join(dir, "missing", "x.db")},
 		{"a folder", dir, ErrNotWritable, "cannot write database file " + dir},
 		{"not a database", garbage, ErrInvalid, garbage + " is not a SQLite database; choose another --db file"},
@@ -391,7 +395,9 @@ func TestLedgerIsAppendOnly(t *testing.T) {
 
 func TestVerifyTotalsFindsTampering(t *testing.T) {
 	ctx := context.Background()
-	s := newExercise(t, scenarios.DefaultScoring())
+	cfg := scenarios.DefaultScoring()
+	cfg.Reveal = scenarios.RevealLive
+	s := newExercise(t, cfg)
 	ok(t)(s.RecordAttackRun(ctx, bruteforceIn("cl1", VerdictBlocked, time.Minute)))
 	ok(t)(s.RecordAttackRun(ctx, bruteforceIn("co1", VerdictSucceeded, time.Minute)))
 	verify(t, s)
