@@ -8,10 +8,26 @@ BIN     := bin/cordillera
 STATIC  := CGO_ENABLED=1 $(GO) build -trimpath -tags 'osusergo netgo sqlite_omit_load_extension' \
            -ldflags '-s -w -linkmode external -extldflags "-static"'
 
-.PHONY: build demo demo-down demo-headless test lint fuzz bench bench-scoreboard bench-live bench-web bench-deploy bench-scorebot browser image images clean faults
+.PHONY: deps build demo demo-down demo-headless test lint fuzz bench bench-scoreboard bench-live bench-web bench-deploy bench-scorebot browser image images clean faults
 
 build:
 	$(GO) build -o $(BIN) ./cmd/cordillera
+
+# What the demo needs from Debian's packages, installed when missing (and
+# said first): debootstrap builds the Debian base image, and the pages use
+# Debian's xterm.js and Chart.js. `make demo` runs it; so does CI.
+deps:
+	@missing=""; \
+	command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || missing="$$missing debootstrap"; \
+	[ -f /usr/share/javascript/xterm/xterm.js ] || missing="$$missing libjs-xterm"; \
+	[ -d /usr/share/nodejs/xterm/lib ] || missing="$$missing node-xterm"; \
+	[ -d /usr/share/javascript/chart.js ] || missing="$$missing libjs-chart.js"; \
+	if [ -z "$$missing" ]; then echo "Debian packages the demo needs: all installed (debootstrap libjs-xterm node-xterm libjs-chart.js)."; exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "Cordillera needs these Debian packages:$$missing. This machine has no apt-get: install them (or their equivalents) by hand, then run make again." >&2; exit 1; fi; \
+	sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
+	echo "Installing from Debian's packages:$$missing"; \
+	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing
 
 # The main job: the demo exercise in the browser. A team from Chile and one
 # from Colombia defend the water utility; its two hours run at DEMO_SPEED
@@ -23,7 +39,7 @@ build:
 DEMO_DB     ?= cordillera-demo.db
 DEMO_SPEED  ?= 10
 DEMO_LISTEN ?= 127.0.0.1:8080
-demo: build
+demo: deps build
 	$(BIN) validate scenarios/library scenarios/exercises
 	$(BIN) images bootstrap
 	$(BIN) images build
@@ -36,7 +52,7 @@ demo-down: build
 
 # The same demo headless, in the terminal: run whole at 60 times real
 # speed, then torn down, with the final standings printed.
-demo-headless: build
+demo-headless: deps build
 	$(BIN) validate scenarios/library scenarios/exercises
 	$(BIN) images bootstrap
 	$(BIN) images build
@@ -86,7 +102,7 @@ fuzz:
 	$(GO) test ./web -run '^$$' -fuzz '^FuzzForms$$' -fuzztime $(FUZZTIME)
 
 # The Debian base image (root and debootstrap needed) and the drills' images.
-images: build
+images: deps build
 	$(BIN) images bootstrap
 	$(BIN) images build
 
