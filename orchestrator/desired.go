@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 
 	"github.com/cordillera-range/cordillera/scenarios"
@@ -56,11 +55,6 @@ func (d *Desired) Container(k Key) (ContainerSpec, bool) {
 	}
 	return ContainerSpec{}, false
 }
-
-// capabilityPattern is a capability name such as NET_ADMIN; the scenario
-// validator allows no more, and a plan that says "ALL" would undo dropping
-// every capability.
-var capabilityPattern = regexp.MustCompile(`^[A-Z][A-Z_]*$`)
 
 // NewDesired works out the specs of the exercise's teams from their plans,
 // which must all be of one exercise. It reports every problem it finds, each
@@ -170,11 +164,11 @@ func (b *builder) team(p *scenarios.TeamPlan, scorebotImage string) {
 			spec.Networks = append(spec.Networks, Attachment{Network: n.Name, Address: a.Address, Aliases: unique(k.Name, spec.Hostname)})
 			netHashes = append(netHashes, n.Labels[LabelConfigHash])
 		}
-		for _, c := range spec.CapAdd {
-			if !capabilityPattern.MatchString(c) || c == "ALL" {
-				b.fail("%s %q: capability %q is not one a range container may have", k.Role, k.Name, c)
-				return
-			}
+		// Plans come from the scenario decoder, which refuses the same
+		// names; this catches a plan made or changed by any other path.
+		if err := CheckCapabilities(spec.CapAdd); err != nil {
+			b.fail("%s %q: %w", k.Role, k.Name, err)
+			return
 		}
 		// A container's hash covers its networks' too: when a network is
 		// recreated, the containers on it must be as well.

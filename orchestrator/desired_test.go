@@ -147,7 +147,22 @@ func TestNewDesiredErrors(t *testing.T) {
 				p[0].Hosts[1].Capabilities = []string{"ALL"}
 				return p
 			},
-			want: []string{`host "plc": capability "ALL" is not one a range container may have`},
+			want: []string{`host "plc": capability "ALL" is not allowed: ALL would give back every capability that Cordillera drops`},
+		},
+		{
+			// Docker would read CAP_SYS_ADMIN as SYS_ADMIN, and the host's
+			// clock is every team's.
+			name: "capabilities off the allow-list",
+			change: func(p []*scenarios.TeamPlan) []*scenarios.TeamPlan {
+				p[0].Hosts[1].Capabilities = []string{"CAP_SYS_ADMIN"}
+				p[0].Attackers[0].Capabilities = []string{"NET_RAW", "SYS_TIME", "net_admin"}
+				return p
+			},
+			want: []string{
+				`host "plc": capability "CAP_SYS_ADMIN" is not allowed: SYS_ADMIN allows mounting file systems, making namespaces and most of what root can do on the machine, and is the usual way out of a container`,
+				"attacker \"red\": capability \"SYS_TIME\" is not allowed: SYS_TIME sets the clock of the machine, which containers share: it would change the time of every team, of the scorebot and of the score ledger\n" +
+					`capability "net_admin" is not allowed: a container spec names a capability as the kernel does, "NET_ADMIN"`,
+			},
 		},
 		{
 			name: "host on no network",

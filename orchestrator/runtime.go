@@ -18,6 +18,8 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+
+	"github.com/cordillera-range/cordillera/scenarios"
 )
 
 // Runtime is a container engine as the orchestrator uses it. Lists filter
@@ -133,8 +135,18 @@ type ContainerSpec struct {
 	CPUs   float64
 	Pids   int64
 	// CapAdd are the only Linux capabilities the container keeps, such as
-	// "NET_ADMIN".
+	// "NET_ADMIN", written as [CheckCapabilities] wants them.
 	CapAdd []string
+}
+
+// CheckCapabilities refuses capabilities a range container may not have:
+// names that are no Linux capability, names not written canonically (in
+// capitals, without CAP_), and those that would break the container's
+// containment or reach the machine, such as SYS_ADMIN (the allow-list is
+// scenarios.AllowedCapabilities). Runtimes call it before they create a
+// container, whatever made the spec. The error wraps scenarios.ErrCapability.
+func CheckCapabilities(caps []string) error {
+	return scenarios.CheckCapAdd(caps)
 }
 
 // Attachment is a container's place on a network.

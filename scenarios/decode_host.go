@@ -1,10 +1,12 @@
 package scenarios
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -72,17 +74,6 @@ var checkSchemas = map[string]*hcl.BodySchema{
 	CheckCommand: {Attributes: []hcl.AttributeSchema{
 		{Name: "timeout"}, {Name: "run", Required: true}, {Name: "expect_exit"}, {Name: "output_matches"},
 	}},
-}
-
-// capabilityPattern is a Linux capability name, with or without CAP_.
-var capabilityPattern = regexp.MustCompile(`^(CAP_)?[A-Z_]+$`)
-
-// forbiddenCapabilities would let a range container escape to the machine
-// that runs the range.
-var forbiddenCapabilities = map[string]bool{
-	"SYS_ADMIN": true, "SYS_MODULE": true, "SYS_RAWIO": true, "SYS_PTRACE": true,
-	"SYS_BOOT": true, "MAC_ADMIN": true, "MAC_OVERRIDE": true, "DAC_READ_SEARCH": true,
-	"BPF": true, "PERFMON": true, "SYSLOG": true, "ALL": true,
 }
 
 func decodeHost(b *hcl.Block, ctx *hcl.EvalContext) (*Host, hcl.Diagnostics) {
@@ -169,23 +160,43 @@ func decodeHost(b *hcl.Block, ctx *hcl.EvalContext) (*Host, hcl.Diagnostics) {
 
 var hostnamePattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
 
+// decodeCapabilities decodes a list of capability names into their
+// canonical form, refusing those that are no capability and those that
+// would let a container out (see CheckCapability), each at its element.
 func decodeCapabilities(attr *hcl.Attribute, ctx *hcl.EvalContext) ([]string, hcl.Diagnostics) {
 	caps, diags := decodeStrings(attr, ctx)
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	elems, d := hcl.ExprList(attr.Expr)
+	if d.HasErrors() || len(elems) != len(caps) {
+		elems = nil // computed: the diagnostics point at the whole list
+	}
 	out := make([]string, 0, len(caps))
-	for _, c := range caps {
-		name := strings.TrimPrefix(strings.ToUpper(c), "CAP_")
+	for i, c := range caps {
+		rng := attr.Expr.Range()
+		if elems != nil {
+			rng = elems[i].Range()
+		}
+		name, err := CheckCapability(c)
+		var ce *CapabilityError
 		switch {
-		case !capabilityPattern.MatchString(strings.ToUpper(c)):
-			diags = append(diags, errorAt(attr.Expr.Range(), "Invalid capability",
-				fmt.Sprintf("%q is not a Linux capability name, such as \"NET_ADMIN\".", c)))
-		case forbiddenCapabilities[name]:
-			diags = append(diags, errorAt(attr.Expr.Range(), "Capability not allowed",
-				fmt.Sprintf("%s would let a trainee escape the container to the machine that runs the range. Give the host only what its exercise needs, such as NET_ADMIN for a firewall.", name)))
+		case err == nil:
+			if !slices.Contains(out, name) {
+				out = append(out, name)
+			}
+		case errors.As(err, &ce) && ce.Reason != "":
+			diags = append(diags, errorAt(rng, "Capability not allowed",
+				fmt.Sprintf("%s. Give the container only what its exercise needs, such as NET_ADMIN for a firewall.", upperFirst(ce.Reason))))
 		default:
-			out = append(out, name)
+			detail := fmt.Sprintf("%q is not a Linux capability.", c)
+			if strings.HasPrefix(CanonicalCapability(c), "CAP_") {
+				detail = fmt.Sprintf("%q has the CAP_ prefix twice; write it once or not at all.", c)
+			} else if ce != nil && ce.Suggestion != "" {
+				detail += fmt.Sprintf(" Did you mean %q?", ce.Suggestion)
+			}
+			diags = append(diags, errorAt(rng, "Unknown capability",
+				fmt.Sprintf("%s A container may have %s.", detail, strings.Join(AllowedCapabilities(), ", "))))
 		}
 	}
 	return out, diags

@@ -54,8 +54,46 @@ func (r *Runtime) ListContainers(ctx context.Context, labels map[string]string) 
 // its spec: all capabilities dropped but the spec's, not privileged, no new
 // privileges, its limits, nothing mounted, never restarted by the engine.
 func (r *Runtime) CreateContainer(ctx context.Context, spec orchestrator.ContainerSpec) (string, error) {
+	cfg, host, err := containerConfig(spec)
+	if err != nil {
+		return "", fmt.Errorf("create: %w", err)
+	}
+	first := spec.Networks[0]
+	// Engines before API 1.44 take one network at creation; the others are
+	// joined before the container starts.
+	nets := &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{first.Network: endpoint(first)}}
+	created, err := r.cli.ContainerCreate(ctx, cfg, host, nets, nil, spec.Name)
+	if err != nil {
+		// Docker says "not found" for a missing network too.
+		if cerrdefs.IsNotFound(err) {
+			if ok, ierr := r.ImageExists(ctx, spec.Image); ierr == nil && !ok {
+				return "", fmt.Errorf("create: %w", &orchestrator.ImageMissingError{Image: spec.Image})
+			}
+		}
+		return "", fmt.Errorf("create: %w", r.check(err))
+	}
+	for _, a := range spec.Networks[1:] {
+		if err := r.cli.NetworkConnect(ctx, a.Network, created.ID, endpoint(a)); err != nil {
+			return "", r.discard(ctx, created.ID, fmt.Errorf("join network %s: %w", a.Network, r.check(err)))
+		}
+	}
+	if err := r.cli.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
+		return "", r.discard(ctx, created.ID, fmt.Errorf("start: %w", r.check(err)))
+	}
+	return created.ID, nil
+}
+
+// containerConfig is how the engine is asked for the container. It refuses
+// a spec with a capability outside the allow-list (see
+// [orchestrator.CheckCapabilities]) however the spec was made: the
+// scenario decoder and the orchestrator check too, and this is the last
+// place before the engine, which would read "CAP_SYS_ADMIN" as SYS_ADMIN.
+func containerConfig(spec orchestrator.ContainerSpec) (*container.Config, *container.HostConfig, error) {
 	if len(spec.Networks) == 0 {
-		return "", errors.New("create: the container is on no network")
+		return nil, nil, errors.New("the container is on no network")
+	}
+	if err := orchestrator.CheckCapabilities(spec.CapAdd); err != nil {
+		return nil, nil, fmt.Errorf("container %q: %w", spec.Name, err)
 	}
 	first := spec.Networks[0]
 	pids := spec.Pids
@@ -80,28 +118,7 @@ func (r *Runtime) CreateContainer(ctx context.Context, spec orchestrator.Contain
 			PidsLimit:  &pids,
 		},
 	}
-	// Engines before API 1.44 take one network at creation; the others are
-	// joined before the container starts.
-	nets := &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{first.Network: endpoint(first)}}
-	created, err := r.cli.ContainerCreate(ctx, cfg, host, nets, nil, spec.Name)
-	if err != nil {
-		// Docker says "not found" for a missing network too.
-		if cerrdefs.IsNotFound(err) {
-			if ok, ierr := r.ImageExists(ctx, spec.Image); ierr == nil && !ok {
-				return "", fmt.Errorf("create: %w", &orchestrator.ImageMissingError{Image: spec.Image})
-			}
-		}
-		return "", fmt.Errorf("create: %w", r.check(err))
-	}
-	for _, a := range spec.Networks[1:] {
-		if err := r.cli.NetworkConnect(ctx, a.Network, created.ID, endpoint(a)); err != nil {
-			return "", r.discard(ctx, created.ID, fmt.Errorf("join network %s: %w", a.Network, r.check(err)))
-		}
-	}
-	if err := r.cli.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
-		return "", r.discard(ctx, created.ID, fmt.Errorf("start: %w", r.check(err)))
-	}
-	return created.ID, nil
+	return cfg, host, nil
 }
 
 // discard removes a container that could not be set up, so that no

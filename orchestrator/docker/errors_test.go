@@ -12,6 +12,7 @@ import (
 
 	"github.com/cordillera-range/cordillera/orchestrator"
 	"github.com/cordillera-range/cordillera/orchestrator/docker"
+	"github.com/cordillera-range/cordillera/scenarios"
 )
 
 // TestDownAfterCrash deploys with one runtime, drops it as a crash would,
@@ -145,5 +146,32 @@ func TestSubnetTaken(t *testing.T) {
 		if strings.HasPrefix(left, "container") {
 			t.Errorf("containers created though a network failed: %s", left)
 		}
+	}
+}
+
+// TestCreateRefusesCapabilityOffTheAllowList hands the real runtime a spec
+// no scenario could make: it is refused before the engine is asked, and no
+// container is left.
+func TestCreateRefusesCapabilityOffTheAllowList(t *testing.T) {
+	ctx := context.Background()
+	rt, err := docker.New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	labels := map[string]string{orchestrator.LabelExercise: "t-capability-refused"}
+	_, err = rt.CreateContainer(ctx, orchestrator.ContainerSpec{
+		Name:     "cordillera-t-capability-refused",
+		Image:    testImage,
+		Labels:   labels,
+		Networks: []orchestrator.Attachment{{Network: "none"}},
+		CapAdd:   []string{"CAP_SYS_ADMIN"},
+	})
+	if !errors.Is(err, scenarios.ErrCapability) {
+		t.Fatalf("CreateContainer with CAP_SYS_ADMIN: err = %v, want a refusal wrapping scenarios.ErrCapability", err)
+	}
+	left, err := rt.ListContainers(ctx, labels)
+	if err != nil || len(left) != 0 {
+		t.Errorf("after the refusal: %d containers, %v; want none", len(left), err)
 	}
 }
