@@ -164,6 +164,8 @@ type apiEntry struct {
 	Author    string `json:"author,omitempty"`
 	Reason    string `json:"reason,omitempty"`
 	Explained string `json:"explained"`
+	// Pending: the team does not see the entry yet (staff's view only).
+	Pending bool `json:"pending,omitempty"`
 }
 
 type apiBreakdown struct {
@@ -206,7 +208,7 @@ func (s *Server) apiBreakdown(c echo.Context) error {
 		out.Entries = append(out.Entries, apiEntry{
 			ID: e.ID, Category: e.Category, Points: e.Points, RawPoints: e.RawPoints, At: apiTime(e.At),
 			Elapsed: scenarios.Clock(e.Elapsed), ElapsedMS: e.Elapsed.Milliseconds(), CauseKind: e.CauseKind,
-			Cause: e.Cause, Author: e.Author, Reason: e.Reason, Explained: e.String(),
+			Cause: e.Cause, Author: e.Author, Reason: e.Reason, Explained: e.String(), Pending: e.Pending,
 		})
 	}
 	return c.JSON(http.StatusOK, out)

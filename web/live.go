@@ -31,12 +31,14 @@ type message struct {
 }
 
 type apiEvent struct {
-	ID      int64  `json:"id"`
-	Team    string `json:"team,omitempty"`
-	Kind    string `json:"kind"`
-	Text    string `json:"text"`
-	At      string `json:"at"`
-	Elapsed string `json:"elapsed"`
+	ID   int64  `json:"id"`
+	Team string `json:"team,omitempty"`
+	Kind string `json:"kind"`
+	Text string `json:"text"`
+	// Audience is who may read it: public, team or staff.
+	Audience string `json:"audience"`
+	At       string `json:"at"`
+	Elapsed  string `json:"elapsed"`
 }
 
 type hubs struct {
@@ -135,7 +137,7 @@ func (h *hubs) poll(ctx context.Context, hb *hub) {
 }
 
 func eventOut(ev scoreboard.Event) apiEvent {
-	return apiEvent{ID: ev.ID, Team: ev.Team, Kind: ev.Kind, Text: ev.Text, At: apiTime(ev.At), Elapsed: scenarios.Clock(ev.Elapsed)}
+	return apiEvent{ID: ev.ID, Team: ev.Team, Kind: ev.Kind, Text: ev.Text, Audience: ev.Audience, At: apiTime(ev.At), Elapsed: scenarios.Clock(ev.Elapsed)}
 }
 
 func scoresJSON(ctx context.Context, store *scoreboard.Store, exercise string) ([]byte, error) {

@@ -527,9 +527,11 @@ func TestLiveEventsAreFiltered(t *testing.T) {
 	defer stopAnon()
 	ctx := context.Background()
 	for _, ev := range []scoreboard.Event{
-		{Team: "co1", Kind: scoreboard.EventAttack, Text: "attack on co1"},
-		{Team: "cl1", Kind: scoreboard.EventAttack, Text: "attack on cl1"},
-		{Team: "", Kind: scoreboard.EventControl, Text: "exercise paused"},
+		{Team: "co1", Kind: scoreboard.EventInject, Text: "inject for co1", Audience: scoreboard.AudienceTeam},
+		{Team: "cl1", Kind: scoreboard.EventAttack, Text: "attack on cl1 succeeded: its evidence", Audience: scoreboard.AudienceStaff},
+		{Team: "cl1", Kind: scoreboard.EventInject, Text: "inject for cl1", Audience: scoreboard.AudienceTeam},
+		{Team: "cl1", Kind: scoreboard.EventEngine, Text: "host reset", Audience: scoreboard.AudiencePublic},
+		{Team: "", Kind: scoreboard.EventControl, Text: "exercise paused", Audience: scoreboard.AudiencePublic},
 	} {
 		ev.Moment = scoreboard.Moment{At: time.Now()}
 		if _, err := f.store.AddEvent(ctx, "ex", ev); err != nil {
@@ -551,11 +553,11 @@ func TestLiveEventsAreFiltered(t *testing.T) {
 		}
 		return got
 	}
-	if got := logs(r, 2); got[0] != "attack on cl1" || got[1] != "exercise paused" {
-		t.Errorf("ana's stream: %q; want her team's and the exercise's events only", got)
+	if got := strings.Join(logs(r, 3), ", "); got != "inject for cl1, host reset, exercise paused" {
+		t.Errorf("ana's stream: %q; want her team's and the public events only", got)
 	}
-	if got := logs(anon, 1); got[0] != "exercise paused" {
-		t.Errorf("a visitor's stream: %q; want the exercise's events only", got)
+	if got := strings.Join(logs(anon, 2), ", "); got != "host reset, exercise paused" {
+		t.Errorf("a visitor's stream: %q; want the public events only", got)
 	}
 	expect(t, f.client().get("/events/nope"), http.StatusNotFound)
 }

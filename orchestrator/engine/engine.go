@@ -186,8 +186,18 @@ func (e *Engine) control(ctx context.Context, kind string, speed float64, author
 	if reason != "" {
 		text += ": " + reason
 	}
-	e.event(ctx, c, "", scoreboard.EventControl, text+" ("+author+")")
+	e.event(ctx, c, controlAudience(kind), "", scoreboard.EventControl, text+" ("+author+")")
 	return c, nil
+}
+
+// controlAudience: everyone sees the clock start, stop and change speed;
+// the kill switch and approvals speak of the attacks to come.
+func controlAudience(kind string) string {
+	switch kind {
+	case scoreboard.ControlHalt, scoreboard.ControlUnhalt, scoreboard.ControlApprovalOn, scoreboard.ControlApprovalOff:
+		return scoreboard.AudienceStaff
+	}
+	return scoreboard.AudiencePublic
 }
 
 // Start starts the exercise's clock at the given speed (0: the exercise's
@@ -258,8 +268,9 @@ func (e *Engine) RequireApproval(ctx context.Context, author string, on bool) er
 }
 
 // event writes an event; the engine goes on if it cannot.
-func (e *Engine) event(ctx context.Context, c scoreboard.Clock, team, kind, text string) {
-	ev, err := e.store.AddEvent(context.WithoutCancel(ctx), e.exercise.Name, scoreboard.Event{Team: team, Kind: kind, Text: text, Moment: e.moment(c)})
+func (e *Engine) event(ctx context.Context, c scoreboard.Clock, audience, team, kind, text string) {
+	ev, err := e.store.AddEvent(context.WithoutCancel(ctx), e.exercise.Name, scoreboard.Event{
+		Team: team, Kind: kind, Text: text, Audience: audience, Moment: e.moment(c)})
 	if err == nil && e.opt.OnEvent != nil {
 		e.opt.OnEvent(ev)
 	}
@@ -339,7 +350,30 @@ func (e *Engine) step(ctx context.Context, c scoreboard.Clock) error {
 		return err
 	}
 	e.startRounds(ctx, c)
-	return e.startAttacks(ctx, c)
+	if err := e.startAttacks(ctx, c); err != nil {
+		return err
+	}
+	return e.reveal(ctx, c)
+}
+
+// reveal shows teams the attacks whose detection window has closed.
+func (e *Engine) reveal(ctx context.Context, c scoreboard.Clock) error {
+	evs, err := e.store.RevealDue(ctx, e.exercise.Name, e.moment(c))
+	if err != nil {
+		return err
+	}
+	if e.opt.OnEvent != nil {
+		for _, ev := range evs {
+			e.opt.OnEvent(ev)
+		}
+	}
+	return nil
+}
+
+// revealsLive says whether the scenario shows teams attacks' outcomes as
+// soon as they are known.
+func (e *Engine) revealsLive() bool {
+	return e.scenario.Scoring != nil && e.scenario.Scoring.Reveal == scenarios.RevealLive
 }
 
 // jitter draws a team's jitter for a named thing from the exercise's seed:

@@ -678,3 +678,75 @@ func TestOneEngineAtATime(t *testing.T) {
 		})
 	})
 }
+
+func TestTeamsLearnAnAttackOnlyOnceItsWindowHasClosed(t *testing.T) {
+	r := newRig(t)
+	scoring := scenarios.DefaultScoring()
+	scoring.Detection.Window = 2 * time.Minute
+	r.sc.Scoring = &scoring
+	e := r.engine()
+	ctx := context.Background()
+	if err := e.Start(ctx, "instructor", 0); err != nil {
+		t.Fatal(err)
+	}
+	stop := r.run(e)
+	defer stop()
+
+	r.clock.Advance(time.Minute)
+	r.eventually("deface to be judged for both teams", func() bool { return r.done("cl/deface")() && r.done("co/deface")() })
+	defense := func(view scoreboard.View) int {
+		st, err := r.store.Standings(ctx, r.ex.Name, view)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ts := range st.Teams {
+			if ts.Team.ID == "cl" {
+				return ts.Categories[scenarios.CategoryDefense]
+			}
+		}
+		t.Fatal("no team cl")
+		return 0
+	}
+	teamSaid := func() []string {
+		evs, err := r.store.Events(ctx, r.ex.Name, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var said []string
+		for _, ev := range evs {
+			if strings.Contains(ev.Text, "deface") && ev.Audience != scoreboard.AudienceStaff {
+				said = append(said, ev.Audience+": "+ev.Text)
+			}
+		}
+		return said
+	}
+	// The outcome with its evidence is written for the staff at once.
+	r.eventually("deface's outcome for the staff", func() bool {
+		evs, _ := r.store.Events(ctx, r.ex.Name, 0, 0)
+		n := 0
+		for _, ev := range evs {
+			if strings.Contains(ev.Text, `attack "deface" succeeded: ✓`) || strings.Contains(ev.Text, `attack "deface" was blocked: ✗`) {
+				n++
+			}
+		}
+		return n == 2
+	})
+	if said := teamSaid(); len(said) != 0 {
+		t.Errorf("while deface's window is open, the teams were told %q; want nothing", said)
+	}
+	if live, public := defense(scoreboard.Live), defense(scoreboard.Public); live != -100 || public != 0 {
+		t.Errorf("cl's defense while the window is open: live %d, public %d; want -100 and 0", live, public)
+	}
+
+	// Deface started at 00:01:00; its two-minute window closes at 00:03:00.
+	r.clock.Advance(2 * time.Minute)
+	r.eventually("deface to be revealed to cl", func() bool { return len(teamSaid()) > 0 })
+	said := teamSaid()
+	if len(said) != 2 || !strings.Contains(said[0]+said[1], `team: attack "deface" against web (T1491.002) at 00:01:00 succeeded: −100 defense`) ||
+		strings.Contains(said[0]+said[1], "pwned") {
+		t.Errorf("after the window the teams were told %q; want each its outcome and points, never the evidence", said)
+	}
+	if public := defense(scoreboard.Public); public != -100 {
+		t.Errorf("cl's public defense after the window: %d, want -100", public)
+	}
+}

@@ -42,7 +42,7 @@ func (e *Engine) takeLease(ctx context.Context) error {
 			said = true
 			c, err := e.store.Clock(ctx, e.exercise.Name)
 			if err == nil {
-				e.event(ctx, c, "", scoreboard.EventEngine, fmt.Sprintf(
+				e.event(ctx, c, scoreboard.AudienceStaff, "", scoreboard.EventEngine, fmt.Sprintf(
 					"Another engine (%s) runs this exercise: waiting until it stops, or for %s if it died.", other, e.opt.LeaseTTL))
 			}
 		}

@@ -50,7 +50,7 @@ func (e *Engine) loadRounds(ctx context.Context, c scoreboard.Clock) error {
 			length := e.roundLength(p, c)
 			if c.State != scoreboard.ClockCreated && now-r.Elapsed > 2*length {
 				lost := int((now - r.Elapsed) / length)
-				e.event(ctx, c, p.Team.ID, scoreboard.EventRound,
+				e.event(ctx, c, scoreboard.AudienceTeam, p.Team.ID, scoreboard.EventRound,
 					fmt.Sprintf("about %d rounds (%s to %s) were not checked: no engine was running; checks go on from round %d",
 						lost, scenarios.Clock(r.Elapsed), scenarios.Clock(now), r.Number+1))
 			}
@@ -150,7 +150,7 @@ func (e *Engine) round(ctx context.Context, c scoreboard.Clock, p *scenarios.Tea
 				Round: number, Up: up, Detail: detail, Moment: e.moment(c),
 			})
 			if err != nil && !errors.Is(err, scoreboard.ErrDuplicate) {
-				e.event(ctx, c, p.Team.ID, scoreboard.EventEngine, "could not record a check: "+err.Error())
+				e.event(ctx, c, scoreboard.AudienceStaff, p.Team.ID, scoreboard.EventEngine, "could not record a check: "+err.Error())
 			}
 		}(check)
 	}
@@ -166,13 +166,13 @@ func (e *Engine) engineAway(ctx context.Context, c scoreboard.Clock, err error) 
 	if e.away.Swap(true) {
 		return
 	}
-	e.event(ctx, c, "", scoreboard.EventEngine, "The container engine does not answer: rounds are not scored until it is back. "+err.Error())
+	e.event(ctx, c, scoreboard.AudiencePublic, "", scoreboard.EventEngine, "The container engine does not answer: rounds are not scored until it is back. "+err.Error())
 }
 
 // engineBack says the container engine answers again after an outage.
 func (e *Engine) engineBack(ctx context.Context, c scoreboard.Clock) {
 	if e.away.Swap(false) {
-		e.event(ctx, c, "", scoreboard.EventEngine, "The container engine answers again: rounds are scored again.")
+		e.event(ctx, c, scoreboard.AudiencePublic, "", scoreboard.EventEngine, "The container engine answers again: rounds are scored again.")
 	}
 }
 
@@ -234,7 +234,7 @@ func (e *Engine) deliver(ctx context.Context, c scoreboard.Clock, p *scenarios.T
 		if author != "" {
 			text += " (by " + author + ")"
 		}
-		e.event(ctx, c, p.Team.ID, scoreboard.EventInject, text)
+		e.event(ctx, c, scoreboard.AudienceTeam, p.Team.ID, scoreboard.EventInject, text)
 	}
 	e.mu.Lock()
 	e.delivered[p.Team.ID+"/"+in.Name] = true

@@ -66,6 +66,11 @@ func TestBrowser(t *testing.T) {
 		report = reportJourney(t, h, x)
 	})
 
+	t.Run("a trainee learns an attack's outcome only once its detection window has closed", func(t *testing.T) {
+		h.needRange(t, x)
+		revealJourney(t, h, x)
+	})
+
 	t.Run("the scoreboard updates without a reload, on a laptop and a phone", func(t *testing.T) {
 		scoreboardJourney(t, h, x)
 	})

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/cordillera-range/cordillera/scoreboard"
 )
 
 // instructorJourney: an instructor uploads a scenario in the editor, makes
@@ -109,7 +111,8 @@ func instructorJourney(t *testing.T, h *harness, x testExercise) {
 	if ines.has("#operation strong.neg") {
 		ines.fail("the deployment failed: %s", ines.text("#operation"))
 	}
-	ines.waitJS("the grid to show every host running", `document.querySelectorAll("#grid .host-running").length === 4`, 30*time.Second)
+	// Two teams, each with two hosts and an attacker.
+	ines.waitJS("the grid to show every host running", `document.querySelectorAll("#grid .host-running").length === 6`, 30*time.Second)
 	if mark := eval[string](ines, `window.cordilleraMark || ""`); mark != "deploy" {
 		t.Errorf("the control page was reloaded while deploying")
 	}
@@ -270,4 +273,134 @@ func reviewJourney(t *testing.T, h *harness, x testExercise, report string) {
 	}
 	mara.shot("g5-compare-es")
 	mara.submit(`form.lang button[value=en]`)
+}
+
+// revealJourney: an attack fired at team A is judged at once, and the
+// instructor's page shows its outcome with the evidence; team A's page
+// shows neither the outcome nor its points while the attack's detection
+// window is open (the team could still report it), and both once it has
+// closed, never the evidence.
+func revealJourney(t *testing.T, h *harness, x testExercise) {
+	ctx := context.Background()
+	e, ok := h.dir.Engine(x.Name)
+	if !ok {
+		t.Fatalf("exercise %s has no engine", x.Name)
+	}
+	if _, err := e.Fire(ctx, teamA, "web-probe", "ines"); err != nil {
+		t.Fatal(err)
+	}
+	var run scoreboard.Execution
+	waitFor(t, "the attack's verdict", 2*time.Minute, func() bool {
+		xs, err := h.store.Executions(ctx, x.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ex := range xs {
+			if ex.Team == teamA && ex.Attack == "web-probe" && ex.State == scoreboard.ExecDone {
+				run = ex
+				return true
+			}
+		}
+		return false
+	})
+	if run.Outcome != scoreboard.OutcomeSucceeded {
+		t.Fatalf("web-probe against team A: %s (%s); want it to succeed against an open range", run.Outcome, run.Reason)
+	}
+	// Paused, the exercise's clock stands still: the window cannot close
+	// while the pages are read.
+	if err := e.Pause(ctx, "ines", "reading the pages"); err != nil {
+		t.Fatal(err)
+	}
+	clock, err := h.store.Clock(ctx, x.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	window := run.Started.Elapsed + time.Minute
+	if clock.Since.Elapsed >= window {
+		t.Fatalf("the exercise reads %s, past the attack's window (%s) already: the machine was too slow for this journey", clock.Since.Elapsed, window)
+	}
+
+	ines := h.newPerson(t, "ines", english, wideW, wideH)
+	ines.signIn("ines")
+	if st := ines.visit("/instruct/" + x.Name); st != http.StatusOK {
+		ines.fail("GET /instruct/%s: %d", x.Name, st)
+	}
+	if got := ines.text("main"); !strings.Contains(got, run.Run) {
+		t.Errorf("the instructor's page does not show the run %s of web-probe", run.Run)
+	}
+
+	ana := h.newPerson(t, "ana", spanish, wideW, wideH)
+	ana.signIn("ana")
+	teamPage := "/team/" + x.Name + "/" + teamA
+	if st := ana.visit(teamPage); st != http.StatusOK {
+		ana.fail("GET %s: %d", teamPage, st)
+	}
+	for _, secret := range []string{"web-probe", run.Run} {
+		if got := ana.text("main"); strings.Contains(got, secret) {
+			t.Errorf("while the attack's window is open, team A's page shows %q: %q", secret, got)
+		}
+	}
+	if got := ana.text(`section[aria-labelledby="score-h"] td.total`); got != fmt.Sprint(publicTotal(t, h, x.Name, teamA)) {
+		t.Errorf("team A's total on its page %q, want the public board's", got)
+	}
+	ana.shot("h1-attack-not-revealed-es")
+
+	if err := e.Resume(ctx, "ines"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the attack to be revealed to team A", 2*time.Minute, func() bool {
+		evs, err := h.store.Events(ctx, x.Name, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range evs {
+			if ev.Team == teamA && ev.Audience == scoreboard.AudienceTeam && strings.Contains(ev.Text, `"web-probe"`) {
+				return true
+			}
+		}
+		return false
+	})
+	if st := ana.visit(teamPage); st != http.StatusOK {
+		ana.fail("GET %s: %d", teamPage, st)
+	}
+	events := ana.text(`section[aria-labelledby="tlog-h"]`)
+	if !strings.Contains(events, `attack "web-probe" against web (T1046)`) || !strings.Contains(events, "succeeded") {
+		t.Errorf("after the window, team A's events do not tell the outcome: %q", events)
+	}
+	points := ana.text(`section[aria-labelledby="points-h"]`)
+	if !strings.Contains(points, "web-probe") {
+		t.Errorf("after the window, team A's points do not show the attack's: %q", points)
+	}
+	if got := ana.text("main"); strings.Contains(got, "open "+"10.") || strings.Contains(got, "output matches") {
+		t.Errorf("team A's page shows the attack's evidence: %q", got)
+	}
+	ana.do("scrolling to the events", chromedp.ScrollIntoView(chromedp.ID("tlog-h")))
+	ana.shot("h2-attack-revealed-es")
+}
+
+// publicTotal is a team's total on the public board.
+func publicTotal(t *testing.T, h *harness, exercise, team string) int {
+	t.Helper()
+	st, err := h.store.Standings(context.Background(), exercise, scoreboard.Public)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ts := range st.Teams {
+		if ts.Team.ID == team {
+			return ts.Total
+		}
+	}
+	t.Fatalf("no team %s on the board", team)
+	return 0
+}
+
+// waitFor polls cond until it holds, failing the test after limit.
+func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("gave up waiting %s for %s", limit, what)
 }

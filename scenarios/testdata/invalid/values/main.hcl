@@ -78,4 +78,5 @@ scoring {
     availabilty = 2 # ERROR: Unsupported argument
   }
   country_standing = "median" # ERROR: Invalid value "median"
+  reveal           = "after-window" # ERROR: Invalid value "after-window"
 }

@@ -1,5 +1,6 @@
-# The browser tests' range: per team, a Debian host for the terminal and a
-# web host whose port the scorebot watches. The tests make both images: the
+# The browser tests' range: per team, a Debian host for the terminal, a
+# web host whose port the scorebot watches, and an attacker whose one
+# attack the tests fire by hand. The tests make both images: the
 # Debian one as `cordillera images bootstrap` does, and the range host
 # image of orchestrator/docker/dockertest, which the scorebot runs too.
 scenario "browser-range" {
@@ -35,5 +36,33 @@ host "web" {
     check "command" {
       run = ["/rangehost", "probe", "${host.web.address}:80"]
     }
+  }
+}
+
+attacker "red" {
+  image    = "cordillera/test-rangehost:dev"
+  networks = [network.lan]
+}
+
+# Far out on the timeline: the reveal journey fires it by hand.
+attack "web-probe" {
+  title     = "Reconnaissance of the web host's port"
+  technique = ["T1046"]
+  at        = "1h50m"
+  from      = attacker.red
+  target    = host.web
+  run       = ["/rangehost", "probe", "${host.web.address}:80"]
+  timeout   = "30s"
+  success {
+    output_matches = "^open "
+  }
+}
+
+# A short detection window, so that the reveal journey sees an attack's
+# outcome reach the team while it watches (at the journeys' speed of 2, a
+# minute of the exercise is 30 seconds).
+scoring {
+  detection {
+    window = "1m"
   }
 }
