@@ -179,6 +179,9 @@ func decodeScenarioBlock(sc *Scenario, b *hcl.Block, ctx *hcl.EvalContext) hcl.D
 	return diags
 }
 
+// summaryInternet is the warning about a network open to the internet.
+const summaryInternet = "Network open to the internet"
+
 func decodeNetwork(b *hcl.Block, ctx *hcl.EvalContext) (*Network, hcl.Diagnostics) {
 	n := &Network{Name: b.Labels[0], DeclRange: b.DefRange}
 	content, diags := b.Body.Content(networkSchema)
@@ -189,6 +192,12 @@ func decodeNetwork(b *hcl.Block, ctx *hcl.EvalContext) (*Network, hcl.Diagnostic
 		var d hcl.Diagnostics
 		n.Internet, d = decodeBool(attr, ctx)
 		diags = append(diags, d...)
+		if n.Internet {
+			// Allowed, since a drill may need a package mirror or a real
+			// service, but never silently: it unseals the team's range.
+			diags = append(diags, warningAt(attr.Expr.Range(), summaryInternet,
+				fmt.Sprintf("Network %q is not sealed: its hosts and attackers, and whatever a trainee or an attack runs on them, can reach the world outside the range, and every team's copy is open alike. Remove internet = true unless the drill needs it; every other network has no route outside.", n.Name)))
+		}
 	}
 	return n, diags
 }

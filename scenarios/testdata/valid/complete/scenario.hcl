@@ -13,7 +13,7 @@ network "ot" {
   subnet = "10.77.${team.index}.0/24"
 }
 network "uplink" {
-  internet = true
+  internet = true # WARNING: Network open to the internet
 }
 
 scorebot {
