@@ -349,6 +349,35 @@ func (s *Store) LastEvents(ctx context.Context, exercise string, n int) ([]Event
 	return s.Events(ctx, exercise, first.Int64-1, n)
 }
 
+// EventReader is who reads an exercise's events: staff read all of them,
+// anyone else the public ones and, for a team's member, the team's.
+type EventReader struct {
+	Staff bool
+	Team  string
+}
+
+// LastEventsFor returns the n latest events r may read, oldest first;
+// only those of team when team is set.
+func (s *Store) LastEventsFor(ctx context.Context, exercise string, r EventReader, team string, n int) ([]Event, error) {
+	ex, err := s.exercise(ctx, s.db, exercise)
+	if err != nil {
+		return nil, err
+	}
+	var rows []eventRow
+	err = s.db.SelectContext(ctx, &rows, `SELECT * FROM (SELECT * FROM events
+		WHERE exercise_id = ?1 AND (?2 OR audience = 'public' OR (audience = 'team' AND ?3 <> '' AND team = ?3))
+		AND (?4 = '' OR team = ?4)
+		ORDER BY id DESC LIMIT ?5) ORDER BY id`, ex.ID, r.Staff, r.Team, team, n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Event, len(rows))
+	for i, row := range rows {
+		out[i] = row.event()
+	}
+	return out, nil
+}
+
 // Round is the last scorebot round recorded for a team.
 type Round struct {
 	Number int

@@ -235,4 +235,27 @@ func TestEventAudiences(t *testing.T) {
 	if err != nil || len(evs) != 3 || evs[0].Audience != AudiencePublic || evs[1].Audience != AudienceTeam || evs[2].Audience != AudienceStaff {
 		t.Errorf("events read back: %+v, %v; want their audiences", evs, err)
 	}
+	for _, tc := range []struct {
+		reader EventReader
+		team   string
+		n      int
+		want   string
+	}{
+		{EventReader{}, "", 10, "exercise started"},
+		{EventReader{Team: "cl1"}, "", 10, "exercise started, inject delivered"},
+		{EventReader{Team: "co1"}, "", 10, "exercise started"},
+		{EventReader{Team: "cl1"}, "cl1", 10, "inject delivered"},
+		{EventReader{Staff: true}, "", 10, "exercise started, inject delivered, attack started"},
+		{EventReader{Staff: true}, "", 2, "inject delivered, attack started"},
+		{EventReader{Staff: true}, "co1", 10, ""},
+	} {
+		evs, err := s.LastEventsFor(ctx, "ex", tc.reader, tc.team, tc.n)
+		var got []string
+		for _, ev := range evs {
+			got = append(got, ev.Text)
+		}
+		if err != nil || strings.Join(got, ", ") != tc.want {
+			t.Errorf("LastEventsFor(%+v, %q, %d) = %q, %v; want %q", tc.reader, tc.team, tc.n, got, err, tc.want)
+		}
+	}
 }
