@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/cordillera-range/cordillera/scenarios"
 )
 
 // ScenarioSource is a scenario uploaded or edited in the web interface: one
@@ -28,6 +30,9 @@ type ExerciseSource struct {
 	Scenario  string
 	Author    string
 	CreatedAt time.Time
+	// Copy, when set on saving, is the complete source of the scenario,
+	// stored with the exercise file in one transaction (see ScenarioCopy).
+	Copy *scenarios.Source
 }
 
 type scenarioSourceRow struct {
@@ -76,18 +81,24 @@ func (s *Store) ScenarioSources(ctx context.Context) ([]ScenarioSource, error) {
 	return out, nil
 }
 
-// SaveExerciseSource records what an exercise was made from. An exercise
-// is made once: a second save of the same name is ErrDuplicate.
+// SaveExerciseSource records what an exercise was made from, with the
+// copy of its scenario when src.Copy is set. An exercise is made once: a
+// second save of the same name is ErrDuplicate, and stores nothing.
 func (s *Store) SaveExerciseSource(ctx context.Context, src ExerciseSource) error {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO exercise_sources (exercise, source, scenario, author, created_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT DO NOTHING`, src.Exercise, src.Source, src.Scenario, src.Author, ms(src.CreatedAt))
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("exercise %q: %w", src.Exercise, ErrDuplicate)
-	}
-	return nil
+	return s.tx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO exercise_sources (exercise, source, scenario, author, created_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT DO NOTHING`, src.Exercise, src.Source, src.Scenario, src.Author, ms(src.CreatedAt))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("exercise %q: %w", src.Exercise, ErrDuplicate)
+		}
+		if src.Copy == nil {
+			return nil
+		}
+		return saveScenarioCopy(ctx, tx, ScenarioCopy{Exercise: src.Exercise, Ref: src.Scenario, Source: src.Copy, CopiedAt: src.CreatedAt})
+	})
 }
 
 // ExerciseSources lists what every exercise made by a server was made

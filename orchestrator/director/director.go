@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"regexp"
 	"slices"
@@ -52,8 +53,12 @@ type Options struct {
 	Wait time.Duration
 	// Engine are the options of every exercise's engine.
 	Engine engine.Options
-	Logger *slog.Logger
-	Now    func() time.Time
+	// Library holds the bundled scenarios, one folder each (default
+	// scenarios.Library()). Tests swap it to upgrade a bundled scenario
+	// under a running exercise.
+	Library fs.FS
+	Logger  *slog.Logger
+	Now     func() time.Time
 }
 
 // Director holds the exercises a process runs.
@@ -88,6 +93,9 @@ func New(store *scoreboard.Store, rt orchestrator.Runtime, rtErr error, opt Opti
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	if opt.Library == nil {
+		opt.Library = scenarios.Library()
+	}
 	if rt == nil && rtErr == nil {
 		rtErr = errors.New("none was given")
 	}
@@ -117,9 +125,13 @@ type Exercise struct {
 	Spec     *scenarios.Exercise
 	Plans    []*scenarios.TeamPlan
 	Engine   *engine.Engine
-	// ScenarioRef says where the scenario comes from: "library:NAME",
+	// ScenarioRef says where the scenario was copied from: "library:NAME",
 	// "uploaded:NAME" or a folder on disk.
 	ScenarioRef string
+	// Source is the copy of the scenario's complete source kept with the
+	// exercise when it was made; Scenario and Plans come from it, and
+	// nothing else.
+	Source *scenarios.Source
 
 	desired *orchestrator.Desired
 
@@ -226,12 +238,12 @@ func (d *Director) Create(ctx context.Context, def Definition, author string) (*
 		return nil, nil, err
 	}
 	src := exerciseFile(def)
-	x, diags, err := d.load(ctx, def.Name, src, ref)
+	x, diags, err := d.make(ctx, def.Name, src, ref)
 	if err != nil || hasErrors(diags) {
 		return nil, diags, err
 	}
 	if err := d.store.SaveExerciseSource(ctx, scoreboard.ExerciseSource{
-		Exercise: def.Name, Source: string(src), Scenario: ref, Author: author, CreatedAt: d.opt.Now(),
+		Exercise: def.Name, Source: string(src), Scenario: ref, Author: author, CreatedAt: d.opt.Now(), Copy: x.Source,
 	}); err != nil {
 		return nil, nil, err
 	}
@@ -239,8 +251,44 @@ func (d *Director) Create(ctx context.Context, def Definition, author string) (*
 		return nil, nil, err
 	}
 	d.hold(x)
-	d.log.Info("exercise created", "exercise", x.Name, "scenario", ref, "teams", len(x.Plans), "author", author)
+	d.log.Info("exercise created", "exercise", x.Name, "scenario", ref, "teams", len(x.Plans), "author", author,
+		"files", len(x.Source.Files), "digest", x.Source.Digest()[:12])
 	return x, diags, nil
+}
+
+// make copies the complete source of the scenario at ref as it is now, and
+// plans the exercise from that copy, for an exercise being made.
+func (d *Director) make(ctx context.Context, name string, src []byte, ref string) (*Exercise, []scenarios.Diagnostic, error) {
+	cp, diags, err := d.copyScenario(ctx, name, src, ref)
+	if err != nil || hasErrors(diags) {
+		return nil, diags, err
+	}
+	return d.load(ctx, name, src, ref, cp)
+}
+
+// copyScenario copies the complete source of the scenario at ref, as the
+// exercise file src plans it: what loading and planning read, and the
+// build contexts.
+func (d *Director) copyScenario(ctx context.Context, name string, src []byte, ref string) (*scenarios.Source, []scenarios.Diagnostic, error) {
+	loader := scenarios.NewLoader()
+	ex, diags := loader.ParseExercise(name+".hcl", src)
+	if ex == nil || diags.HasErrors() {
+		return nil, scenarios.Diagnostics(diags), nil
+	}
+	sc, d2, err := d.loadScenario(ctx, loader, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	diags = append(diags, d2...)
+	if sc == nil || diags.HasErrors() {
+		return nil, scenarios.Diagnostics(diags), nil
+	}
+	cp, d3, err := scenarios.CopySource(sc, ex)
+	diags = append(diags, d3...)
+	if err != nil {
+		return nil, nil, &FieldError{"scenario", fmt.Sprintf("scenario %s cannot be kept with the exercise: %v", ref, err)}
+	}
+	return cp, scenarios.Diagnostics(diags), nil
 }
 
 // reserved are names the web interface's paths take for themselves.
@@ -304,8 +352,10 @@ func exerciseFile(def Definition) []byte {
 }
 
 // Adopt holds an exercise loaded from files (cordillera serve --exercise):
-// it is stored as any other, and its exercise file kept so that a restart
-// finds it again. An exercise adopted before is taken as it was first.
+// it is stored as any other, with the copy of its scenario, and its
+// exercise file kept so that a restart finds it again. An exercise adopted
+// before is taken as it was first, from its stored copy, whatever its
+// files are now.
 func (d *Director) Adopt(ctx context.Context, src []byte, scenarioDir, author string) (*Exercise, []scenarios.Diagnostic, error) {
 	ref := scenarioDir
 	loader := scenarios.NewLoader()
@@ -313,16 +363,34 @@ func (d *Director) Adopt(ctx context.Context, src []byte, scenarioDir, author st
 	if ex == nil || diags.HasErrors() {
 		return nil, scenarios.Diagnostics(diags), nil
 	}
+	if x, ok := d.Exercise(ex.Name); ok {
+		return x, nil, nil
+	}
 	if ref == "" {
 		ref = "library:" + ex.Scenario
 	}
-	x, ds, err := d.load(ctx, ex.Name, src, ref)
+	stored, err := d.store.ExerciseSources(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, s := range stored {
+		if s.Exercise == ex.Name {
+			// Restore did not take it up: say why.
+			x, err := d.restore(ctx, s)
+			if err != nil {
+				return nil, nil, err
+			}
+			d.hold(x)
+			return x, nil, nil
+		}
+	}
+	x, ds, err := d.make(ctx, ex.Name, src, ref)
 	if err != nil || hasErrors(ds) {
 		return nil, ds, err
 	}
 	err = d.store.SaveExerciseSource(ctx, scoreboard.ExerciseSource{
-		Exercise: ex.Name, Source: string(src), Scenario: ref, Author: author, CreatedAt: d.opt.Now()})
-	if err != nil && !errors.Is(err, scoreboard.ErrDuplicate) {
+		Exercise: ex.Name, Source: string(src), Scenario: ref, Author: author, CreatedAt: d.opt.Now(), Copy: x.Source})
+	if err != nil {
 		return nil, nil, err
 	}
 	if err := x.Engine.Prepare(ctx); err != nil {
@@ -333,8 +401,11 @@ func (d *Director) Adopt(ctx context.Context, src []byte, scenarioDir, author st
 }
 
 // Restore takes up every exercise the store says a director made: each is
-// held again, and the engine of each one started and not ended goes on.
-// An exercise whose scenario is gone or broken is skipped with a warning.
+// held again, planned from the copy of its scenario stored with it, and the
+// engine of each one started and not ended goes on. An exercise made before
+// copies were kept gets its copy now, from what its scenario is, and the
+// log says so. An exercise that cannot be planned again is skipped with a
+// warning that says why.
 func (d *Director) Restore(ctx context.Context) error {
 	srcs, err := d.store.ExerciseSources(ctx)
 	if err != nil {
@@ -344,17 +415,10 @@ func (d *Director) Restore(ctx context.Context) error {
 		if _, ok := d.Exercise(s.Exercise); ok {
 			continue
 		}
-		x, diags, err := d.load(ctx, s.Exercise, []byte(s.Source), s.Scenario)
-		if err == nil && hasErrors(diags) {
-			f := firstError(diags)
-			err = fmt.Errorf("%s:%d: %s: %s", f.File, f.Line, f.Summary, f.Detail)
-		}
+		x, err := d.restore(ctx, s)
 		if err != nil {
 			d.log.Warn("exercise not taken up", "exercise", s.Exercise, "scenario", s.Scenario, "err", err)
 			continue
-		}
-		if err := x.Engine.Prepare(ctx); err != nil {
-			return err
 		}
 		d.hold(x)
 		clock, err := d.store.Clock(ctx, x.Name)
@@ -364,7 +428,104 @@ func (d *Director) Restore(ctx context.Context) error {
 		if clock.State == scoreboard.ClockRunning || clock.State == scoreboard.ClockPaused {
 			d.drive(x)
 		}
-		d.log.Info("exercise taken up", "exercise", x.Name, "state", clock.State)
+		d.log.Info("exercise taken up", "exercise", x.Name, "state", clock.State, "digest", x.Source.Digest()[:12])
+	}
+	return nil
+}
+
+// restore plans a stored exercise again from the copy of its scenario.
+func (d *Director) restore(ctx context.Context, s scoreboard.ExerciseSource) (*Exercise, error) {
+	c, err := d.store.ScenarioCopy(ctx, s.Exercise)
+	late := errors.Is(err, scoreboard.ErrNotFound)
+	if late {
+		// Made before copies were kept: the best copy there is now is
+		// what the scenario is now. The scoring check below refuses it if
+		// the scenario's scoring is no longer what the exercise was made
+		// with.
+		cp, diags, err := d.copyScenario(ctx, s.Exercise, []byte(s.Source), s.Scenario)
+		if err == nil {
+			err = diagError(diags)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("made before its scenario was kept with it, and its scenario cannot be copied now: %w", err)
+		}
+		c = scoreboard.ScenarioCopy{Exercise: s.Exercise, Ref: s.Scenario, Source: cp, Late: true, CopiedAt: d.opt.Now()}
+	} else if err != nil {
+		return nil, err
+	}
+	x, diags, err := d.load(ctx, s.Exercise, []byte(s.Source), s.Scenario, c.Source)
+	if err == nil {
+		err = diagError(diags)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("planning it from the copy of its scenario: %w", err)
+	}
+	if err := d.checkScoring(ctx, x); err != nil {
+		return nil, err
+	}
+	if late {
+		if err := d.store.SaveScenarioCopy(ctx, c); err != nil {
+			return nil, err
+		}
+		d.log.Warn("exercise made before scenarios were kept with exercises: its scenario is copied now, from what it is now, and every later plan comes from this copy",
+			"exercise", s.Exercise, "scenario", s.Scenario, "files", len(c.Source.Files), "digest", c.Source.Digest()[:12])
+		d.event(s.Exercise, "", scoreboard.AudienceStaff, fmt.Sprintf(
+			"This exercise was made before Cordillera kept its scenario with it: its scenario (%s) was copied now, as it is now, and every later plan comes from this copy.", s.Scenario))
+	} else {
+		d.noteChanges(ctx, s, c.Source)
+	}
+	if err := x.Engine.Prepare(ctx); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// noteChanges logs what differs between the scenario an exercise keeps
+// and what its scenario is now, so an operator learns that an upgrade or an
+// edit did not reach a running exercise, and why.
+func (d *Director) noteChanges(ctx context.Context, s scoreboard.ExerciseSource, kept *scenarios.Source) {
+	now, diags, err := d.copyScenario(ctx, s.Exercise, []byte(s.Source), s.Scenario)
+	if err == nil {
+		err = diagError(diags)
+	}
+	switch {
+	case err != nil:
+		d.log.Info("the exercise keeps its copy of the scenario; the scenario itself cannot be loaded now", "exercise", s.Exercise, "scenario", s.Scenario, "err", err)
+	case now.Digest() != kept.Digest():
+		d.log.Info("the scenario has changed since the exercise was made; the exercise keeps its copy", "exercise", s.Exercise, "scenario", s.Scenario,
+			"changed", strings.Join(kept.Changed(now), ", "))
+	}
+}
+
+// checkScoring checks that the scoring stored with the exercise, which the
+// scoreboard's rules weigh every entry with, is the scoring block of the
+// scenario copy that the plans, and with them the points of every attack,
+// inject, challenge and hint, come from.
+//
+// The copy is the one place every point value comes from. The scoring in
+// the store (exercises.scoring) is derived from it: Engine.Prepare writes
+// the copy's scoring block when the exercise is first stored, and the store
+// keeps it only because the rules read it in the transaction that writes
+// each entry, also in processes that hold no plan. The two cannot differ
+// for an exercise made with its copy; they can for one made before copies
+// were kept whose scenario has changed since, and such an exercise is
+// refused: taking it up would score it from two scenarios.
+func (d *Director) checkScoring(ctx context.Context, x *Exercise) error {
+	return d.store.CheckScoring(ctx, x.Name, Scoring(x.Scenario))
+}
+
+// Scoring is the scoring of a scenario: its scoring block, or the defaults
+// when it has none.
+func Scoring(sc *scenarios.Scenario) scenarios.Scoring {
+	if sc.Scoring != nil {
+		return *sc.Scoring
+	}
+	return scenarios.DefaultScoring()
+}
+
+func diagError(diags []scenarios.Diagnostic) error {
+	if f := firstError(diags); f != nil {
+		return fmt.Errorf("%s:%d: %s: %s", f.File, f.Line, f.Summary, f.Detail)
 	}
 	return nil
 }
@@ -375,18 +536,16 @@ func (d *Director) hold(x *Exercise) {
 	d.mu.Unlock()
 }
 
-// load plans an exercise from its exercise file and its scenario's
-// reference, and makes its engine.
-func (d *Director) load(ctx context.Context, name string, src []byte, ref string) (*Exercise, []scenarios.Diagnostic, error) {
+// load plans an exercise from its exercise file and the copy of its
+// scenario's source, and makes its engine. Nothing but the copy is read:
+// every file() and every build context comes from it.
+func (d *Director) load(ctx context.Context, name string, src []byte, ref string, cp *scenarios.Source) (*Exercise, []scenarios.Diagnostic, error) {
 	loader := scenarios.NewLoader()
 	ex, diags := loader.ParseExercise(name+".hcl", src)
 	if ex == nil || diags.HasErrors() {
 		return nil, scenarios.Diagnostics(diags), nil
 	}
-	sc, d2, err := d.loadScenario(ctx, loader, ref)
-	if err != nil {
-		return nil, nil, err
-	}
+	sc, d2 := loader.LoadSource(cp)
 	diags = append(diags, d2...)
 	if sc == nil || diags.HasErrors() {
 		return nil, scenarios.Diagnostics(diags), nil
@@ -404,14 +563,14 @@ func (d *Director) load(ctx context.Context, name string, src []byte, ref string
 	if err != nil {
 		return nil, nil, err
 	}
-	return &Exercise{Name: ex.Name, Scenario: sc, Spec: ex, Plans: plans, Engine: eng, ScenarioRef: ref, desired: desired},
+	return &Exercise{Name: ex.Name, Scenario: sc, Spec: ex, Plans: plans, Engine: eng, ScenarioRef: ref, Source: cp, desired: desired},
 		scenarios.Diagnostics(diags), nil
 }
 
 func (d *Director) loadScenario(ctx context.Context, loader *scenarios.Loader, ref string) (*scenarios.Scenario, hcl.Diagnostics, error) {
 	switch kind, name, _ := strings.Cut(ref, ":"); {
-	case kind == "library" && scenarios.LibraryHas(name):
-		sc, diags := loader.LoadScenarioFS(scenarios.Library(), name, "library/"+name)
+	case kind == "library" && d.libraryHas(name):
+		sc, diags := loader.LoadScenarioFS(d.opt.Library, name, "library/"+name)
 		return sc, diags, nil
 	case kind == "uploaded":
 		src, err := d.store.ScenarioSourceByName(ctx, name)
@@ -436,10 +595,19 @@ func (d *Director) scenarioRef(ctx context.Context, name string) (string, error)
 	} else if !errors.Is(err, scoreboard.ErrNotFound) {
 		return "", err
 	}
-	if scenarios.LibraryHas(name) {
+	if d.libraryHas(name) {
 		return "library:" + name, nil
 	}
 	return "", &FieldError{"scenario", fmt.Sprintf("there is no scenario %q: choose one of the list, or upload it first", name)}
+}
+
+// libraryHas reports whether a bundled scenario has the given name.
+func (d *Director) libraryHas(name string) bool {
+	if !fs.ValidPath(name) || name == "." {
+		return false
+	}
+	info, err := fs.Stat(d.opt.Library, name)
+	return err == nil && info.IsDir()
 }
 
 func hasErrors(diags []scenarios.Diagnostic) bool {
@@ -520,7 +688,7 @@ func (d *Director) drive(x *Exercise) {
 		if err := x.Engine.Run(d.base); err != nil && d.base.Err() == nil {
 			d.log.Error("engine stopped", "exercise", x.Name, "err", err)
 			d.store.AddEvent(context.WithoutCancel(d.base), x.Name, scoreboard.Event{
-				Kind: scoreboard.EventControl, Text: "The engine stopped: " + err.Error(),
+				Kind: scoreboard.EventControl, Text: "The engine stopped: " + err.Error(), Audience: scoreboard.AudienceStaff,
 				Moment: scoreboard.Moment{At: d.opt.Now()},
 			})
 			return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"time"
 
@@ -105,7 +106,7 @@ func (d *Director) finish(x *Exercise, err error) {
 	if err != nil {
 		x.say("Failed after %s: %v", took, err)
 		d.log.Warn(kind+" failed", "exercise", x.Name, "err", err)
-		d.event(x.Name, fmt.Sprintf("The %s of the ranges failed: %v", kind, err))
+		d.event(x.Name, "", scoreboard.AudienceStaff, fmt.Sprintf("The %s of the ranges failed: %v", kind, err))
 		return
 	}
 	x.say("Done in %s.", took)
@@ -125,11 +126,12 @@ func (d *Director) moment(ctx context.Context, exercise string) (scoreboard.Mome
 	return m, c.State
 }
 
-// event adds an event to an exercise's log, at the exercise's clock.
-func (d *Director) event(exercise, text string) {
+// event adds an event to an exercise's log, at the exercise's clock, for
+// an audience (scoreboard.Audience*); team is "" for the whole exercise.
+func (d *Director) event(exercise, team, audience, text string) {
 	ctx := context.WithoutCancel(d.base)
 	m, _ := d.moment(ctx, exercise)
-	if _, err := d.store.AddEvent(ctx, exercise, scoreboard.Event{Kind: scoreboard.EventEngine, Text: text, Moment: m}); err != nil {
+	if _, err := d.store.AddEvent(ctx, exercise, scoreboard.Event{Team: team, Kind: scoreboard.EventEngine, Text: text, Audience: audience, Moment: m}); err != nil {
 		d.log.Warn("event not recorded", "exercise", exercise, "err", err)
 	}
 }
@@ -142,7 +144,7 @@ func (d *Director) Deploy(ctx context.Context, name, author string) error {
 	if err != nil {
 		return err
 	}
-	d.event(name, fmt.Sprintf("%s deploys the ranges of %d teams.", author, len(x.Plans)))
+	d.event(name, "", scoreboard.AudienceStaff, fmt.Sprintf("%s deploys the ranges of %d teams.", author, len(x.Plans)))
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
@@ -209,7 +211,7 @@ func (d *Director) TearDown(ctx context.Context, name, author string) error {
 	if x, err = d.begin(name, OpTearDown, author); err != nil {
 		return err
 	}
-	d.event(name, fmt.Sprintf("%s tears the ranges down.", author))
+	d.event(name, "", scoreboard.AudienceStaff, fmt.Sprintf("%s tears the ranges down.", author))
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
@@ -242,7 +244,9 @@ func (d *Director) ResetHost(ctx context.Context, name, team, host, author strin
 			return err
 		}
 	}
-	d.event(name, fmt.Sprintf("%s reset host %s of team %s.", author, host, team))
+	// The team whose host it was is told, not everyone: a reset says
+	// where a team is in trouble.
+	d.event(name, team, scoreboard.AudienceTeam, fmt.Sprintf("%s reset host %s of team %s.", author, host, team))
 	return nil
 }
 
@@ -267,8 +271,13 @@ type Scenario struct {
 // Scenarios lists the bundled scenarios, then the uploaded ones.
 func (d *Director) Scenarios(ctx context.Context) ([]Scenario, error) {
 	var out []Scenario
-	for _, name := range scenarios.LibraryNames() {
-		sc, _ := scenarios.NewLoader().LoadScenarioFS(scenarios.Library(), name, "library/"+name)
+	entries, _ := fs.ReadDir(d.opt.Library, ".")
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		name := e.Name()
+		sc, _ := scenarios.NewLoader().LoadScenarioFS(d.opt.Library, name, "library/"+name)
 		s := Scenario{Name: name}
 		if sc != nil {
 			s.Title, s.Summary, s.Duration = sc.Title, sc.Summary, sc.Duration

@@ -32,7 +32,7 @@ func (d *Director) CheckScenario(name string, src []byte) ([]scenarios.Diagnosti
 	if err := checkName("name", name, "scenario"); err != nil {
 		return nil, err
 	}
-	if scenarios.LibraryHas(name) {
+	if d.libraryHas(name) {
 		return nil, &FieldError{"name", fmt.Sprintf("%q is a bundled scenario's name: choose another", name)}
 	}
 	if len(src) > MaxScenarioSize {
@@ -48,7 +48,7 @@ func (d *Director) CheckScenario(name string, src []byte) ([]scenarios.Diagnosti
 // SaveScenario validates an uploaded scenario and stores it if it has no
 // errors (warnings do not stop it). It returns the diagnostics either way,
 // and whether it was stored. Exercises made from an earlier version keep
-// the scenario they were made from until the server restarts.
+// the scenario they were made from: each has its own copy.
 func (d *Director) SaveScenario(ctx context.Context, name string, src []byte, author string) ([]scenarios.Diagnostic, bool, error) {
 	diags, err := d.CheckScenario(name, src)
 	if err != nil || hasErrors(diags) {
