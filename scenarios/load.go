@@ -146,6 +146,9 @@ func (l *Loader) parseFile(src source, name string) (*hcl.BodyContent, hcl.Diagn
 			Detail:   fmt.Sprintf("Reading %s: %v.", display, unwrapPathError(err)),
 		}}
 	}
+	if d := CheckNesting(data, display); d.HasErrors() {
+		return nil, d
+	}
 	f, diags := l.parser.ParseHCL(data, display)
 	if f == nil || f.Body == nil {
 		return nil, diags
@@ -276,7 +279,7 @@ func cleanRelative(name string) (string, error) {
 // file reports why.
 func IsExerciseFile(p string) bool {
 	data, err := os.ReadFile(p)
-	if err != nil || len(data) > maxFileSize {
+	if err != nil || len(data) > maxFileSize || CheckNesting(data, p).HasErrors() {
 		return false
 	}
 	f, diags := hclparse.NewParser().ParseHCL(data, p)
