@@ -59,13 +59,18 @@ func runControl(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer store.Close()
+	if _, err := store.Exercise(ctx, ex.Name); err != nil {
+		return fmt.Errorf("exercise %s is not in %s: start it with cordillera run first", ex.Name, *db)
+	}
+	// Fired attacks and delivered injects are those of the scenario the
+	// exercise was made from, whatever the folder holds now.
+	if sc, plans, err = keptPlans(ctx, e, store, sc, ex); err != nil {
+		return err
+	}
 	// Controls need no container engine: the running engine acts on them.
 	eng, err := engine.New(store, nil, sc, ex, plans, engine.Options{})
 	if err != nil {
 		return err
-	}
-	if _, err := store.Exercise(ctx, ex.Name); err != nil {
-		return fmt.Errorf("exercise %s is not in %s: start it with cordillera run first", ex.Name, *db)
 	}
 	reason := func(from int) string { return strings.Join(rest[min(from, len(rest)):], " ") }
 	need := func(n int, what string) error {

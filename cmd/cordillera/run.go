@@ -53,6 +53,10 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer rt.Close()
+	// An exercise run again plans from the scenario it was made from.
+	if sc, plans, err = keptPlans(ctx, e, store, sc, ex); err != nil {
+		return err
+	}
 
 	f, isFile := e.stdout.(*os.File)
 	screen := *view == "screen" || *view == "auto" && isFile && isTerminal(f)
