@@ -35,7 +35,7 @@ var catalogs = map[string]map[string]string{
 
 		"join.title": "Join a team", "join.code": "Team join code", "join.submit": "Join",
 		"join.help":     "Eight letters and digits, from your instructor.",
-		"join.current":  "You are in team %s of exercise %s. Joining another team leaves it.",
+		"join.current":  "You are in team %s of exercise %s. To change teams, ask an instructor: they move trainees.",
 		"join.unknown":  "No team has this join code. Check it with your instructor.",
 		"join.trainees": "Only trainees join teams.",
 
@@ -107,7 +107,7 @@ var catalogs = map[string]map[string]string{
 
 		"join.title": "Unirse a un equipo", "join.code": "Código del equipo", "join.submit": "Unirse",
 		"join.help":     "Ocho letras y dígitos, de tu instructor.",
-		"join.current":  "Estás en el equipo %s del ejercicio %s. Al unirte a otro equipo lo dejas.",
+		"join.current":  "Estás en el equipo %s del ejercicio %s. Para cambiar de equipo, pídeselo a un instructor: ellos mueven a los participantes.",
 		"join.unknown":  "Ningún equipo tiene este código. Revísalo con tu instructor.",
 		"join.trainees": "Solo los participantes se unen a equipos.",
 

@@ -53,6 +53,7 @@ func (s *Server) instructorRoutes(e *echo.Echo, api *echo.Group) {
 	g.GET("/exercises/:name/grid", s.apiInstructGrid)
 	g.GET("/exercises/:name/timeline", s.apiInstructTimeline)
 	g.GET("/exercises/:name/queue", s.apiInstructQueue)
+	g.GET("/exercises/:name/trainees", s.apiInstructTrainees)
 	g.POST("/exercises/:name/:action", s.apiInstructAction)
 }
 

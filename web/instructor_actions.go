@@ -2,11 +2,13 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 
+	"github.com/cordillera-range/cordillera/orchestrator/engine"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
@@ -29,6 +31,10 @@ type actionInput struct {
 	Report   int64   `json:"report"`
 	Run      string  `json:"run"`
 	Key      string  `json:"key"`
+	Trainee  string  `json:"trainee"`
+	// Confirm says yes to an act that asks first: firing an attack that
+	// already ran against the team.
+	Confirm bool `json:"confirm"`
 }
 
 // actionResult is what an action did, for the page's notice and the API's
@@ -48,14 +54,15 @@ type actionResult struct {
 // their path.
 var instructActions = []string{
 	"deploy", "teardown", "start", "pause", "resume", "end", "speed", "halt", "unhalt", "approval",
-	"fire", "skip", "approve", "deliver", "reset", "adjust", "grade", "match",
+	"fire", "skip", "approve", "deliver", "reset", "adjust", "grade", "match", "move",
 }
 
 func instructKnownAction(name string) bool { return slices.Contains(instructActions, name) }
 
 // act does one of an instructor's actions on an exercise. Deploying,
 // driving and resetting need the director to hold the exercise; adjusting,
-// grading and matching reports work on any exercise in the store.
+// grading, matching reports and moving trainees work on any exercise in the
+// store.
 func (s *Server) instructAct(ctx context.Context, u *scoreboard.User, exercise, action string, in actionInput) (actionResult, error) {
 	author := u.Name
 	in.Reason, in.Team, in.Attack = strings.TrimSpace(in.Reason), strings.TrimSpace(in.Team), strings.TrimSpace(in.Attack)
@@ -65,6 +72,8 @@ func (s *Server) instructAct(ctx context.Context, u *scoreboard.User, exercise, 
 		return s.instructAdjust(ctx, author, exercise, in)
 	case "grade":
 		return s.instructGrade(ctx, author, exercise, in)
+	case "move":
+		return s.instructMove(ctx, author, exercise, in)
 	case "match":
 		if in.Report <= 0 {
 			return actionResult{}, instructBadField("report", "instruct.err.report")
@@ -95,6 +104,9 @@ func (s *Server) instructAct(ctx context.Context, u *scoreboard.User, exercise, 
 	}
 	switch action {
 	case "deploy":
+		if err := s.deployAllowed(ctx, exercise); err != nil {
+			return actionResult{}, err
+		}
 		return actionResult{Message: "deployment started"}, d.Deploy(ctx, exercise, author)
 	case "teardown":
 		return actionResult{Message: "teardown started"}, d.TearDown(ctx, exercise, author)
@@ -131,8 +143,22 @@ func (s *Server) instructAct(ctx context.Context, u *scoreboard.User, exercise, 
 		if err := planHasAttack(x.Plans, in.Team, in.Attack); err != nil {
 			return actionResult{}, err
 		}
+		execs, err := s.store.Executions(ctx, exercise)
+		if err != nil {
+			return actionResult{}, err
+		}
+		// A re-fire scores the team again: it is done only when asked for
+		// in so many words.
+		runs := engine.Runs(execs, in.Team, in.Attack)
+		if runs > 0 && !in.Confirm {
+			return actionResult{}, &actionError{Status: http.StatusConflict, Field: "confirm", Key: "instruct.err.refire", Args: []any{in.Attack, in.Team, runs}}
+		}
 		id, err := eng.Fire(ctx, in.Team, in.Attack, author)
-		return actionResult{Message: fmt.Sprintf("attack %s fired against team %s", in.Attack, in.Team), ID: id}, err
+		msg := fmt.Sprintf("attack %s fired against team %s", in.Attack, in.Team)
+		if runs > 0 {
+			msg = fmt.Sprintf("attack %s fired again against team %s (re-fire, confirmed; it had run %d×)", in.Attack, in.Team, runs)
+		}
+		return actionResult{Message: msg, ID: id}, err
 	case "skip":
 		reason := in.Reason
 		if reason == "" {
@@ -158,6 +184,24 @@ func (s *Server) instructAct(ctx context.Context, u *scoreboard.User, exercise, 
 		return actionResult{Message: fmt.Sprintf("host %s of team %s reset", in.Host, in.Team)}, d.ResetHost(ctx, exercise, in.Team, in.Host, author)
 	}
 	return actionResult{}, &actionError{Status: http.StatusNotFound, Key: "instruct.err.action", Args: []any{action}}
+}
+
+// deployAllowed refuses a deployment once the exercise has started: while
+// it runs, a deployment would recreate hosts under the teams' hands, and
+// after it ended there is nothing left to play. Before the start and while
+// paused (after a teardown, say) it is what the instructor needs.
+func (s *Server) deployAllowed(ctx context.Context, exercise string) error {
+	c, err := s.store.Clock(ctx, exercise)
+	if err != nil {
+		return err
+	}
+	switch c.State {
+	case scoreboard.ClockRunning:
+		return &actionError{Status: http.StatusConflict, Key: "instruct.err.deploy_running"}
+	case scoreboard.ClockEnded:
+		return &actionError{Status: http.StatusConflict, Key: "instruct.err.deploy_ended"}
+	}
+	return nil
 }
 
 func planHasAttack(plans []*scenarios.TeamPlan, team, attack string) error {
@@ -300,12 +344,57 @@ func (s *Server) instructGrade(ctx context.Context, author, exercise string, in 
 	return actionResult{Message: fmt.Sprintf("answer of team %s to inject %s graded %d%%", in.Team, in.Inject, *in.Percent), ID: rec.ID}, nil
 }
 
+// instructMove moves a trainee into one of the exercise's teams, or out of
+// every team when no team is named. Trainees cannot do it themselves (the
+// store's JoinTeam refuses a second team); the store keeps every move with
+// its author, time and reason.
+func (s *Server) instructMove(ctx context.Context, author, exercise string, in actionInput) (actionResult, error) {
+	in.Trainee = strings.TrimSpace(in.Trainee)
+	u, err := s.store.UserByName(ctx, in.Trainee)
+	switch {
+	case in.Trainee == "" || errors.Is(err, scoreboard.ErrNotFound):
+		return actionResult{}, instructBadField("trainee", "instruct.err.trainee", in.Trainee)
+	case err != nil:
+		return actionResult{}, err
+	case u.Role != scoreboard.RoleTrainee:
+		return actionResult{}, instructBadField("trainee", "instruct.err.not_trainee", in.Trainee)
+	}
+	if in.Team != "" {
+		if err := s.instructTeam(ctx, exercise, in.Team); err != nil {
+			return actionResult{}, err
+		}
+	}
+	if in.Team == u.Team && (in.Team == "" || u.Exercise == exercise) {
+		return actionResult{}, instructBadField("team", "instruct.err.same_team", in.Trainee)
+	}
+	if in.Reason == "" {
+		return actionResult{}, instructBadField("reason", "instruct.err.move_reason")
+	}
+	m, err := s.store.MoveTrainee(ctx, scoreboard.TeamMove{Trainee: in.Trainee, Exercise: exercise, Team: in.Team,
+		Author: author, Reason: in.Reason, At: s.cfg.Now()})
+	if err != nil {
+		return actionResult{}, err
+	}
+	s.log.Info("trainee moved", "author", author, "trainee", m.Trainee, "from_exercise", m.FromExercise, "from_team", m.FromTeam,
+		"exercise", m.Exercise, "team", m.Team, "reason", m.Reason)
+	return actionResult{Message: fmt.Sprintf("trainee %s moved from %s to %s", m.Trainee, teamWords(m.FromExercise, m.FromTeam), teamWords(m.Exercise, m.Team)),
+		ID: m.ID}, nil
+}
+
+// teamWords names a team for the API's message.
+func teamWords(exercise, team string) string {
+	if team == "" {
+		return "no team"
+	}
+	return "team " + team + " of " + exercise
+}
+
 // note tells the exercise's log, and so the team, what an instructor did
 // by hand. The ledger already holds it; a note that cannot be written is
 // only logged.
 func (s *Server) instructNote(ctx context.Context, exercise, team string, m scoreboard.Moment, text string) {
 	if _, err := s.store.AddEvent(context.WithoutCancel(ctx), exercise, scoreboard.Event{
-		Team: team, Kind: scoreboard.EventControl, Text: text, Moment: m,
+		Team: team, Kind: scoreboard.EventControl, Text: text, Audience: scoreboard.AudienceTeam, Moment: m,
 	}); err != nil {
 		s.log.Warn("event not recorded", "exercise", exercise, "err", err)
 	}

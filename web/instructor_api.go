@@ -517,6 +517,57 @@ func (s *Server) apiInstructQueue(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
+type apiTrainee struct {
+	Name        string `json:"name"`
+	DisplayName string `json:"display_name"`
+	Team        string `json:"team"`
+}
+
+type apiTeamMove struct {
+	ID           int64  `json:"id"`
+	Trainee      string `json:"trainee"`
+	FromExercise string `json:"from_exercise"`
+	FromTeam     string `json:"from_team"`
+	Exercise     string `json:"exercise"`
+	Team         string `json:"team"`
+	Author       string `json:"author"`
+	Reason       string `json:"reason"`
+	At           string `json:"at"`
+}
+
+// apiInstructTrainees is who is in the exercise's teams, who waits for a
+// team, and every move into or out of its teams, newest first.
+func (s *Server) apiInstructTrainees(c echo.Context) error {
+	if u, err := requireInstructor(c); u == nil || err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	name := c.Param("name")
+	if _, err := s.store.Exercise(ctx, name); err != nil {
+		return err
+	}
+	trainees, err := s.store.Trainees(ctx, name)
+	if err != nil {
+		return err
+	}
+	moves, err := s.store.TeamMoves(ctx, name)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Trainees []apiTrainee  `json:"trainees"`
+		Moves    []apiTeamMove `json:"moves"`
+	}{[]apiTrainee{}, []apiTeamMove{}}
+	for _, t := range trainees {
+		out.Trainees = append(out.Trainees, apiTrainee{Name: t.Name, DisplayName: t.DisplayName, Team: t.Team})
+	}
+	for _, m := range moves {
+		out.Moves = append(out.Moves, apiTeamMove{ID: m.ID, Trainee: m.Trainee, FromExercise: m.FromExercise, FromTeam: m.FromTeam,
+			Exercise: m.Exercise, Team: m.Team, Author: m.Author, Reason: m.Reason, At: apiTime(m.At)})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
 // apiInstructAction does one of the control page's actions.
 func (s *Server) apiInstructAction(c echo.Context) error {
 	u, err := requireInstructor(c)

@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cordillera-range/cordillera/orchestrator/director"
+	"github.com/cordillera-range/cordillera/orchestrator/engine"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
@@ -224,6 +225,9 @@ type attackCell struct {
 	Exec *scoreboard.Execution
 	// Manual counts the times it was fired by hand.
 	Manual int
+	// Runs counts its executions that ran, run or are to run: firing it
+	// again is a re-fire, which asks for confirmation.
+	Runs int
 }
 
 type attackLine struct {
@@ -282,7 +286,40 @@ type instructExerciseView struct {
 	Form                     url.Values
 	// AdjustKey makes the adjustment form's submission count once.
 	AdjustKey string
+	// Refire is the attack a fire was refused for because it already ran:
+	// the page asks to confirm it.
+	Refire *refireView
+	// Internet are the networks of the teams' plans open to the internet.
+	Internet []string
+	// Trainees are those of the exercise's teams and those in none; Moves
+	// every instructor's move into or out of its teams, newest first.
+	Trainees []scoreboard.User
+	Moves    []scoreboard.TeamMove
 }
+
+// InternetNames lists the networks open to the internet for a sentence.
+func (v instructExerciseView) InternetNames() string { return strings.Join(v.Internet, ", ") }
+
+// refireView is the confirmation step of a re-fire, a form of its own so
+// that it needs no script.
+type refireView struct {
+	Team, Attack string
+	Runs         int
+}
+
+// CanDeploy says whether the exercise's state lets it be deployed (see
+// deployAllowed) and no deployment or teardown is under way.
+func (v instructExerciseView) CanDeploy() bool {
+	switch v.Clock.State {
+	case scoreboard.ClockRunning, scoreboard.ClockEnded:
+		return false
+	}
+	return v.Operation == nil || !v.Operation.Running()
+}
+
+// CanFire says whether attacks may be fired now: only while the clock runs
+// and the kill switch is off.
+func (v instructExerciseView) CanFire() bool { return v.Running && !v.Clock.Halted }
 
 // Value is a sent value of the failed action's form, to show it again.
 func (v instructExerciseView) Value(action, field string) string {
@@ -366,6 +403,7 @@ func (s *Server) exerciseView(ctx context.Context, name string) (instructExercis
 		v.Attacks = attackLines(x.Plans, execs)
 		v.Injects = injectLines(x.Plans, deliveries)
 	}
+	v.Internet = internetNetworks(s.plans(name))
 	v.Executions = make([]scoreboard.Execution, 0, len(execs))
 	for i := len(execs) - 1; i >= 0 && len(v.Executions) < 200; i-- {
 		v.Executions = append(v.Executions, execs[i])
@@ -386,6 +424,12 @@ func (s *Server) exerciseView(ctx context.Context, name string) (instructExercis
 	})
 	v.Responses = responses
 	if v.Reports, err = s.store.UnmatchedReports(ctx, name); err != nil {
+		return v, err
+	}
+	if v.Trainees, err = s.store.Trainees(ctx, name); err != nil {
+		return v, err
+	}
+	if v.Moves, err = s.store.TeamMoves(ctx, name); err != nil {
 		return v, err
 	}
 	events, err := s.store.LastEvents(ctx, name, 30)
@@ -429,10 +473,27 @@ func attackLines(plans []*scenarios.TeamPlan, execs []scoreboard.Execution) []at
 			continue
 		}
 		cell := &out[ai].Cells[ti]
+		if engine.Ran(*x) {
+			cell.Runs++
+		}
 		if x.Trigger == scoreboard.TriggerTimeline {
 			cell.Exec = x
 		} else {
 			cell.Manual++
+		}
+	}
+	return out
+}
+
+// internetNetworks names the networks of any team's plan that are open to
+// the internet, once each, in plan order.
+func internetNetworks(plans []*scenarios.TeamPlan) []string {
+	var out []string
+	for _, p := range plans {
+		for _, n := range p.Networks {
+			if n.Internet && !slices.Contains(out, n.Name) {
+				out = append(out, n.Name)
+			}
 		}
 	}
 	return out
@@ -486,7 +547,7 @@ func actionForm(c echo.Context) (actionInput, *actionError) {
 	in := actionInput{
 		Reason: c.FormValue("reason"), Team: c.FormValue("team"), Attack: c.FormValue("attack"), Inject: c.FormValue("inject"),
 		Host: c.FormValue("host"), Category: c.FormValue("category"), Note: c.FormValue("note"), Run: c.FormValue("run"),
-		Key: c.FormValue("key"),
+		Key: c.FormValue("key"), Trainee: c.FormValue("trainee"),
 	}
 	num := func(field string, set func(string) error) *actionError {
 		v := strings.TrimSpace(c.FormValue(field))
@@ -516,6 +577,10 @@ func actionForm(c echo.Context) (actionInput, *actionError) {
 			return in, err
 		}
 	}
+	switch c.FormValue("confirm") {
+	case "yes", "on", "true", "1":
+		in.Confirm = true
+	}
 	switch c.FormValue("on") {
 	case "on", "true", "1":
 		on := true
@@ -532,7 +597,7 @@ var actionSections = map[string]string{
 	"deploy": "control", "teardown": "control", "start": "control", "pause": "control", "resume": "control", "end": "control",
 	"speed": "control", "halt": "control", "unhalt": "control", "approval": "control",
 	"fire": "timeline", "skip": "timeline", "approve": "timeline", "deliver": "injects", "reset": "grid",
-	"adjust": "adjust", "grade": "grading", "match": "grading",
+	"adjust": "adjust", "grade": "grading", "match": "grading", "move": "trainees",
 }
 
 func (s *Server) instructAction(c echo.Context) error {
@@ -561,5 +626,8 @@ func (s *Server) instructAction(c echo.Context) error {
 	form, _ := c.FormParams()
 	return s.renderExercise(c, ae.Status, name, func(v *instructExerciseView) {
 		v.Action, v.Field, v.Error, v.Form = action, ae.Field, ae.text(viewerOf(c).lang), form
+		if ae.Key == "instruct.err.refire" {
+			v.Refire = &refireView{Team: strings.TrimSpace(in.Team), Attack: strings.TrimSpace(in.Attack), Runs: ae.Args[2].(int)}
+		}
 	})
 }

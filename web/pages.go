@@ -64,7 +64,11 @@ func orName(title, name string) string {
 	return title
 }
 
-type joinView struct{ Code, Error string }
+type joinView struct {
+	Code, Error string
+	// Locked says the trainee, already in a team, was refused another.
+	Locked bool
+}
 
 func (s *Server) joinPage(c echo.Context) error {
 	u, err := requireUser(c)
@@ -99,7 +103,16 @@ func (s *Server) join(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.SetUserTeam(ctx, u.Name, t.Exercise, t.ID); err != nil {
+	// Once in a team, a trainee stays: moving them is an instructor's act
+	// (the move action), which the store keeps.
+	err = s.store.JoinTeam(ctx, u.Name, t.Exercise, t.ID)
+	if errors.Is(err, scoreboard.ErrInTeam) {
+		s.log.Info("join refused: already in a team", "user", u.Name, "exercise", u.Exercise, "team", u.Team, "asked", t.ID)
+		p := s.page(c, "join.title")
+		p.Data = joinView{Locked: true}
+		return s.render(c, http.StatusConflict, tmplJoin, p)
+	}
+	if err != nil {
 		return err
 	}
 	s.log.Info("joined a team", "user", u.Name, "exercise", t.Exercise, "team", t.ID)
@@ -161,37 +174,33 @@ func (s *Server) scoreboardPage(c echo.Context) error {
 // visibleEvents returns up to n of the latest events u may see, oldest
 // first; only team's when team is set.
 func (s *Server) visibleEvents(ctx context.Context, u *scoreboard.User, exercise, team string, n int) ([]scoreboard.Event, error) {
-	// Events are few next to the ledger; reading a window of the latest
-	// and filtering keeps this one query.
-	all, err := s.store.LastEvents(ctx, exercise, 500)
-	if err != nil {
-		return nil, err
+	r := scoreboard.EventReader{}
+	switch {
+	case u == nil:
+	case isStaff(u):
+		r.Staff = true
+	case u.Exercise == exercise:
+		r.Team = u.Team
 	}
-	var out []scoreboard.Event
-	for _, ev := range all {
-		if eventVisible(u, exercise, ev) && (team == "" || ev.Team == team) {
-			out = append(out, ev)
-		}
-	}
-	if len(out) > n {
-		out = out[len(out)-n:]
-	}
-	return out, nil
+	return s.store.LastEventsFor(ctx, exercise, r, team, n)
 }
 
-// eventVisible says who sees an event: everyone those of the whole
-// exercise, a trainee also their own team's, staff all of them. Another
-// team's events would tell a team what the attacker is doing next door.
+// eventVisible says who sees an event, by the audience its writer gave
+// it: everyone a public one, a trainee also their own team's, staff all of
+// them. Another team's events would tell a team what the attacker is doing
+// next door, and staff's what to look for.
 func eventVisible(u *scoreboard.User, exercise string, ev scoreboard.Event) bool {
 	switch {
-	case ev.Team == "":
+	case ev.Audience == scoreboard.AudiencePublic:
 		return true
 	case u == nil:
 		return false
 	case isStaff(u):
 		return true
-	default:
+	case ev.Audience == scoreboard.AudienceTeam:
 		return u.Exercise == exercise && u.Team == ev.Team
+	default:
+		return false
 	}
 }
 

@@ -152,6 +152,7 @@ var routeAccess = map[string]access{
 	"GET /api/v1/instruct/exercises/:name/grid":                            instructor,
 	"GET /api/v1/instruct/exercises/:name/timeline":                        instructor,
 	"GET /api/v1/instruct/exercises/:name/queue":                           instructor,
+	"GET /api/v1/instruct/exercises/:name/trainees":                        instructor,
 	"POST /api/v1/instruct/exercises/:name/:action":                        instructor,
 }
 

@@ -58,9 +58,9 @@ func (e *Engine) startAttacks(ctx context.Context, c scoreboard.Clock) error {
 			timeline[p.Team.ID+"/"+a.Name] = x
 			switch x.State {
 			case scoreboard.ExecSkipped:
-				e.event(ctx, c, p.Team.ID, scoreboard.EventAttack, fmt.Sprintf("attack %q skipped: %s", a.Name, x.Reason))
+				e.event(ctx, c, scoreboard.AudienceStaff, p.Team.ID, scoreboard.EventAttack, fmt.Sprintf("attack %q skipped: %s", a.Name, x.Reason))
 			case scoreboard.ExecApproval:
-				e.event(ctx, c, p.Team.ID, scoreboard.EventAttack, fmt.Sprintf("attack %q is due and waits for an instructor's approval", a.Name))
+				e.event(ctx, c, scoreboard.AudienceStaff, p.Team.ID, scoreboard.EventAttack, fmt.Sprintf("attack %q is due and waits for an instructor's approval", a.Name))
 			}
 			execs = append(execs, x)
 		}
@@ -154,7 +154,9 @@ func outcomeWords(outcome string) string {
 }
 
 // Fire runs an attack against a team now, by an instructor's hand, whatever
-// its place on the timeline. It returns the execution's id.
+// its place on the timeline. It returns the execution's id. An attack that
+// already ran against the team (Runs) is fired again all the same: asking
+// the instructor to confirm a re-fire is the caller's part.
 func (e *Engine) Fire(ctx context.Context, team, attack, author string) (int64, error) {
 	p, a, err := e.attack(team, attack)
 	if err != nil {
@@ -170,6 +172,11 @@ func (e *Engine) Fire(ctx context.Context, team, attack, author string) (int64, 
 	if c.Halted {
 		return 0, fmt.Errorf("the kill switch is on: release it before firing an attack")
 	}
+	execs, err := e.store.Executions(ctx, e.exercise.Name)
+	if err != nil {
+		return 0, err
+	}
+	before := Runs(execs, p.Team.ID, a.Name)
 	m := e.moment(c)
 	id, err := e.store.AddExecution(ctx, scoreboard.Execution{
 		Exercise: e.exercise.Name, Team: p.Team.ID, Attack: a.Name, Trigger: scoreboard.TriggerManual,
@@ -178,7 +185,12 @@ func (e *Engine) Fire(ctx context.Context, team, attack, author string) (int64, 
 	if err != nil {
 		return 0, err
 	}
-	e.event(ctx, c, team, scoreboard.EventAttack, fmt.Sprintf("attack %q fired by %s", attack, author))
+	// A re-fire scores the team again: the log says whose act it was.
+	words := fmt.Sprintf("attack %q fired by %s", attack, author)
+	if before > 0 {
+		words = fmt.Sprintf("attack %q fired again by %s (re-fire: it had run %d× against this team)", attack, author, before)
+	}
+	e.event(ctx, c, scoreboard.AudienceStaff, team, scoreboard.EventAttack, words)
 	return id, nil
 }
 
@@ -209,7 +221,7 @@ func (e *Engine) Skip(ctx context.Context, id int64, team, attack, author, reaso
 		return fmt.Errorf("attack %q of team %q has already fallen due: skip it by its id while it waits for approval", attack, team)
 	}
 	if err == nil {
-		e.event(ctx, c, team, scoreboard.EventAttack, fmt.Sprintf("attack %q skipped by %s: %s", attack, author, reason))
+		e.event(ctx, c, scoreboard.AudienceStaff, team, scoreboard.EventAttack, fmt.Sprintf("attack %q skipped by %s: %s", attack, author, reason))
 	}
 	return err
 }
@@ -231,7 +243,7 @@ func (e *Engine) decide(ctx context.Context, id int64, author, state, words stri
 	}
 	c, err := e.store.Clock(ctx, e.exercise.Name)
 	if err == nil {
-		e.event(ctx, c, x.Team, scoreboard.EventAttack, fmt.Sprintf("attack %q %s by %s", x.Attack, words, author))
+		e.event(ctx, c, scoreboard.AudienceStaff, x.Team, scoreboard.EventAttack, fmt.Sprintf("attack %q %s by %s", x.Attack, words, author))
 	}
 	return nil
 }
@@ -311,7 +323,7 @@ func (e *Engine) execute(ctx context.Context, c scoreboard.Clock, p *scenarios.T
 	if lag := x.Started.Elapsed - x.Due; lag > time.Minute && x.Trigger == scoreboard.TriggerTimeline {
 		late = fmt.Sprintf(", %s late", scenarios.Human(lag.Truncate(time.Second)))
 	}
-	e.event(ctx, c, p.Team.ID, scoreboard.EventAttack, fmt.Sprintf("attack %q started against %s (run %s%s)", a.Name, a.Target, x.Run, late))
+	e.event(ctx, c, scoreboard.AudienceStaff, p.Team.ID, scoreboard.EventAttack, fmt.Sprintf("attack %q started against %s (run %s%s)", a.Name, a.Target, x.Run, late))
 
 	res := e.runAttack(ctx, p, a.ForRun(x.Run, nonce), x.Run, nonce)
 	if ctx.Err() != nil && res.Outcome != scoreboard.OutcomeSucceeded {
@@ -323,11 +335,17 @@ func (e *Engine) execute(ctx context.Context, c scoreboard.Clock, p *scenarios.T
 		x.Ended.Elapsed = x.Started.Elapsed
 	}
 	if err := e.store.UpdateExecution(store, x, scoreboard.ExecRunning); err != nil {
-		e.event(ctx, c, p.Team.ID, scoreboard.EventEngine, "could not record an attack's outcome: "+err.Error())
+		e.event(ctx, c, scoreboard.AudienceStaff, p.Team.ID, scoreboard.EventEngine, "could not record an attack's outcome: "+err.Error())
 		return
 	}
 	e.score(store, a, x)
-	e.event(ctx, c, p.Team.ID, scoreboard.EventAttack, fmt.Sprintf("attack %q %s: %s", a.Name, outcomeWords(x.Outcome), firstLine(x.Reason)))
+	// The evidence is the staff's: it says what the attack leaves behind.
+	// The team learns the outcome when the attack is revealed (RevealDue),
+	// or now in a drill that reveals live.
+	e.event(ctx, c, scoreboard.AudienceStaff, p.Team.ID, scoreboard.EventAttack, fmt.Sprintf("attack %q %s: %s", a.Name, outcomeWords(x.Outcome), firstLine(x.Reason)))
+	if e.revealsLive() {
+		e.event(ctx, c, scoreboard.AudienceTeam, p.Team.ID, scoreboard.EventAttack, fmt.Sprintf("attack %q against %s %s", a.Name, a.Target, outcomeWords(x.Outcome)))
+	}
 }
 
 // verdict is the ledger's verdict for an outcome.
@@ -398,7 +416,7 @@ func (e *Engine) recover(ctx context.Context) error {
 				timeout := cmp.Or(time.Duration(a.Timeout), scenarios.DefaultAttackTO)
 				e.cleanup(ctx, attacker.ID, a.ForRun(x.Run, ""), x.Run, timeout)
 			}
-			e.event(ctx, c, x.Team, scoreboard.EventAttack, fmt.Sprintf("attack %q (run %s) was interrupted by a restart of the engine; it is not run again", x.Attack, x.Run))
+			e.event(ctx, c, scoreboard.AudienceStaff, x.Team, scoreboard.EventAttack, fmt.Sprintf("attack %q (run %s) was interrupted by a restart of the engine; it is not run again", x.Attack, x.Run))
 		}
 	}
 	return nil
