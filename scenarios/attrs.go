@@ -26,6 +26,9 @@ func staticValue(attr *hcl.Attribute, ctx *hcl.EvalContext, want cty.Type, what 
 // want, which the user knows as what.
 func exprValue(expr hcl.Expression, name string, ctx *hcl.EvalContext, want cty.Type, what string) (cty.Value, hcl.Diagnostics) {
 	v, diags := expr.Value(ctx)
+	if d := spentDiagnostic(ctx, expr); d != nil {
+		return cty.NilVal, hcl.Diagnostics{d}
+	}
 	if diags.HasErrors() {
 		return cty.NilVal, diags
 	}

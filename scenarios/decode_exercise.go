@@ -84,8 +84,8 @@ func (l *Loader) parseExercise(src source, name, p string) (*Exercise, hcl.Diagn
 			continue
 		}
 		var d hcl.Diagnostics
-		ex, d = decodeExercise(b, staticContext(fsys))
-		diags = append(diags, d...)
+		ex, d = decodeExercise(b, staticContext(fsys, newBudget()))
+		diags = append(diags, dedupe(d)...)
 	}
 	if ex == nil {
 		diags = append(diags, &hcl.Diagnostic{

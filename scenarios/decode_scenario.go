@@ -53,8 +53,8 @@ func checkName(b *hcl.Block) hcl.Diagnostics {
 // decodeScenario decodes the blocks of every file of a scenario into one
 // model. The model comes back with whatever could be decoded.
 func decodeScenario(contents []*hcl.BodyContent, src source) (*Scenario, hcl.Diagnostics) {
-	sc := &Scenario{Dir: src.display, fsys: src.fsys}
-	ctx := staticContext(src.fsys)
+	sc := &Scenario{Dir: src.display, fsys: src.fsys, budget: newBudget()}
+	ctx := staticContext(src.fsys, sc.budget)
 	var diags hcl.Diagnostics
 	var scenarioBlock, scoringBlock, scorebotBlock *hcl.Block
 

@@ -116,7 +116,8 @@ func EvaluateTeam(sc *Scenario, ex *Exercise, index int) (*TeamPlan, hcl.Diagnos
 
 	// Subnets may use the team's own values, but nothing that depends on
 	// addresses, which come from the subnets.
-	netCtx := staticContext(sc.fsys)
+	b := sc.evalBudget()
+	netCtx := staticContext(sc.fsys, b)
 	netCtx.Variables = map[string]cty.Value{"team": teamVal, "exercise": exVal}
 	diags := assignSubnets(sc, ex, index, netCtx, p)
 	if diags.HasErrors() {
@@ -127,7 +128,7 @@ func EvaluateTeam(sc *Scenario, ex *Exercise, index int) (*TeamPlan, hcl.Diagnos
 		return nil, diags
 	}
 
-	ctx := teamContext(sc, p, teamVal, exVal, key)
+	ctx := teamContext(sc, p, teamVal, exVal, key, b)
 	e := &evaluator{ctx: ctx}
 	for i, h := range sc.Hosts {
 		hp := &p.Hosts[i]
@@ -197,7 +198,17 @@ func EvaluateTeam(sc *Scenario, ex *Exercise, index int) (*TeamPlan, hcl.Diagnos
 
 	diags = append(diags, e.diags...)
 	diags = append(diags, re.diags...)
-	return p, diags
+	return p, dedupe(diags)
+}
+
+// evalBudget is the budget an evaluation of the scenario spends: while it
+// is loaded, the loading's, which its validation shares; after, a new one
+// for each team's plan.
+func (sc *Scenario) evalBudget() *budget {
+	if sc.budget != nil {
+		return sc.budget
+	}
+	return newBudget()
 }
 
 func contains(list []string, s string) bool {
@@ -410,7 +421,7 @@ func assignAddresses(sc *Scenario, p *TeamPlan) hcl.Diagnostics {
 }
 
 // teamContext is the evaluation context of per-team attributes.
-func teamContext(sc *Scenario, p *TeamPlan, teamVal, exVal cty.Value, key []byte) *hcl.EvalContext {
+func teamContext(sc *Scenario, p *TeamPlan, teamVal, exVal cty.Value, key []byte, b *budget) *hcl.EvalContext {
 	addrs := func(att []Attachment) (cty.Value, cty.Value) {
 		m := map[string]cty.Value{}
 		for _, a := range att {
@@ -447,9 +458,9 @@ func teamContext(sc *Scenario, p *TeamPlan, teamVal, exVal cty.Value, key []byte
 	}
 	primary, all := addrs(p.Scorebot.Networks)
 
-	ctx := staticContext(sc.fsys)
-	ctx.Functions["secret"] = secretFunc(key)
-	ctx.Functions["weak_secret"] = weakSecretFunc(key)
+	ctx := staticContext(sc.fsys, b)
+	ctx.Functions["secret"] = b.guardFunction("secret", secretFunc(key))
+	ctx.Functions["weak_secret"] = b.guardFunction("weak_secret", weakSecretFunc(key))
 	ctx.Variables = map[string]cty.Value{
 		"team":     teamVal,
 		"exercise": exVal,
@@ -615,6 +626,10 @@ func (e *evaluator) answers(expr hcl.Expression, match string) []string {
 		return nil
 	}
 	v, d := expr.Value(e.ctx)
+	if sd := spentDiagnostic(e.ctx, expr); sd != nil {
+		e.diags = append(e.diags, sd)
+		return nil
+	}
 	if d.HasErrors() {
 		e.diags = append(e.diags, d...)
 		return nil

@@ -203,14 +203,17 @@ func WeakPasswords() []string {
 }
 
 // staticContext is the evaluation context of attributes that are the same for
-// every team: functions, but no variables.
-func staticContext(fsys fs.FS) *hcl.EvalContext {
+// every team: functions, but no variables. What is evaluated in it, or in a
+// child of it, spends b (see addBudget).
+func staticContext(fsys fs.FS, b *budget) *hcl.EvalContext {
 	fns := standardFunctions()
 	fns["file"] = fileFunc(fsys)
 	for _, name := range []string{"secret", "weak_secret"} {
 		fns[name] = perTeamOnly(name)
 	}
-	return &hcl.EvalContext{Functions: fns}
+	ctx := &hcl.EvalContext{Functions: fns}
+	addBudget(ctx, b)
+	return ctx
 }
 
 // perTeamOnly stands in for a per-team function where only constants are

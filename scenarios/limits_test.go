@@ -132,3 +132,97 @@ func writeTemp(t *testing.T, src string) string {
 	}
 	return p
 }
+
+// TestCostBombs: expressions that would take minutes or gigabytes are
+// refused by the evaluation budget, with a diagnostic on their line. The
+// budget is a count, so this asserts the refusal, not a time; loadBomb
+// holds a generous sanity bound.
+func TestCostBombs(t *testing.T) {
+	big := `join("", [for i in range(1000) : "01234567890123456789012345678901234567890123456789012345678901234567890123456789"])` // 80 KB, within budget
+	inject := func(body string) string {
+		return "inject \"i\" {\n  at      = \"1m\"\n  subject = \"s\"\n  body    = " + body + "\n}\n"
+	}
+	literal := "[" + strings.Repeat("1, ", 99) + "1]"
+	tests := []struct {
+		name, src, summary string
+	}{
+		// The issue's: 31 s and 3.8 GB to validate before.
+		{"nested for", inject(`"${length(flatten([for i in range(200) : [for j in range(200) : [for k in range(200) : k]]]))}"`), summaryCost},
+		// For-expressions over literal lists call no function.
+		{"for over literals", inject(`"${length(flatten([for a in ` + literal + ` : [for b in ` + literal + ` : [for c in ` + literal + ` : c]]]))}"`), summaryCost},
+		{"for producing lists", inject(`"${length(flatten([for a in range(1000) : ` + literal + `]))}"`), summaryCost},
+		{"object for", inject(`"${length({for a in range(1000) : "k${a}" => [for b in range(1000) : b]})}"`), summaryCost},
+		{"template directive", inject(`"%{for a in range(1000)}%{for b in range(1000)}x%{endfor}%{endfor}"`), summaryCost},
+		{"indent", inject(`indent(1000000000, "a\nb")`), summaryCost},
+		{"join", inject(`join(` + big + `, range(1000))`), summaryCost},
+		{"replace", inject(`replace("` + strings.Repeat("a", 2000) + `", "", ` + big + `)`), summaryCost},
+		{"format", inject(`format("` + strings.Repeat("%[1]s", 2000) + `", ` + big + `)`), summaryCost},
+		{"formatlist", inject(`join("", formatlist("` + strings.Repeat("%s", 1000) + `", [for i in range(1000) : "` + strings.Repeat("x", 100) + `"]))`), summaryCost},
+		{"template parts", inject(`join("", [for s in [` + big + `] : "` + strings.Repeat("${s}", 2000) + `"])`), summaryCost},
+		{"file", inject(`join("", [for i in range(100) : file("big.md")])`), summaryCost},
+		// Sixty million digits to write out: minutes for 13 characters.
+		{"number literal", inject(`"a${1e60000000}"`), summaryBigNumber},
+		{"tiny number literal", inject(`"a${1e-60000000}"`), summaryBigNumber},
+		{"number from a function", inject(`"a${tonumber("1e60000000")}"`), summaryBigNumber},
+		{"number from JSON", inject(`"a${jsondecode("[1e60000000]")[0]}"`), summaryBigNumber},
+		// Ten thousand nested arrays took jsondecode 7 s and 1.5 GB.
+		{"deep JSON", inject(`jsonencode(jsondecode("` + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + `"))`), "Invalid function argument"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := fstest.MapFS{
+				"s/main.hcl": {Data: []byte(minimalScenario)},
+				"s/bomb.hcl": {Data: []byte(tt.src)},
+				"s/big.md":   {Data: []byte(strings.Repeat("x", 1<<20))},
+			}
+			wantDiagnostic(t, loadFS(t, fsys), tt.summary, 4)
+		})
+	}
+}
+
+// TestBudgetLeavesOrdinaryScenariosAlone: loops and functions well within
+// the budget evaluate as they always did.
+func TestBudgetLeavesOrdinaryScenariosAlone(t *testing.T) {
+	src := `inject "i" {
+  at      = "1m"
+  subject = "s"
+  body    = join(",", [for i in range(1000) : "${i}" if i % 2 == 0])
+}
+challenge "c" {
+  question = jsonencode({for k, v in {a = 1, b = 2} : k => [for j in range(v) : j * 1e300]})
+  answer   = [for s in split(",", "x,y") : upper(s)]
+  points   = length([for i in range(1000) : i])
+}
+`
+	fsys := fstest.MapFS{"s/main.hcl": {Data: []byte(minimalScenario)}, "s/ok.hcl": {Data: []byte(src)}}
+	sc, diags := NewLoader().LoadScenarioFS(fsys, "s", "s")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	plans, diags := Plan(sc, SampleExercise(2))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if body := plans[0].Injects[0].Body; !strings.HasPrefix(body, "0,2,4,") || !strings.HasSuffix(body, ",996,998") {
+		t.Errorf("body = %.40q", body)
+	}
+	if c := plans[0].Challenges[0]; c.Points != 1000 || c.Question != `{"a":[0],"b":[0,1`+strings.Repeat("0", 300)+`]}` || strings.Join(c.Answers, ",") != "X,Y" {
+		t.Errorf("challenge = %+v", c)
+	}
+}
+
+func loadFS(t *testing.T, fsys fstest.MapFS) []Diagnostic {
+	t.Helper()
+	start := time.Now()
+	_, diags := NewLoader().LoadScenarioFS(fsys, "s", "s")
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("loading took %s", took)
+	}
+	var out []Diagnostic
+	for _, d := range Diagnostics(diags) {
+		if d.File == "s/bomb.hcl" || d.File == "" {
+			out = append(out, d)
+		}
+	}
+	return out
+}

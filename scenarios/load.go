@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // maxFileSize bounds what the loader reads from one file, so a mistaken path
@@ -117,13 +118,20 @@ func (l *Loader) loadScenario(src source) (*Scenario, hcl.Diagnostics) {
 
 	var diags hcl.Diagnostics
 	var contents []*hcl.BodyContent
+	refused := false
 	for _, name := range names {
 		content, d := l.parseFile(src, name)
 		diags = append(diags, d...)
+		refused = refused || (content == nil && d.HasErrors())
 		if content == nil || isExerciseFile(content) {
 			continue
 		}
 		contents = append(contents, content)
+	}
+	if refused {
+		// Without a file's blocks the rest would only report what they
+		// would have declared as missing.
+		return nil, diags
 	}
 
 	sc, d := decodeScenario(contents, src)
@@ -132,7 +140,8 @@ func (l *Loader) loadScenario(src source) (*Scenario, hcl.Diagnostics) {
 		return nil, diags
 	}
 	diags = append(diags, validate(sc)...)
-	return sc, diags
+	sc.budget = nil
+	return sc, dedupe(diags)
 }
 
 // parseFile parses one file and checks it against the top-level schema.
@@ -152,6 +161,13 @@ func (l *Loader) parseFile(src source, name string) (*hcl.BodyContent, hcl.Diagn
 	f, diags := l.parser.ParseHCL(data, display)
 	if f == nil || f.Body == nil {
 		return nil, diags
+	}
+	if body, ok := f.Body.(*hclsyntax.Body); ok {
+		// A file the guard refuses is not evaluated at all: what it refuses
+		// would take minutes to evaluate.
+		if d := guardExpressions(body); d.HasErrors() {
+			return nil, append(diags, d...)
+		}
 	}
 	content, d := f.Body.Content(topSchema)
 	diags = append(diags, d...)

@@ -50,6 +50,9 @@ type Scenario struct {
 	DeclRange hcl.Range
 
 	fsys fileSystem
+	// budget is what evaluation spends while the scenario is loaded and
+	// validated (see evalBudget); nil once it is loaded.
+	budget *budget
 }
 
 // Network is one subnet that every team gets a copy of.

@@ -281,7 +281,7 @@ func checkStaticSubnets(sc *Scenario) hcl.Diagnostics {
 		if n.Subnet == nil || len(n.Subnet.Variables()) > 0 {
 			continue
 		}
-		p, d := evalSubnet(n, staticContext(sc.fsys))
+		p, d := evalSubnet(n, staticContext(sc.fsys, sc.evalBudget()))
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			continue
