@@ -245,6 +245,9 @@ const bigNumberDetail = "It holds a number beyond ±1.8e308 or too close to zero
 // ones, and ones too close to zero, take minutes to write out as text
 // (1e60000000 has sixty million digits), and no attribute needs them.
 func numberInRange(v cty.Value) bool {
+	if !v.IsKnown() || v.IsNull() {
+		return true // a literal HCL could not read is unknown; it says why itself
+	}
 	bf := v.AsBigFloat()
 	if bf.IsInf() {
 		return false
