@@ -37,6 +37,13 @@ func runFmt(_ context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
+		// The parser and the formatter recurse as deep as the file nests:
+		// a hostile file is refused before either sees it.
+		if d := scenarios.CheckNesting(src, f); d.HasErrors() {
+			sources[f] = &hcl.File{Bytes: src}
+			diags = append(diags, d...)
+			continue
+		}
 		parsed, d := hclsyntax.ParseConfig(src, f, hcl.InitialPos)
 		if d.HasErrors() {
 			sources[f] = parsed

@@ -167,3 +167,18 @@ func TestImagesUsage(t *testing.T) {
 		t.Errorf("exit %d, %q; want 2 naming the command and listing bootstrap", code, errs)
 	}
 }
+
+// TestFmtRefusesDeepNesting: the formatter recurses as the parser does; a
+// file nested past the limit is refused at its place, with no crash.
+func TestFmtRefusesDeepNesting(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "deep.hcl")
+	deep := "scenario \"s\" {\n  summary = " + strings.Repeat("[", 70000) + strings.Repeat("]", 70000) + "\n}\n"
+	if err := os.WriteFile(path, []byte(deep), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := cordillera(t, "fmt", "--check", dir)
+	if code != 1 || !strings.Contains(out+errs, "Nesting too deep") || !strings.Contains(out+errs, "deep.hcl:2:") {
+		t.Errorf("fmt --check of a deeply nested file: exit %d, output %q; want 1 with the nesting error at its line", code, out+errs)
+	}
+}
