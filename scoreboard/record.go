@@ -241,7 +241,7 @@ func (s *Store) RecordAttackRun(ctx context.Context, run AttackRun) (Recorded, e
 		return Recorded{}, fmt.Errorf("%s: %w", what, err)
 	}
 	run.Techniques = techniques(run.Techniques)
-	return s.record(ctx, run.Exercise, run.Team, what, func(r *recording) error {
+	return s.record(ctx, run.Exercise, run.Team, what, func(r *recording) (err error) {
 		runID, err := r.insert(`INSERT INTO attack_runs (exercise_id, team_id, run, attack, techniques, target, verdict,
 				evidence, started_at, started_elapsed, at, elapsed)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -252,6 +252,15 @@ func (s *Store) RecordAttackRun(ctx context.Context, run AttackRun) (Recorded, e
 		}
 		if err := r.add(r.awaiting(runID, DefenseEntries(r.ex.cfg, run))); err != nil {
 			return err
+		}
+		// An attack still running when the exercise ended is judged after
+		// the end, which revealed everything else: it is revealed at once.
+		if r.ex.EndedAt.Valid {
+			defer func() {
+				if err == nil {
+					_, err = r.s.reveal(ctx, r.tx, r.ex, run.Ended, true)
+				}
+			}()
 		}
 		if run.Verdict == VerdictNotApplicable {
 			return nil

@@ -3,9 +3,12 @@ package scoreboard
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/cordillera-range/cordillera/scenarios"
 )
@@ -257,5 +260,81 @@ func TestEventAudiences(t *testing.T) {
 		if err != nil || strings.Join(got, ", ") != tc.want {
 			t.Errorf("LastEventsFor(%+v, %q, %d) = %q, %v; want %q", tc.reader, tc.team, tc.n, got, err, tc.want)
 		}
+	}
+}
+
+// TestAnAttackJudgedAfterTheEndIsRevealed: an attack still running when
+// the exercise ends is judged after the end, which revealed everything
+// else; it is revealed at once, with its event.
+func TestAnAttackJudgedAfterTheEndIsRevealed(t *testing.T) {
+	ctx := context.Background()
+	s := newExercise(t, scenarios.DefaultScoring())
+	if _, err := s.Control(ctx, "ex", Control{Kind: ControlStart, Author: "ana", Moment: Moment{At: t0}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Control(ctx, "ex", Control{Kind: ControlEnd, Author: "engine", Moment: Moment{At: t0.Add(10*time.Minute + 30*time.Second)}}); err != nil {
+		t.Fatal(err)
+	}
+	ok(t)(s.RecordAttackRun(ctx, bruteforceIn("cl1", VerdictSucceeded, 10*time.Minute)))
+	verify(t, s)
+	if got, want := board(t, s, Public), "cl2 0; co1 0; cl1 -100 defense=-100"; got != want {
+		t.Errorf("public board: %q, want %q", got, want)
+	}
+	evs, err := s.LastEvents(ctx, "ex", 1)
+	if err != nil || len(evs) != 1 || evs[0].Team != "cl1" || !strings.Contains(evs[0].Text, "succeeded: −100 defense. It is shown now that the exercise has ended.") {
+		t.Errorf("last event: %+v, %v; want the outcome told to cl1", evs, err)
+	}
+}
+
+// TestUpgradeKeepsJudgedAttacksShown: a database from before reveals
+// existed showed every attack as it was judged; after the upgrade those
+// stay shown (points, a report's match), and nothing is announced again.
+func TestUpgradeKeepsJudgedAttacksShown(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	raw, err := sqlx.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range all[:4] { // the schema before reveals
+		if _, err := raw.Exec(m.sql); err != nil {
+			t.Fatalf("%s: %v", m.name, err)
+		}
+	}
+	for _, q := range []string{
+		`INSERT INTO exercises (id, name, title, scenario, scoring, created_at, started_at) VALUES (1, 'ex', 'Old', 'water-utility', '{}', 0, 0)`,
+		`INSERT INTO teams (id, exercise_id, key, name, country, join_code) VALUES (1, 1, 'cl1', 'CSIRT Chile', 'CL', 'AAAA1111')`,
+		`INSERT INTO attack_runs (id, exercise_id, team_id, run, attack, techniques, target, verdict, evidence, started_at, started_elapsed, at, elapsed)
+			VALUES (1, 1, 1, 'cr-1', 'portal-bruteforce', 'T1110.003', 'portal', 'succeeded', 'found', 600000, 600000, 660000, 660000)`,
+		`INSERT INTO ledger (exercise_id, team_id, category, points, raw_points, at, elapsed, cause_kind, cause_id, cause, author, reason)
+			VALUES (1, 1, 'defense', -100, -100, 660000, 660000, 'attack_run', 1, 'attack portal-bruteforce succeeded', '', '')`,
+		`INSERT INTO incident_reports (id, exercise_id, team_id, target, techniques, source, summary, at, elapsed)
+			VALUES (1, 1, 1, 'portal', 'T1110', '', 'spraying', 700000, 700000)`,
+		`INSERT INTO detections (report_id, run_id) VALUES (1, 1)`,
+		`PRAGMA user_version = 4`,
+	} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	raw.Close()
+
+	s := openStore(t, path)
+	if err := s.VerifyTotals(ctx, "ex"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Standings(ctx, "ex", Public)
+	if err != nil || len(st.Teams) != 1 || st.Teams[0].Total != -100 {
+		t.Errorf("public standings after the upgrade: %+v, %v; want cl1 at -100, as before", st.Teams, err)
+	}
+	if reps, err := s.ReportsOf(ctx, "ex", "cl1"); err != nil || len(reps) != 1 || reps[0].Run != "cr-1" {
+		t.Errorf("cl1's report after the upgrade: %+v, %v; want it still matched", reps, err)
+	}
+	if evs, err := s.RevealDue(ctx, "ex", at(2*time.Hour)); err != nil || len(evs) != 0 {
+		t.Errorf("reveal after the upgrade: %+v, %v; want nothing told again", evs, err)
 	}
 }

@@ -31,6 +31,11 @@ CREATE TABLE reveals (
 	elapsed     INTEGER NOT NULL
 ) STRICT;
 
+-- Runs judged before reveals existed were shown at once, points and all:
+-- they stay shown.
+INSERT INTO reveals (run_id, exercise_id, at, elapsed)
+	SELECT id, exercise_id, at, elapsed FROM attack_runs;
+
 -- The public sums leave out what is not revealed yet, as they leave out
 -- what comes after a freeze.
 DROP TRIGGER ledger_running_totals;
