@@ -57,8 +57,15 @@ func CopySource(sc *Scenario, ex *Exercise) (*Source, hcl.Diagnostics, error) {
 	if sc == nil || sc.fsys == nil {
 		return nil, nil, fmt.Errorf("the scenario was not loaded from a folder, so it has no source to copy")
 	}
-	rec := &recorder{fsys: sc.fsys, files: map[string]SourceFile{}}
-	again, diags := NewLoader().LoadScenarioFS(rec, ".", sc.Dir)
+	return CopySourceFS(sc.fsys, sc.Dir, ex)
+}
+
+// CopySourceFS is [CopySource] of the scenario whose folder is the root of
+// fsys, display naming it in diagnostics, without loading it beforehand:
+// the copy loads and plans it once, through a recorder.
+func CopySourceFS(fsys fs.FS, display string, ex *Exercise) (*Source, hcl.Diagnostics, error) {
+	rec := &recorder{fsys: fsys, files: map[string]SourceFile{}}
+	again, diags := NewLoader().LoadScenarioFS(rec, ".", display)
 	if again == nil || diags.HasErrors() {
 		return nil, diags, nil
 	}
@@ -72,12 +79,12 @@ func CopySource(sc *Scenario, ex *Exercise) (*Source, hcl.Diagnostics, error) {
 	if rec.err != nil {
 		return nil, diags, rec.err
 	}
-	src := &Source{Dir: sc.Dir, Files: rec.files, Contexts: map[string]string{}}
+	src := &Source{Dir: display, Files: rec.files, Contexts: map[string]string{}}
 	for _, b := range builds(again) {
 		if _, ok := src.Contexts[b.Context]; ok {
 			continue
 		}
-		if err := src.addContext(sc.fsys, b.Context); err != nil {
+		if err := src.addContext(fsys, b.Context); err != nil {
 			return nil, diags, fmt.Errorf("build context %s: %w", b.Context, err)
 		}
 		src.Contexts[b.Context] = src.contextHash(b.Context)
@@ -147,7 +154,12 @@ func (s *Source) addContext(fsys fs.FS, dir string) error {
 // kind, path, permissions and bytes, in the order of their paths.
 func (s *Source) contextHash(dir string) string {
 	sum := sha256.New()
+	// addContext names a context's entries by path.Join(dir, p), which for
+	// a context of the whole folder (".") is p itself: no "./" before it.
 	prefix := dir + "/"
+	if dir == "." {
+		prefix = ""
+	}
 	for _, name := range slices.Sorted(maps.Keys(s.Files)) {
 		rel, ok := strings.CutPrefix(name, prefix)
 		if !ok {
@@ -216,6 +228,48 @@ func (s *Source) Changed(other *Source) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// ChangesIn lists the paths where the scenario's folder fsys (its root the
+// scenario's folder, as sc was loaded from) differs from the copy, as
+// [Source.Changed] does, without loading or planning the folder: it reads
+// the files the copy holds, the .hcl files the folder holds now and the
+// build contexts the copy holds. It is how a stored exercise tells that its
+// scenario has changed since, cheaply and also when the folder no longer
+// loads. A file that a changed .hcl file would read anew is not listed; the
+// .hcl file is.
+func (s *Source) ChangesIn(fsys fs.FS) []string {
+	now := &Source{Dir: s.Dir, Files: map[string]SourceFile{}}
+	for _, dir := range slices.Sorted(maps.Keys(s.Contexts)) {
+		now.addContext(fsys, dir) // what could not be read is missing, so listed
+	}
+	names, _ := hclFiles(fsys)
+	for name, f := range s.Files {
+		if f.Mode.IsRegular() {
+			names = append(names, name)
+		}
+	}
+	for _, name := range names {
+		if _, ok := now.Files[name]; ok {
+			continue
+		}
+		if info, err := fs.Stat(fsys, name); err == nil && info.Mode().IsRegular() {
+			if data, err := readLimited(fsys, name); err == nil {
+				now.Files[name] = SourceFile{Mode: info.Mode().Perm(), Data: data}
+			}
+		}
+	}
+	return s.Changed(now)
+}
+
+// ChangesInScenario is [Source.ChangesIn] the folder sc was loaded from; a
+// scenario not loaded from a folder has nothing to compare, and the copy
+// is all of it that changed.
+func (s *Source) ChangesInScenario(sc *Scenario) []string {
+	if sc == nil || sc.fsys == nil {
+		return slices.Sorted(maps.Keys(s.Files))
+	}
+	return s.ChangesIn(sc.fsys)
 }
 
 // FS is the copy as a read-only file system, the scenario's folder at its

@@ -47,7 +47,7 @@ func runControl(ctx context.Context, e *env, args []string) error {
 		*author = "instructor"
 	}
 	action, rest := pos[0], pos[1:]
-	sc, ex, plans, err := loadPlans(e, "control", rf, nil, false)
+	name, err := exerciseName(e, *rf.exercise, nil)
 	if err != nil {
 		return err
 	}
@@ -59,12 +59,14 @@ func runControl(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer store.Close()
-	if _, err := store.Exercise(ctx, ex.Name); err != nil {
-		return fmt.Errorf("exercise %s is not in %s: start it with cordillera run first", ex.Name, *db)
+	if _, err := store.Exercise(ctx, name); err != nil {
+		return fmt.Errorf("exercise %s is not in %s: start it with cordillera run first", name, *db)
 	}
 	// Fired attacks and delivered injects are those of the scenario the
-	// exercise was made from, whatever the folder holds now.
-	if sc, plans, err = keptPlans(ctx, e, store, sc, ex); err != nil {
+	// exercise was made from, whatever the folder holds now, or whether it
+	// is there at all.
+	sc, ex, plans, err := exercisePlans(ctx, e, "control", rf, nil, store)
+	if err != nil {
 		return err
 	}
 	// Controls need no container engine: the running engine acts on them.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -12,77 +13,132 @@ import (
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
 
-// keptPlans plans an exercise from the copy of its scenario that the
-// database keeps with it, so that run and control, started again after the
-// scenario changed (an upgrade of the bundled scenarios, an edit of the
-// folder), go on with the scenario the exercise was made from. sc is the
-// scenario as loadPlans found it now. An exercise without a copy gets one
-// now: a new exercise, or one made before copies were kept (which the
-// message says). It returns the scenario and plans from the copy.
-func keptPlans(ctx context.Context, e *env, store *scoreboard.Store, sc *scenarios.Scenario, ex *scenarios.Exercise) (*scenarios.Scenario, []*scenarios.TeamPlan, error) {
-	c, err := store.ScenarioCopy(ctx, ex.Name)
-	switch {
-	case errors.Is(err, scoreboard.ErrNotFound):
-		c, err = copyScenario(ctx, e, store, sc, ex)
+// exercisePlans loads and plans the exercise that run or control name, as
+// loadPlans does, except that an exercise the database holds a copy of the
+// scenario for is planned from that copy (director.PlanKept): run and
+// control, started again after the scenario changed, broke or went (an
+// upgrade of the bundled scenarios, an edit of the folder), go on with the
+// scenario the exercise was made from. The folder is loaded and planned
+// only for an exercise without a copy: a new one, or one made before copies
+// were kept (which the message says), to make its copy; otherwise only to
+// say that it has changed.
+func exercisePlans(ctx context.Context, e *env, name string, rf rangeFlags, pos []string, store *scoreboard.Store) (*scenarios.Scenario, *scenarios.Exercise, []*scenarios.TeamPlan, error) {
+	ex := parseExerciseFile(rf, pos)
+	if ex == nil {
+		// Not an exercise file that parses: loadPlans says why.
+		sc, ex, _, err := loadPlans(e, name, rf, pos, false)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-	case err != nil:
-		return nil, nil, err
-	default:
-		if now, _, err := scenarios.CopySource(sc, ex); err == nil && now.Digest() != c.Source.Digest() {
-			fmt.Fprintf(e.stderr, "The scenario %s has changed since exercise %s was made (%s): the exercise goes on with the copy the database keeps.\n",
-				sc.Dir, ex.Name, strings.Join(c.Source.Changed(now), ", "))
+		sc, plans, err := keptPlans(ctx, e, store, sc, ex)
+		return sc, ex, plans, err
+	}
+	if ex.Seed == "" {
+		return nil, nil, nil, errNoSeed
+	}
+	var live *scenarios.Scenario
+	k, err := director.PlanKept(ctx, store, ex, time.Now(), func() (*scenarios.Source, string, error) {
+		sc, _, _, err := loadPlans(e, name, rf, pos, false)
+		if err != nil {
+			return nil, "", err
 		}
+		live = sc
+		return copySource(sc, ex)
+	})
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	loader := scenarios.NewLoader()
-	kept, diags := loader.LoadSource(c.Source)
-	var plans []*scenarios.TeamPlan
-	if kept != nil && !diags.HasErrors() {
-		p, d := scenarios.Plan(kept, ex)
-		plans, diags = p, append(diags, d...)
+	if err := reportKept(e, k, ex, live, rf); err != nil {
+		return nil, nil, nil, err
 	}
-	if diags.HasErrors() {
-		if err := scenarios.WriteDiagnostics(e.stderr, loader.Files(), diags, e.color); err != nil {
-			return nil, nil, err
-		}
-		fmt.Fprintf(e.stderr, "Exercise %s cannot be planned from the copy of its scenario kept in the database: the errors above say why.\n", ex.Name)
-		return nil, nil, exitError(1)
-	}
-	if err := store.CheckScoring(ctx, ex.Name, director.Scoring(kept)); err != nil {
-		return nil, nil, err
-	}
-	return kept, plans, nil
+	return k.Scenario, ex, k.Plans, nil
 }
 
-// copyScenario stores the copy of an exercise's scenario as it is now.
-func copyScenario(ctx context.Context, e *env, store *scoreboard.Store, sc *scenarios.Scenario, ex *scenarios.Exercise) (scoreboard.ScenarioCopy, error) {
+// parseExerciseFile decodes the exercise file the flags name, without its
+// scenario, or returns nil when there is none or it has errors.
+func parseExerciseFile(rf rangeFlags, pos []string) *scenarios.Exercise {
+	if *rf.exercise == "" || len(pos) > 0 {
+		return nil
+	}
+	data, err := os.ReadFile(*rf.exercise)
+	if err != nil {
+		return nil
+	}
+	ex, diags := scenarios.NewLoader().ParseExercise(*rf.exercise, data)
+	if ex == nil || diags.HasErrors() {
+		return nil
+	}
+	if *rf.seed != "" {
+		ex.Seed = *rf.seed
+	}
+	return ex
+}
+
+// keptPlans plans an exercise from the copy of its scenario that the
+// database keeps with it (director.PlanKept); sc is the scenario as
+// loadPlans found it now, which an exercise without a copy gets its copy
+// from. It returns the scenario and plans from the copy.
+func keptPlans(ctx context.Context, e *env, store *scoreboard.Store, sc *scenarios.Scenario, ex *scenarios.Exercise) (*scenarios.Scenario, []*scenarios.TeamPlan, error) {
+	k, err := director.PlanKept(ctx, store, ex, time.Now(), func() (*scenarios.Source, string, error) { return copySource(sc, ex) })
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := reportKept(e, k, ex, sc, rangeFlags{}); err != nil {
+		return nil, nil, err
+	}
+	return k.Scenario, k.Plans, nil
+}
+
+// copySource copies the scenario as it is now, which loadPlans has loaded
+// and planned without errors.
+func copySource(sc *scenarios.Scenario, ex *scenarios.Exercise) (*scenarios.Source, string, error) {
 	cp, _, err := scenarios.CopySource(sc, ex)
 	if err == nil && cp == nil {
 		err = errors.New("its scenario has errors") // loadPlans has shown them
 	}
 	if err != nil {
-		return scoreboard.ScenarioCopy{}, fmt.Errorf("exercise %s: %w", ex.Name, err)
+		return nil, "", fmt.Errorf("exercise %s: %w", ex.Name, err)
 	}
-	_, err = store.Exercise(ctx, ex.Name)
-	late := err == nil
-	c := scoreboard.ScenarioCopy{Exercise: ex.Name, Ref: sc.Dir, Source: cp, Late: late, CopiedAt: time.Now()}
-	if late {
-		// The stored scoring is what the exercise was made with; a copy
-		// that says otherwise is not the scenario it was made from.
-		if err := store.CheckScoring(ctx, ex.Name, director.Scoring(sc)); err != nil {
-			return c, err
+	return cp, sc.Dir, nil
+}
+
+// reportKept says what the user needs to know of an exercise planned from
+// its copy: its errors or warnings, that the copy was made late, or that
+// the scenario has changed since (live is the scenario as loaded now, or
+// nil: then it is loaded from the exercise file rf names, for the message
+// only, and a folder that does not load is said to be so).
+func reportKept(e *env, k *director.Kept, ex *scenarios.Exercise, live *scenarios.Scenario, rf rangeFlags) error {
+	// With live, loadPlans has shown the folder's warnings, which the copy
+	// made of it repeats.
+	if k.Diagnostics.HasErrors() || live == nil && len(k.Diagnostics) > 0 {
+		if err := scenarios.WriteDiagnostics(e.stderr, k.Files, k.Diagnostics, e.color); err != nil {
+			return err
 		}
 	}
-	switch err := store.SaveScenarioCopy(ctx, c); {
-	case errors.Is(err, scoreboard.ErrDuplicate):
-		return store.ScenarioCopy(ctx, ex.Name) // another process copied it first
-	case err != nil:
-		return c, err
+	if k.Diagnostics.HasErrors() {
+		fmt.Fprintf(e.stderr, "Exercise %s cannot be planned from the copy of its scenario kept in the database: the errors above say why.\n", ex.Name)
+		return exitError(1)
 	}
-	if late {
-		fmt.Fprintf(e.stderr, "Exercise %s was made before Cordillera kept its scenario with it: the scenario is copied now, as %s is now, and every later run or control of the exercise plans from this copy.\n",
-			ex.Name, sc.Dir)
+	if k.Copied {
+		if k.Copy.Late {
+			fmt.Fprintf(e.stderr, "Exercise %s was made before Cordillera kept its scenario with it: the scenario is copied now, as %s is now, and every later run or control of the exercise plans from this copy.\n",
+				ex.Name, k.Copy.Ref)
+		}
+		return nil
 	}
-	return c, nil
+	if live == nil && rf.exercise != nil && *rf.exercise != "" {
+		_, live, _ = scenarios.NewLoader().LoadExercise(*rf.exercise)
+		if live == nil {
+			fmt.Fprintf(e.stderr, "The scenario %s of exercise %s cannot be loaded now: the exercise goes on with the copy the database keeps.\n", ex.Scenario, ex.Name)
+			return nil
+		}
+	}
+	if live == nil {
+		return nil
+	}
+	if changed := k.Copy.Source.ChangesInScenario(live); len(changed) > 0 {
+		fmt.Fprintf(e.stderr, "The scenario %s has changed since exercise %s was made (%s): the exercise goes on with the copy the database keeps.\n",
+			live.Dir, ex.Name, strings.Join(changed, ", "))
+	}
+	return nil
 }

@@ -39,24 +39,22 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if *speed < 0 {
 		return usageError{fmt.Sprintf("--speed must be more than 0, not %g", *speed)}
 	}
-	sc, ex, plans, err := loadPlans(e, "run", rf, pos, false)
-	if err != nil {
-		return err
-	}
 	store, err := scoreboard.Open(ctx, *db)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	// An exercise run again plans from the scenario it was made from,
+	// whatever its folder holds now.
+	sc, ex, plans, err := exercisePlans(ctx, e, "run", rf, pos, store)
+	if err != nil {
+		return err
+	}
 	rt, err := connect(ctx)
 	if err != nil {
 		return err
 	}
 	defer rt.Close()
-	// An exercise run again plans from the scenario it was made from.
-	if sc, plans, err = keptPlans(ctx, e, store, sc, ex); err != nil {
-		return err
-	}
 
 	f, isFile := e.stdout.(*os.File)
 	screen := *view == "screen" || *view == "auto" && isFile && isTerminal(f)

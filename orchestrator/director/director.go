@@ -14,10 +14,13 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
+	"testing/fstest"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -275,15 +278,17 @@ func (d *Director) copyScenario(ctx context.Context, name string, src []byte, re
 	if ex == nil || diags.HasErrors() {
 		return nil, scenarios.Diagnostics(diags), nil
 	}
-	sc, d2, err := d.loadScenario(ctx, loader, ref)
+	fsys, display, err := d.scenarioFS(ctx, ref)
+	var de diagErr
+	if errors.As(err, &de) {
+		return nil, scenarios.Diagnostics(append(diags, de.d)), nil
+	}
 	if err != nil {
 		return nil, nil, err
 	}
-	diags = append(diags, d2...)
-	if sc == nil || diags.HasErrors() {
-		return nil, scenarios.Diagnostics(diags), nil
-	}
-	cp, d3, err := scenarios.CopySource(sc, ex)
+	// Loaded and planned once, through the copy's recorder; the exercise
+	// is then planned from the copy.
+	cp, d3, err := scenarios.CopySourceFS(fsys, display, ex)
 	diags = append(diags, d3...)
 	if err != nil {
 		return nil, nil, &FieldError{"scenario", fmt.Sprintf("scenario %s cannot be kept with the exercise: %v", ref, err)}
@@ -433,46 +438,41 @@ func (d *Director) Restore(ctx context.Context) error {
 	return nil
 }
 
-// restore plans a stored exercise again from the copy of its scenario.
+// restore plans a stored exercise again from the copy of its scenario
+// (PlanKept).
 func (d *Director) restore(ctx context.Context, s scoreboard.ExerciseSource) (*Exercise, error) {
-	c, err := d.store.ScenarioCopy(ctx, s.Exercise)
-	late := errors.Is(err, scoreboard.ErrNotFound)
-	if late {
-		// Made before copies were kept: the best copy there is now is
-		// what the scenario is now. The scoring check below refuses it if
-		// the scenario's scoring is no longer what the exercise was made
-		// with.
+	ex, pd := scenarios.NewLoader().ParseExercise(s.Exercise+".hcl", []byte(s.Source))
+	if ex == nil || pd.HasErrors() {
+		return nil, fmt.Errorf("its exercise file: %w", pd)
+	}
+	k, err := PlanKept(ctx, d.store, ex, d.opt.Now(), func() (*scenarios.Source, string, error) {
 		cp, diags, err := d.copyScenario(ctx, s.Exercise, []byte(s.Source), s.Scenario)
 		if err == nil {
 			err = diagError(diags)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("made before its scenario was kept with it, and its scenario cannot be copied now: %w", err)
+			return nil, "", fmt.Errorf("made before its scenario was kept with it, and its scenario cannot be copied now: %w", err)
 		}
-		c = scoreboard.ScenarioCopy{Exercise: s.Exercise, Ref: s.Scenario, Source: cp, Late: true, CopiedAt: d.opt.Now()}
-	} else if err != nil {
+		return cp, s.Scenario, nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	x, diags, err := d.load(ctx, s.Exercise, []byte(s.Source), s.Scenario, c.Source)
-	if err == nil {
-		err = diagError(diags)
-	}
-	if err != nil {
+	if err := diagError(scenarios.Diagnostics(k.Diagnostics)); err != nil {
 		return nil, fmt.Errorf("planning it from the copy of its scenario: %w", err)
 	}
-	if err := d.checkScoring(ctx, x); err != nil {
+	x, err := d.exercise(ex, k.Scenario, k.Plans, s.Scenario, k.Copy.Source)
+	if err != nil {
 		return nil, err
 	}
-	if late {
-		if err := d.store.SaveScenarioCopy(ctx, c); err != nil {
-			return nil, err
-		}
+	switch {
+	case k.Copied && k.Copy.Late:
 		d.log.Warn("exercise made before scenarios were kept with exercises: its scenario is copied now, from what it is now, and every later plan comes from this copy",
-			"exercise", s.Exercise, "scenario", s.Scenario, "files", len(c.Source.Files), "digest", c.Source.Digest()[:12])
+			"exercise", s.Exercise, "scenario", s.Scenario, "files", len(k.Copy.Source.Files), "digest", k.Copy.Source.Digest()[:12])
 		d.event(s.Exercise, "", scoreboard.AudienceStaff, fmt.Sprintf(
 			"This exercise was made before Cordillera kept its scenario with it: its scenario (%s) was copied now, as it is now, and every later plan comes from this copy.", s.Scenario))
-	} else {
-		d.noteChanges(ctx, s, c.Source)
+	case !k.Copied:
+		d.noteChanges(ctx, s, k.Copy.Source)
 	}
 	if err := x.Engine.Prepare(ctx); err != nil {
 		return nil, err
@@ -480,38 +480,103 @@ func (d *Director) restore(ctx context.Context, s scoreboard.ExerciseSource) (*E
 	return x, nil
 }
 
-// noteChanges logs what differs between the scenario an exercise keeps
-// and what its scenario is now, so an operator learns that an upgrade or an
-// edit did not reach a running exercise, and why.
-func (d *Director) noteChanges(ctx context.Context, s scoreboard.ExerciseSource, kept *scenarios.Source) {
-	now, diags, err := d.copyScenario(ctx, s.Exercise, []byte(s.Source), s.Scenario)
-	if err == nil {
-		err = diagError(diags)
-	}
-	switch {
-	case err != nil:
-		d.log.Info("the exercise keeps its copy of the scenario; the scenario itself cannot be loaded now", "exercise", s.Exercise, "scenario", s.Scenario, "err", err)
-	case now.Digest() != kept.Digest():
-		d.log.Info("the scenario has changed since the exercise was made; the exercise keeps its copy", "exercise", s.Exercise, "scenario", s.Scenario,
-			"changed", strings.Join(kept.Changed(now), ", "))
-	}
+// Kept is an exercise planned from the copy of its scenario kept with it.
+type Kept struct {
+	// Copy is the copy the plans come from.
+	Copy     scoreboard.ScenarioCopy
+	Scenario *scenarios.Scenario
+	Plans    []*scenarios.TeamPlan
+	// Diagnostics are those of loading and planning the copy; with errors,
+	// Scenario and Plans are not to be used and nothing was stored.
+	// Files holds the copy's parsed files, to render them.
+	Diagnostics hcl.Diagnostics
+	Files       map[string]*hcl.File
+	// Copied is true when the copy was made by this call, with copyNow,
+	// and stored: for an exercise not in the store yet, or (Copy.Late) one
+	// made before copies were kept.
+	Copied bool
 }
 
-// checkScoring checks that the scoring stored with the exercise, which the
-// scoreboard's rules weigh every entry with, is the scoring block of the
-// scenario copy that the plans, and with them the points of every attack,
-// inject, challenge and hint, come from.
+// PlanKept plans a stored exercise ex from the copy of its scenario that
+// the store keeps with it: the one rule by which the server (Restore) and
+// the command line (run, control) take an exercise up again, so that they
+// cannot plan it differently. Nothing but the copy is read.
 //
-// The copy is the one place every point value comes from. The scoring in
-// the store (exercises.scoring) is derived from it: Engine.Prepare writes
-// the copy's scoring block when the exercise is first stored, and the store
-// keeps it only because the rules read it in the transaction that writes
-// each entry, also in processes that hold no plan. The two cannot differ
-// for an exercise made with its copy; they can for one made before copies
-// were kept whose scenario has changed since, and such an exercise is
-// refused: taking it up would score it from two scenarios.
-func (d *Director) checkScoring(ctx context.Context, x *Exercise) error {
-	return d.store.CheckScoring(ctx, x.Name, Scoring(x.Scenario))
+// An exercise without a copy gets one made now by copyNow, from what its
+// scenario is now, with where that is (ScenarioCopy.Ref): its first copy, for an
+// exercise not stored yet, or a late one (Copy.Late) for an exercise made
+// before copies were kept. The copy is stored only once planning from it
+// works and its scoring block is what the exercise was stored with
+// (Store.CheckScoring), which the copy is the one source of: an exercise
+// whose scenario's scoring changed since it was made is refused, rather
+// than scored from two scenarios. When another process stored a copy
+// first, that one is used.
+//
+// copyNow is called only when there is no copy, so a stored exercise whose
+// scenario is broken or gone goes on from its copy.
+func PlanKept(ctx context.Context, store *scoreboard.Store, ex *scenarios.Exercise, now time.Time, copyNow func() (*scenarios.Source, string, error)) (*Kept, error) {
+	k := &Kept{}
+	c, err := store.ScenarioCopy(ctx, ex.Name)
+	switch {
+	case errors.Is(err, scoreboard.ErrNotFound):
+		src, ref, err := copyNow()
+		if err != nil {
+			return nil, err
+		}
+		_, err = store.Exercise(ctx, ex.Name)
+		if err != nil && !errors.Is(err, scoreboard.ErrNotFound) {
+			return nil, err
+		}
+		c = scoreboard.ScenarioCopy{Exercise: ex.Name, Ref: ref, Source: src, Late: err == nil, CopiedAt: now}
+		k.Copied = true
+	case err != nil:
+		return nil, err
+	}
+	k.Copy = c
+	loader := scenarios.NewLoader()
+	k.Scenario, k.Plans, k.Diagnostics = planSource(loader, c.Source, ex)
+	k.Files = loader.Files()
+	if k.Diagnostics.HasErrors() {
+		return k, nil
+	}
+	if err := store.CheckScoring(ctx, ex.Name, Scoring(k.Scenario)); err != nil {
+		return nil, err
+	}
+	if k.Copied {
+		switch err := store.SaveScenarioCopy(ctx, c); {
+		case errors.Is(err, scoreboard.ErrDuplicate):
+			return PlanKept(ctx, store, ex, now, copyNow) // the stored copy is found now
+		case err != nil:
+			return nil, err
+		}
+	}
+	return k, nil
+}
+
+// planSource loads a scenario from its copy and plans ex on it.
+func planSource(loader *scenarios.Loader, src *scenarios.Source, ex *scenarios.Exercise) (*scenarios.Scenario, []*scenarios.TeamPlan, hcl.Diagnostics) {
+	sc, diags := loader.LoadSource(src)
+	if sc == nil || diags.HasErrors() {
+		return sc, nil, diags
+	}
+	plans, d := scenarios.Plan(sc, ex)
+	return sc, plans, append(diags, d...)
+}
+
+// noteChanges logs what differs between the scenario an exercise keeps
+// and what its scenario's folder holds now, so an operator learns that an
+// upgrade or an edit did not reach a running exercise, and why. It reads
+// the folder's files without loading or planning it (Source.ChangesIn).
+func (d *Director) noteChanges(ctx context.Context, s scoreboard.ExerciseSource, kept *scenarios.Source) {
+	fsys, _, err := d.scenarioFS(ctx, s.Scenario)
+	if err != nil {
+		d.log.Info("the exercise keeps its copy of the scenario; the scenario itself cannot be read now", "exercise", s.Exercise, "scenario", s.Scenario, "err", err)
+		return
+	}
+	if changed := kept.ChangesIn(fsys); len(changed) > 0 {
+		d.log.Info("the scenario has changed since the exercise was made; the exercise keeps its copy", "exercise", s.Exercise, "scenario", s.Scenario,
+			"changed", strings.Join(changed, ", "))
+	}
 }
 
 // Scoring is the scoring of a scenario: its scoring block, or the defaults
@@ -545,47 +610,69 @@ func (d *Director) load(ctx context.Context, name string, src []byte, ref string
 	if ex == nil || diags.HasErrors() {
 		return nil, scenarios.Diagnostics(diags), nil
 	}
-	sc, d2 := loader.LoadSource(cp)
+	sc, plans, d2 := planSource(loader, cp, ex)
 	diags = append(diags, d2...)
-	if sc == nil || diags.HasErrors() {
-		return nil, scenarios.Diagnostics(diags), nil
-	}
-	plans, d3 := scenarios.Plan(sc, ex)
-	diags = append(diags, d3...)
 	if diags.HasErrors() {
 		return nil, scenarios.Diagnostics(diags), nil
 	}
-	desired, err := orchestrator.NewDesired(plans, orchestrator.Options{ScorebotImage: d.opt.ScorebotImage})
+	x, err := d.exercise(ex, sc, plans, ref, cp)
 	if err != nil {
 		return nil, nil, err
+	}
+	return x, scenarios.Diagnostics(diags), nil
+}
+
+// exercise makes an exercise's engine and desired ranges from its plans.
+func (d *Director) exercise(ex *scenarios.Exercise, sc *scenarios.Scenario, plans []*scenarios.TeamPlan, ref string, cp *scenarios.Source) (*Exercise, error) {
+	desired, err := orchestrator.NewDesired(plans, orchestrator.Options{ScorebotImage: d.opt.ScorebotImage})
+	if err != nil {
+		return nil, err
 	}
 	eng, err := engine.New(d.store, d.rt, sc, ex, plans, d.opt.Engine)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return &Exercise{Name: ex.Name, Scenario: sc, Spec: ex, Plans: plans, Engine: eng, ScenarioRef: ref, Source: cp, desired: desired},
-		scenarios.Diagnostics(diags), nil
+	return &Exercise{Name: ex.Name, Scenario: sc, Spec: ex, Plans: plans, Engine: eng, ScenarioRef: ref, Source: cp, desired: desired}, nil
 }
 
-func (d *Director) loadScenario(ctx context.Context, loader *scenarios.Loader, ref string) (*scenarios.Scenario, hcl.Diagnostics, error) {
+// scenarioFS is the folder of the scenario at ref, its root the
+// scenario's folder, and the name diagnostics give it. A folder on disk
+// that cannot be opened is a diagnostic, as loading it would say.
+func (d *Director) scenarioFS(ctx context.Context, ref string) (fs.FS, string, error) {
 	switch kind, name, _ := strings.Cut(ref, ":"); {
 	case kind == "library" && d.libraryHas(name):
-		sc, diags := loader.LoadScenarioFS(d.opt.Library, name, "library/"+name)
-		return sc, diags, nil
+		sub, err := fs.Sub(d.opt.Library, name)
+		return sub, "library/" + name, err
 	case kind == "uploaded":
 		src, err := d.store.ScenarioSourceByName(ctx, name)
 		if err != nil {
-			return nil, nil, err
+			return nil, "", err
 		}
-		sc, diags := loadUploaded(loader, name, []byte(src.Source))
-		return sc, diags, nil
+		return fstest.MapFS{"main.hcl": &fstest.MapFile{Data: []byte(src.Source), Mode: 0o444}}, "uploaded/" + name, nil
 	case kind == "library":
-		return nil, nil, fmt.Errorf("no bundled scenario %q", name)
-	default:
-		sc, diags := loader.LoadScenario(ref)
-		return sc, diags, nil
+		return nil, "", fmt.Errorf("no bundled scenario %q", name)
 	}
+	dir := ref
+	info, err := os.Stat(ref)
+	if err != nil {
+		return nil, "", diagErr{&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Scenario not found",
+			Detail: fmt.Sprintf("Cannot read %s: %v. Give the path to a scenario folder or to one of its .hcl files.", ref, err)}}
+	}
+	if !info.IsDir() {
+		dir = filepath.Dir(ref)
+	}
+	root, err := os.OpenRoot(dir) // as the loader opens a folder: no link leaves it
+	if err != nil {
+		return nil, "", diagErr{&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot open scenario folder", Detail: err.Error()}}
+	}
+	return root.FS(), dir, nil
 }
+
+// diagErr is a scenario that cannot be read, as the diagnostic loading it
+// gives.
+type diagErr struct{ d *hcl.Diagnostic }
+
+func (e diagErr) Error() string { return e.d.Summary + ": " + e.d.Detail }
 
 // scenarioRef finds the scenario a definition names: an uploaded one
 // first, then a bundled one.
