@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -133,6 +134,72 @@ func (e *Execution) check() error {
 	return nil
 }
 
+// ErrAlreadyRan means an instructor fired an attack that has already run
+// against the team, without saying to fire it again: a re-fire scores the
+// team again. The error is an *AlreadyRanError, which says how many times.
+var ErrAlreadyRan = fmt.Errorf("the attack has already run against the team: %w", ErrConflict)
+
+// AlreadyRanError is ErrAlreadyRan with the attack, the team and the
+// number of its executions that count (Ran).
+type AlreadyRanError struct {
+	Team, Attack string
+	Runs         int
+}
+
+func (e *AlreadyRanError) Error() string {
+	return fmt.Sprintf("attack %q has already run against team %q (%d×): firing it again scores the team again", e.Attack, e.Team, e.Runs)
+}
+
+func (e *AlreadyRanError) Unwrap() error { return ErrAlreadyRan }
+
+// notRan are the states of executions that did not run and never will.
+var notRan = [...]string{ExecSkipped, ExecMissed}
+
+// Ran says whether an execution ran, runs or is to run: every one but
+// those skipped and those the exercise's end missed. Firing the attack
+// again after one of these is a re-fire, and the team is scored again.
+func (e Execution) Ran() bool { return !slices.Contains(notRan[:], e.State) }
+
+// AddFired stores an instructor's firing of an attack against a team (e
+// has the manual trigger) and returns its id and how many executions of
+// that attack against the team had Ran before. When one had, it is a
+// re-fire: stored only when again says so, else an *AlreadyRanError. The
+// count and the insert are one transaction, so two instructors firing at
+// once (or one double submit) cannot both fire an attack the first time.
+func (s *Store) AddFired(ctx context.Context, e Execution, again bool) (id int64, before int, err error) {
+	what := fmt.Sprintf("attack %q of team %q", e.Attack, e.Team)
+	if e.Trigger != TriggerManual {
+		return 0, 0, fmt.Errorf("%s: a fired execution has trigger %s, not %q: %w", what, TriggerManual, e.Trigger, ErrInvalid)
+	}
+	if err := e.check(); err != nil {
+		return 0, 0, fmt.Errorf("%s: %w", what, err)
+	}
+	err = s.tx(ctx, func(tx *sqlx.Tx) error {
+		ex, t, err := s.executionTeam(ctx, tx, e)
+		if err != nil {
+			return err
+		}
+		if err := tx.GetContext(ctx, &before, `SELECT COUNT(*) FROM attack_executions
+			WHERE exercise_id = ? AND team_id = ? AND attack = ? AND state NOT IN (?, ?)`,
+			ex.ID, t.ID, e.Attack, notRan[0], notRan[1]); err != nil {
+			return err
+		}
+		if before > 0 && !again {
+			return &AlreadyRanError{Team: e.Team, Attack: e.Attack, Runs: before}
+		}
+		id, err = insertExecution(ctx, tx, ex.ID, t.ID, e)
+		return err
+	})
+	if err != nil {
+		var ar *AlreadyRanError
+		if errors.As(err, &ar) {
+			return 0, before, err
+		}
+		return 0, 0, fmt.Errorf("%s: %w", what, err)
+	}
+	return id, before, nil
+}
+
 // AddExecution stores a new execution and returns its id. A timeline
 // execution of an attack the team already has one of is ErrDuplicate:
 // whoever stored the first owns it, which is how an attack is never fired
@@ -144,32 +211,44 @@ func (s *Store) AddExecution(ctx context.Context, e Execution) (int64, error) {
 	}
 	var id int64
 	err := s.tx(ctx, func(tx *sqlx.Tx) error {
-		ex, err := s.exercise(ctx, tx, e.Exercise)
+		ex, t, err := s.executionTeam(ctx, tx, e)
 		if err != nil {
 			return err
 		}
-		t, err := s.team(ctx, tx, ex, e.Team)
-		if err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO attack_executions (exercise_id, team_id, attack, trigger, due, jitter,
-				state, run, outcome, reason, output, started_at, started_elapsed, ended_at, ended_elapsed, author)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			ex.ID, t.ID, e.Attack, e.Trigger, e.Due.Milliseconds(), e.Jitter.Milliseconds(), e.State, e.Run, e.Outcome,
-			e.Reason, e.Output, nullMS(e.Started.At), nullElapsed(e.Started), nullMS(e.Ended.At), nullElapsed(e.Ended), e.Author)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrDuplicate
-		}
-		id, err = res.LastInsertId()
+		id, err = insertExecution(ctx, tx, ex.ID, t.ID, e)
 		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", what, err)
 	}
 	return id, nil
+}
+
+// executionTeam finds the exercise and the team an execution is of.
+func (s *Store) executionTeam(ctx context.Context, tx *sqlx.Tx, e Execution) (exerciseRow, teamRow, error) {
+	ex, err := s.exercise(ctx, tx, e.Exercise)
+	if err != nil {
+		return ex, teamRow{}, err
+	}
+	t, err := s.team(ctx, tx, ex, e.Team)
+	return ex, t, err
+}
+
+// insertExecution writes an execution; a second timeline one of an attack
+// and team is ErrDuplicate (the table's unique index).
+func insertExecution(ctx context.Context, tx *sqlx.Tx, exerciseID, teamID int64, e Execution) (int64, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO attack_executions (exercise_id, team_id, attack, trigger, due, jitter,
+			state, run, outcome, reason, output, started_at, started_elapsed, ended_at, ended_elapsed, author)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		exerciseID, teamID, e.Attack, e.Trigger, e.Due.Milliseconds(), e.Jitter.Milliseconds(), e.State, e.Run, e.Outcome,
+		e.Reason, e.Output, nullMS(e.Started.At), nullElapsed(e.Started), nullMS(e.Ended.At), nullElapsed(e.Ended), e.Author)
+	if err != nil {
+		return 0, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return 0, ErrDuplicate
+	}
+	return res.LastInsertId()
 }
 
 // UpdateExecution moves an execution on: its state, run, outcome, output

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cordillera-range/cordillera/orchestrator/engine"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
@@ -143,22 +142,26 @@ func (s *Server) instructAct(ctx context.Context, u *scoreboard.User, exercise, 
 		if err := planHasAttack(x.Plans, in.Team, in.Attack); err != nil {
 			return actionResult{}, err
 		}
-		execs, err := s.store.Executions(ctx, exercise)
+		// A re-fire scores the team again: it is done only when asked for
+		// in so many words. The store decides whether it is one, in the
+		// transaction that fires it, so a double submit fires once.
+		fire := eng.Fire
+		if in.Confirm {
+			fire = eng.Refire
+		}
+		f, err := fire(ctx, in.Team, in.Attack, author)
+		var ar *scoreboard.AlreadyRanError
+		if errors.As(err, &ar) {
+			return actionResult{}, &actionError{Status: http.StatusConflict, Field: "confirm", Key: "instruct.err.refire", Args: []any{in.Attack, in.Team, ar.Runs}}
+		}
 		if err != nil {
 			return actionResult{}, err
 		}
-		// A re-fire scores the team again: it is done only when asked for
-		// in so many words.
-		runs := engine.Runs(execs, in.Team, in.Attack)
-		if runs > 0 && !in.Confirm {
-			return actionResult{}, &actionError{Status: http.StatusConflict, Field: "confirm", Key: "instruct.err.refire", Args: []any{in.Attack, in.Team, runs}}
-		}
-		id, err := eng.Fire(ctx, in.Team, in.Attack, author)
 		msg := fmt.Sprintf("attack %s fired against team %s", in.Attack, in.Team)
-		if runs > 0 {
-			msg = fmt.Sprintf("attack %s fired again against team %s (re-fire, confirmed; it had run %d×)", in.Attack, in.Team, runs)
+		if f.Before > 0 {
+			msg = fmt.Sprintf("attack %s fired again against team %s (re-fire, confirmed; it had run %d×)", in.Attack, in.Team, f.Before)
 		}
-		return actionResult{Message: msg, ID: id}, err
+		return actionResult{Message: msg, ID: f.ID}, nil
 	case "skip":
 		reason := in.Reason
 		if reason == "" {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -42,10 +43,16 @@ type apiEvent struct {
 }
 
 type hubs struct {
-	s  *Server
-	mu sync.Mutex
-	m  map[string]*hub
+	s *Server
+	// recheck is how often a signed-in user's stream reads the user again.
+	recheck time.Duration
+	mu      sync.Mutex
+	m       map[string]*hub
 }
+
+// defaultLiveRecheck is every server's hubs.recheck; tests change it
+// before making a server.
+var defaultLiveRecheck = 5 * time.Second
 
 type hub struct {
 	exercise string
@@ -53,7 +60,7 @@ type hub struct {
 	cancel   context.CancelFunc
 }
 
-func newHubs(s *Server) *hubs { return &hubs{s: s, m: map[string]*hub{}} }
+func newHubs(s *Server) *hubs { return &hubs{s: s, recheck: defaultLiveRecheck, m: map[string]*hub{}} }
 
 // subscribe opens a stream of an exercise's changes; the hub starts with
 // its first stream and stops with its last.
@@ -178,6 +185,12 @@ func (s *Server) events(c echo.Context) error {
 		return err
 	}
 	u := viewerOf(c).user
+	var recheck <-chan time.Time // a visitor sees public events only: nothing to recheck
+	if u != nil {
+		t := time.NewTicker(s.hubs.recheck)
+		defer t.Stop()
+		recheck = t.C
+	}
 	ch, unsubscribe := s.hubs.subscribe(name)
 	defer unsubscribe()
 
@@ -205,6 +218,16 @@ func (s *Server) events(c echo.Context) error {
 				return nil
 			}
 			w.Flush()
+		case <-recheck:
+			// The stream shows what u could see when it opened; a trainee
+			// moved to another team (or a user gone) reconnects and gets
+			// a stream for who they are now.
+			if err := s.recheckUser(ctx, u.Name, func(now *scoreboard.User) bool { return sameSight(u, now) }); err != nil {
+				s.log.Info("live stream closed", "user", u.Name, "role", u.Role, "exercise", name, "team", u.Team, "ip", c.RealIP(), "reason", reasonText(err))
+				send(w, message{Event: "closed", Data: []byte(`{"reason":"access changed"}`)})
+				w.Flush()
+				return nil
+			}
 		case m, ok := <-ch:
 			if !ok {
 				return nil // dropped: the browser reconnects
@@ -218,6 +241,37 @@ func (s *Server) events(c echo.Context) error {
 			w.Flush()
 		}
 	}
+}
+
+// sameSight says whether a user, read again, sees the same events as
+// when a stream opened: the same role, in the same exercise and team.
+func sameSight(then, now *scoreboard.User) bool {
+	return now.Role == then.Role && now.Exercise == then.Exercise && now.Team == then.Team
+}
+
+// errAccessRevoked is why a long-lived connection (a terminal, a live
+// stream) closes when its user may no longer have it.
+var errAccessRevoked = errors.New("the user may no longer see this team (moved, or gone)")
+
+// recheckUser reads a signed-in user again for a connection that outlives
+// the request that authorised it, and says errAccessRevoked when may
+// refuses who they are now, or they are gone. A store that cannot answer
+// for the moment is logged and the connection kept: it is asked again at
+// the next tick.
+func (s *Server) recheckUser(ctx context.Context, name string, may func(*scoreboard.User) bool) error {
+	u, err := s.store.UserByName(ctx, name)
+	switch {
+	case errors.Is(err, scoreboard.ErrNotFound):
+		return errAccessRevoked
+	case err != nil:
+		if ctx.Err() == nil {
+			s.log.Warn("rechecking a connection's user", "user", name, "err", err)
+		}
+		return nil
+	case !may(&u):
+		return errAccessRevoked
+	}
+	return nil
 }
 
 func send(w http.ResponseWriter, m message) error {

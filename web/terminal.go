@@ -38,6 +38,10 @@ type terminalLimits struct {
 	Ping time.Duration
 	// WriteTimeout is how long one message to the browser may take.
 	WriteTimeout time.Duration
+	// Recheck is how often an open terminal asks the store again who its
+	// user is now, and closes once they may no longer open it (a trainee
+	// an instructor moved out of the team, a user gone).
+	Recheck time.Duration
 }
 
 // defaultTerminalLimits are the limits every server starts with; tests
@@ -48,6 +52,7 @@ var defaultTerminalLimits = terminalLimits{
 	Idle:         30 * time.Minute,
 	Ping:         30 * time.Second,
 	WriteTimeout: 10 * time.Second,
+	Recheck:      5 * time.Second,
 }
 
 // attackerPrefix marks an attacker in a terminal's host parameter, as
@@ -359,6 +364,28 @@ func (t *terminals) serve(ctx context.Context, conn *websocket.Conn, u *scoreboa
 		}
 	}()
 
+	// Access: it was authorised when it opened; who the user is may
+	// change while it is open.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(t.limits.Recheck)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			if err := t.s.recheckUser(ctx, u.Name, func(now *scoreboard.User) bool {
+				return mayOpenTerminal(now, tt.Exercise, tt.Team, tt.Host)
+			}); err != nil {
+				cancel(err)
+				return
+			}
+		}
+	}()
+
 	// Output: the shell's output to the browser, then its exit code.
 	exitCode := make(chan int, 1)
 	wg.Add(1)
@@ -442,6 +469,8 @@ func (t *terminals) serve(ctx context.Context, conn *websocket.Conn, u *scoreboa
 		conn.Close(websocket.StatusPolicyViolation, "idle")
 	case errors.Is(reason, errServerClosing):
 		conn.Close(websocket.StatusGoingAway, "server closing")
+	case errors.Is(reason, errAccessRevoked):
+		conn.Close(websocket.StatusPolicyViolation, "access revoked")
 	default:
 		conn.CloseNow()
 	}

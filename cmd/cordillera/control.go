@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -26,7 +27,9 @@ const controlUsage = `ACTION is one of:
   approve ID                  let an attack waiting for approval run
   skip ID [REASON]            an attack waiting for approval does not run
   skip TEAM ATTACK [REASON]   a timeline attack not due yet does not run
-  fire TEAM ATTACK            run an attack against a team now
+  fire TEAM ATTACK [--again]  run an attack against a team now; one that already ran
+                              against the team is fired again (and scored again) only
+                              with --again
   deliver TEAM INJECT         deliver an inject now`
 
 func runControl(ctx context.Context, e *env, args []string) error {
@@ -36,6 +39,7 @@ func runControl(ctx context.Context, e *env, args []string) error {
 	rf := addRangeFlags(fs)
 	db := fs.String("db", defaultDB(), "SQLite database `file` (default $CORDILLERA_DB or cordillera.db)")
 	author := fs.String("as", os.Getenv("USER"), "the instructor's `name`, logged with the action")
+	again := fs.Bool("again", false, "fire: fire an attack that already ran against the team again; the team is scored again")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -127,9 +131,21 @@ func runControl(ctx context.Context, e *env, args []string) error {
 		}
 	case "fire":
 		if err = need(2, "TEAM ATTACK"); err == nil {
-			var id int64
-			if id, err = eng.Fire(ctx, rest[0], rest[1], *author); err == nil {
-				fmt.Fprintf(e.stdout, "Attack %s against team %s is queued as run %d; the engine starts it within a second.\n", rest[1], rest[0], id)
+			fire := eng.Fire
+			if *again {
+				fire = eng.Refire
+			}
+			var f engine.Fired
+			f, err = fire(ctx, rest[0], rest[1], *author)
+			var ar *scoreboard.AlreadyRanError
+			switch {
+			case errors.As(err, &ar):
+				return fmt.Errorf("attack %s has already run against team %s (%d×), and firing it again scores the team again: "+
+					"nothing was fired; add --again to fire it again", rest[1], rest[0], ar.Runs)
+			case err == nil && f.Before > 0:
+				fmt.Fprintf(e.stdout, "Attack %s against team %s is queued again (re-fire; it had run %d×) as run %d; the engine starts it within a second.\n", rest[1], rest[0], f.Before, f.ID)
+			case err == nil:
+				fmt.Fprintf(e.stdout, "Attack %s against team %s is queued as run %d; the engine starts it within a second.\n", rest[1], rest[0], f.ID)
 			}
 		}
 	case "deliver":

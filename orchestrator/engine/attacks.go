@@ -153,37 +153,50 @@ func outcomeWords(outcome string) string {
 	return "ended in an error"
 }
 
+// Fired is an attack fired by hand: its execution, and how many times the
+// attack had run against the team before (scoreboard.Execution.Ran).
+type Fired struct {
+	ID     int64
+	Before int
+}
+
 // Fire runs an attack against a team now, by an instructor's hand, whatever
-// its place on the timeline. It returns the execution's id. An attack that
-// already ran against the team (Runs) is fired again all the same: asking
-// the instructor to confirm a re-fire is the caller's part.
-func (e *Engine) Fire(ctx context.Context, team, attack, author string) (int64, error) {
+// its place on the timeline. An attack that already ran against the team
+// is not fired: that is scoreboard.ErrAlreadyRan (an
+// *scoreboard.AlreadyRanError, with the count), decided in the same store
+// transaction as the insert, so that two fires at once fire it once.
+func (e *Engine) Fire(ctx context.Context, team, attack, author string) (Fired, error) {
+	return e.fire(ctx, team, attack, author, false)
+}
+
+// Refire is Fire for an attack that may have run against the team
+// already: the instructor confirmed it, and the team is scored again.
+func (e *Engine) Refire(ctx context.Context, team, attack, author string) (Fired, error) {
+	return e.fire(ctx, team, attack, author, true)
+}
+
+func (e *Engine) fire(ctx context.Context, team, attack, author string, again bool) (Fired, error) {
 	p, a, err := e.attack(team, attack)
 	if err != nil {
-		return 0, err
+		return Fired{}, err
 	}
 	c, err := e.store.Clock(ctx, e.exercise.Name)
 	if err != nil {
-		return 0, err
+		return Fired{}, err
 	}
 	if c.State != scoreboard.ClockRunning {
-		return 0, fmt.Errorf("exercise %q is %s: attacks run only while it runs", e.exercise.Name, c.State)
+		return Fired{}, fmt.Errorf("exercise %q is %s: attacks run only while it runs", e.exercise.Name, c.State)
 	}
 	if c.Halted {
-		return 0, fmt.Errorf("the kill switch is on: release it before firing an attack")
+		return Fired{}, fmt.Errorf("the kill switch is on: release it before firing an attack")
 	}
-	execs, err := e.store.Executions(ctx, e.exercise.Name)
-	if err != nil {
-		return 0, err
-	}
-	before := Runs(execs, p.Team.ID, a.Name)
 	m := e.moment(c)
-	id, err := e.store.AddExecution(ctx, scoreboard.Execution{
+	id, before, err := e.store.AddFired(ctx, scoreboard.Execution{
 		Exercise: e.exercise.Name, Team: p.Team.ID, Attack: a.Name, Trigger: scoreboard.TriggerManual,
 		Due: m.Elapsed, State: scoreboard.ExecApproved, Author: author,
-	})
+	}, again)
 	if err != nil {
-		return 0, err
+		return Fired{Before: before}, err
 	}
 	// A re-fire scores the team again: the log says whose act it was.
 	words := fmt.Sprintf("attack %q fired by %s", attack, author)
@@ -191,7 +204,7 @@ func (e *Engine) Fire(ctx context.Context, team, attack, author string) (int64, 
 		words = fmt.Sprintf("attack %q fired again by %s (re-fire: it had run %d× against this team)", attack, author, before)
 	}
 	e.event(ctx, c, scoreboard.AudienceStaff, team, scoreboard.EventAttack, words)
-	return id, nil
+	return Fired{ID: id, Before: before}, nil
 }
 
 // Approve lets an attack that waits for approval run.

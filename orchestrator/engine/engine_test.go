@@ -451,10 +451,15 @@ func TestApprovalKillSwitchAndFire(t *testing.T) {
 	r.rt.mu.Lock()
 	r.rt.exec = nil
 	r.rt.mu.Unlock()
-	id, err := e.Fire(ctx, "cl", "deface", "instructor")
+	// deface ran against cl already: firing it again is a re-fire.
+	if _, err := e.Fire(ctx, "cl", "deface", "instructor"); !errors.Is(err, scoreboard.ErrAlreadyRan) {
+		t.Errorf("firing deface again unconfirmed: %v; want ErrAlreadyRan", err)
+	}
+	fired, err := e.Refire(ctx, "cl", "deface", "instructor")
 	if err != nil {
 		t.Fatal(err)
 	}
+	id := fired.ID
 	r.eventually("the fired run", func() bool {
 		x, _ := r.store.Execution(ctx, r.ex.Name, id)
 		return x.State == scoreboard.ExecDone
