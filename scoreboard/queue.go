@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"slices"
 	"time"
 )
@@ -179,4 +181,63 @@ func (s *Store) InjectDeliveries(ctx context.Context, exercise string) ([]Inject
 			Points: r.Points, Due: durationMS(r.Due), Moment: Moment{At: fromMS(r.At), Elapsed: durationMS(r.Elapsed)}}
 	}
 	return out, nil
+}
+
+// MatchReportByHand is an instructor's override: it matches a team's
+// report that the rules did not match to one of the team's attack runs,
+// and scores the detection as the rules would have, with the instructor
+// named on the entries. A report already matched, or a run already
+// detected, is ErrDuplicate; a run of another team or target is ErrInvalid.
+func (s *Store) MatchReportByHand(ctx context.Context, exercise string, report int64, run, author, reason string) (Recorded, error) {
+	what := fmt.Sprintf("report %d matched by hand to run %q", report, run)
+	if err := required("author", author, "reason", reason); err != nil {
+		return Recorded{}, fmt.Errorf("%s: %w", what, err)
+	}
+	var team string
+	err := s.db.GetContext(ctx, &team, `SELECT t.key FROM incident_reports r JOIN teams t ON t.id = r.team_id
+		JOIN exercises e ON e.id = r.exercise_id WHERE e.name = ? AND r.id = ?`, exercise, report)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Recorded{}, fmt.Errorf("%s: no such report: %w", what, ErrNotFound)
+	}
+	if err != nil {
+		return Recorded{}, fmt.Errorf("%s: %w", what, err)
+	}
+	return s.record(ctx, exercise, team, what, func(r *recording) error {
+		var rep reportRow
+		if err := r.tx.GetContext(ctx, &rep, `SELECT rep.*, ? AS team, NULL AS run FROM incident_reports rep WHERE id = ?`,
+			r.team.Key, report); err != nil {
+			return err
+		}
+		var row runRow
+		err := r.tx.GetContext(ctx, &row, `SELECT run.*, ? AS team FROM attack_runs run WHERE exercise_id = ? AND run = ?`,
+			r.team.Key, r.ex.ID, run)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("no such run: %w", ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if row.TeamID != r.team.ID {
+			return fmt.Errorf("the run is another team's: %w", ErrInvalid)
+		}
+		var n int
+		if err := r.tx.GetContext(ctx, &n, `SELECT count(*) FROM detections WHERE report_id = ? OR run_id = ?`, report, row.ID); err != nil {
+			return err
+		}
+		if n > 0 {
+			return fmt.Errorf("the report is matched or the run detected already: %w", ErrDuplicate)
+		}
+		rp, ar := rep.report(r.ex.Name), row.run(r.ex.Name)
+		if _, err := r.tx.ExecContext(r.ctx, "INSERT INTO detections (report_id, run_id) VALUES (?, ?)", rp.ID, row.ID); err != nil {
+			return fmt.Errorf("detection: %w", err)
+		}
+		entries := DetectionEntries(r.ex.cfg, rp, ar)
+		for i := range entries {
+			entries[i].CauseID = rp.ID
+			entries[i].Author = author
+			entries[i].Reason = reason
+		}
+		r.out.ID = rp.ID
+		return r.add(r.awaiting(row.ID, entries))
+	})
 }
