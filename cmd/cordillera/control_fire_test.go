@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cordillera-range/cordillera/orchestrator/engine"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
 
@@ -52,32 +51,12 @@ func TestControlFireAgainOnlyWithAgain(t *testing.T) {
 	file, db := filepath.Join(dir, "andes.hcl"), filepath.Join(dir, "cordillera.db")
 	ctx := context.Background()
 
-	var out, errs bytes.Buffer
-	e := &env{stdout: &out, stderr: &errs}
-	teams, seed := 0, ""
-	sc, ex, _, err := loadPlans(e, "run", rangeFlags{exercise: &file, teams: &teams, seed: &seed}, nil, false)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, errs.String())
-	}
+	startStored(t, file, db)
 	store, err := scoreboard.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	sc, plans, err := keptPlans(ctx, e, store, sc, ex)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, errs.String())
-	}
-	eng, err := engine.New(store, nil, sc, ex, plans, engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Prepare(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Start(ctx, "ana", 0); err != nil {
-		t.Fatal(err)
-	}
 
 	control := func(args ...string) (string, int) {
 		var b bytes.Buffer

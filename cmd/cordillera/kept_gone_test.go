@@ -26,6 +26,17 @@ func keptExerciseIn(t *testing.T, dir string) (file, db string) {
 		}
 	}
 	file, db = filepath.Join(dir, "andes.hcl"), filepath.Join(dir, "cordillera.db")
+	if said := startStored(t, file, db); said != "" {
+		t.Logf("making the exercise said: %s", said)
+	}
+	return file, db
+}
+
+// startStored makes the exercise of file in the database db, as cordillera
+// run does before it deploys: stored with the copy of its scenario, its
+// clock started. It returns what that said on standard error.
+func startStored(t *testing.T, file, db string) string {
+	t.Helper()
 	ctx := context.Background()
 	store, err := scoreboard.Open(ctx, db)
 	if err != nil {
@@ -48,7 +59,7 @@ func keptExerciseIn(t *testing.T, dir string) (file, db string) {
 	if err := eng.Start(ctx, "ana", 0); err != nil {
 		t.Fatal(err)
 	}
-	return file, db
+	return errs.String()
 }
 
 // After an upgrade that breaks or removes an exercise's scenario, run and

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/cordillera-range/cordillera/orchestrator/engine"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
 
@@ -77,34 +75,8 @@ func TestControlPlansFromTheKeptScenario(t *testing.T) {
 
 	// What cordillera run does before it deploys: the exercise is stored
 	// with the copy of its scenario, and its clock starts.
-	var out, errs bytes.Buffer
-	e := &env{stdout: &out, stderr: &errs}
-	teams, seed := 0, ""
-	sc, ex, _, err := loadPlans(e, "run", rangeFlags{exercise: &file, teams: &teams, seed: &seed}, nil, false)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, errs.String())
-	}
-	store, err := scoreboard.Open(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, plans, err := keptPlans(ctx, e, store, sc, ex)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, errs.String())
-	}
-	eng, err := engine.New(store, nil, sc, ex, plans, engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Prepare(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Start(ctx, "ana", 0); err != nil {
-		t.Fatal(err)
-	}
-	store.Close()
-	if errs.Len() > 0 {
-		t.Errorf("a new exercise's copy says: %s", errs.String())
+	if said := startStored(t, file, db); said != "" {
+		t.Errorf("a new exercise's copy says: %s", said)
 	}
 
 	// The scenario changes on disk.
@@ -118,7 +90,7 @@ func TestControlPlansFromTheKeptScenario(t *testing.T) {
 	if !strings.Contains(stderr, "has changed since exercise andes was made (main.hcl, press.md)") || !strings.Contains(stderr, "goes on with the copy") {
 		t.Errorf("control does not say the exercise keeps its scenario:\n%s", stderr)
 	}
-	store, err = scoreboard.Open(ctx, db)
+	store, err := scoreboard.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
