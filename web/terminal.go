@@ -339,52 +339,25 @@ func (t *terminals) serve(ctx context.Context, conn *websocket.Conn, u *scoreboa
 	}()
 
 	// Keepalive and idle timeout.
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(t.limits.Ping)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-			if time.Since(time.Unix(0, lastInput.Load())) >= t.limits.Idle {
-				cancel(errTerminalIdle)
-				return
-			}
-			pctx, pcancel := context.WithTimeout(context.WithoutCancel(ctx), t.limits.WriteTimeout)
-			err := conn.Ping(pctx)
-			pcancel()
-			if err != nil {
-				cancel(errBrowserGone)
-				return
-			}
+	every(ctx, &wg, t.limits.Ping, cancel, func() error {
+		if time.Since(time.Unix(0, lastInput.Load())) >= t.limits.Idle {
+			return errTerminalIdle
 		}
-	}()
+		pctx, pcancel := context.WithTimeout(context.WithoutCancel(ctx), t.limits.WriteTimeout)
+		defer pcancel()
+		if err := conn.Ping(pctx); err != nil {
+			return errBrowserGone
+		}
+		return nil
+	})
 
 	// Access: it was authorised when it opened; who the user is may
 	// change while it is open.
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(t.limits.Recheck)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-			if err := t.s.recheckUser(ctx, u.Name, func(now *scoreboard.User) bool {
-				return mayOpenTerminal(now, tt.Exercise, tt.Team, tt.Host)
-			}); err != nil {
-				cancel(err)
-				return
-			}
-		}
-	}()
+	every(ctx, &wg, t.limits.Recheck, cancel, func() error {
+		return t.s.recheckUser(ctx, u.Name, func(now *scoreboard.User) bool {
+			return mayOpenTerminal(now, tt.Exercise, tt.Team, tt.Host)
+		})
+	})
 
 	// Output: the shell's output to the browser, then its exit code.
 	exitCode := make(chan int, 1)
@@ -512,4 +485,26 @@ func (t *terminals) send(ctx context.Context, conn *websocket.Conn, m termContro
 		return
 	}
 	t.write(ctx, conn, websocket.MessageText, b)
+}
+
+// every runs check every d while ctx lasts, in a goroutine of wg; the
+// first error it returns ends the terminal, as its cause.
+func every(ctx context.Context, wg *sync.WaitGroup, d time.Duration, cancel context.CancelCauseFunc, check func() error) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(d)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			if err := check(); err != nil {
+				cancel(err)
+				return
+			}
+		}
+	}()
 }
