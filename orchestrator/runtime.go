@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/netip"
 
 	"github.com/cordillera-range/cordillera/scenarios"
@@ -72,6 +73,17 @@ type Terminal interface {
 	// says how it ended. Unlike [Runtime.Exec], nothing is kept in memory,
 	// so the output may be as long as it likes.
 	ExecStream(ctx context.Context, id string, cmd []string, stdin io.Reader, stdout, stderr io.Writer) (int, error)
+}
+
+// Files is a [Runtime] that can put a file into a running container, as
+// Cordillera puts its agent into each team's scorebot at deploy time, so
+// that any scorebot image works and no image is rebuilt when the agent
+// changes. Find it with a type assertion.
+type Files interface {
+	// PutFile writes data to path (absolute) in the container with the
+	// given permission bits, owned by root, making its folders as needed
+	// and replacing a file already there.
+	PutFile(ctx context.Context, id, path string, mode fs.FileMode, data []byte) error
 }
 
 // Session is an interactive command on a pseudo-terminal: reads return what

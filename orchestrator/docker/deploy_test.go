@@ -301,6 +301,38 @@ func TestDeployTwoTeams(t *testing.T) {
 		}
 	})
 
+	t.Run("a program put into a running container runs there", func(t *testing.T) {
+		// As the agent goes into a scorebot: the range host's own program,
+		// read back from the container, put in again under a new folder
+		// and run from there.
+		web1id := idOf(t, rt, ex, "team-1", orchestrator.RoleHost, "web")
+		var program, stderr bytes.Buffer
+		var term orchestrator.Terminal = rt
+		if code, err := term.ExecStream(ctx, web1id, []string{"/rangehost", "cat", "/rangehost"}, nil, &program, &stderr); err != nil || code != 0 || program.Len() == 0 {
+			t.Fatalf("reading /rangehost: exit %d, %v, %s", code, err, stderr.String())
+		}
+		var files orchestrator.Files = rt
+		if err := files.PutFile(ctx, web1id, "/cordillera/bin/agent", 0o755, program.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+		// Replacing it works too, as a new agent replaces the old one.
+		if err := files.PutFile(ctx, web1id, "/cordillera/bin/agent", 0o755, program.Bytes()); err != nil {
+			t.Fatalf("putting the file again: %v", err)
+		}
+		res, err := rt.Exec(ctx, web1id, orchestrator.ExecSpec{Cmd: []string{"/cordillera/bin/agent", "exit", "7", "ran from /cordillera/bin"}})
+		if err != nil || res.ExitCode != 7 || !strings.Contains(string(res.Output), "ran from /cordillera/bin") {
+			t.Errorf("running the program put into the container: %+v, %v; want exit 7 and its message", res, err)
+		}
+		for _, bad := range []string{"relative/agent", "/cordillera/../agent", "/"} {
+			if err := files.PutFile(ctx, web1id, bad, 0o755, []byte("x")); err == nil {
+				t.Errorf("PutFile(%q): no error, want the path refused", bad)
+			}
+		}
+		if err := files.PutFile(ctx, "cordillera-no-such-container", "/cordillera/bin/agent", 0o755, []byte("x")); !errors.Is(err, orchestrator.ErrNotFound) {
+			t.Errorf("PutFile in no container: %v, want ErrNotFound", err)
+		}
+	})
+
 	t.Run("a changed host is recreated, the rest left alone", func(t *testing.T) {
 		plans := plansFor(t, ex, pool, 2)
 		plans[0].Hosts[0].Env["EXTRA"] = "1"
