@@ -1,6 +1,7 @@
 package docker_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -330,6 +331,22 @@ func TestDeployTwoTeams(t *testing.T) {
 		}
 		if err := files.PutFile(ctx, "cordillera-no-such-container", "/cordillera/bin/agent", 0o755, []byte("x")); !errors.Is(err, orchestrator.ErrNotFound) {
 			t.Errorf("PutFile in no container: %v, want ErrNotFound", err)
+		}
+
+		// A long-lived stream to it, as the agent's: many exchanges on one
+		// exec, ended by the end of its input.
+		stream := orchestrator.OpenStream(ctx, term, web1id, []string{"/cordillera/bin/agent", "shell"}, nil)
+		lines := bufio.NewReader(stream)
+		for i := range 50 {
+			fmt.Fprintf(stream, "check %d\n", i)
+			// The range host's shell prompts before every line it reads.
+			if got, err := lines.ReadString('\n'); err != nil || got != fmt.Sprintf("rangehost$ you said: check %d\n", i) {
+				t.Fatalf("exchange %d over the stream: %q, %v", i, got, err)
+			}
+		}
+		stream.Close()
+		if code, err := stream.Wait(ctx); code != 0 || err != nil {
+			t.Errorf("the stream's command after its input ended: exit %d, %v; want 0", code, err)
 		}
 	})
 
