@@ -8,10 +8,15 @@ BIN     := bin/cordillera
 STATIC  := CGO_ENABLED=1 $(GO) build -trimpath -tags 'osusergo netgo sqlite_omit_load_extension' \
            -ldflags '-s -w -linkmode external -extldflags "-static"'
 
-.PHONY: deps build demo demo-down demo-headless test lint fuzz bench bench-scoreboard bench-live bench-web bench-deploy bench-scorebot browser image images clean faults
+.PHONY: deps build agent demo demo-down demo-headless test lint fuzz bench bench-scoreboard bench-live bench-web bench-deploy bench-scorebot browser image images clean faults
 
 build:
 	$(GO) build -o $(BIN) ./cmd/cordillera
+
+# The agent that runs checks inside a team's scorebot (issue 14): static,
+# standard library only, so that it runs in any image Cordillera puts it in.
+agent:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o bin/cordillera-agent ./cmd/cordillera-agent
 
 # What the demo needs from Debian's packages, installed when missing (and
 # said first): debootstrap builds the Debian base image, and the pages use

@@ -1,0 +1,208 @@
+package probe
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Server is the agent's loop: it reads requests from the engine, runs
+// their checks side by side, and writes each request's results when its
+// last check is done.
+type Server struct {
+	// Version is the agent's build, said in its hello.
+	Version string
+	// MaxChecks bounds the checks running at once (DefaultMaxChecks when
+	// zero); MaxCommands, within them, the command checks, which cost a
+	// process each against the scorebot's pids limit.
+	MaxChecks, MaxCommands int
+	// MaxRequests bounds the requests read and not yet answered; past it
+	// the server stops reading, and the engine's writes wait.
+	MaxRequests int
+	Log         *slog.Logger
+}
+
+// Defaults of a Server.
+const (
+	DefaultMaxChecks   = 256
+	DefaultMaxCommands = 16
+	DefaultMaxRequests = 4096
+)
+
+// Serve speaks the protocol on r and w until r ends or ctx does. It
+// returns nil when r ends cleanly between frames (the engine closed the
+// stream); every check still running is then cancelled and waited for, so
+// no command outlives the agent. Garbage on r ends it with an error: the
+// stream cannot be trusted past it.
+func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	log := s.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	out := &writer{w: bufio.NewWriterSize(w, 64<<10)}
+
+	first, err := ReadMessage(br)
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		return fmt.Errorf("reading the engine's hello: %w", err)
+	}
+	if first.Kind != KindHello || first.Hello == nil {
+		return fmt.Errorf("%w: the first message is %q, want %q", ErrBadFrame, first.Kind, KindHello)
+	}
+	if err := out.send(Message{Kind: KindHello, Hello: &Hello{Protocol: ProtocolVersion, Version: s.Version}}); err != nil {
+		return fmt.Errorf("writing the agent's hello: %w", err)
+	}
+	if first.Hello.Protocol != ProtocolVersion {
+		// The engine reads the hello above and says what to upgrade.
+		return fmt.Errorf("the engine speaks protocol %d, this agent %d", first.Hello.Protocol, ProtocolVersion)
+	}
+	log.Info("agent serving", "version", s.Version, "engine", first.Hello.Version)
+
+	checks := make(chan struct{}, orDefault(s.MaxChecks, DefaultMaxChecks))
+	commands := make(chan struct{}, orDefault(s.MaxCommands, DefaultMaxCommands))
+	requests := make(chan struct{}, orDefault(s.MaxRequests, DefaultMaxRequests))
+	var wg sync.WaitGroup
+	defer waitAWhile(&wg, 5*time.Second, log)
+	var mu sync.Mutex
+	running := map[uint64]context.CancelFunc{}
+
+	for {
+		m, err := ReadMessage(br)
+		if err != nil {
+			cancel()
+			if errors.Is(err, io.EOF) {
+				log.Info("agent: the engine closed the stream")
+				return nil
+			}
+			return fmt.Errorf("reading a request: %w", err)
+		}
+		switch m.Kind {
+		case KindCancel:
+			mu.Lock()
+			if stop, ok := running[m.ID]; ok {
+				stop()
+			}
+			mu.Unlock()
+		case KindCheck:
+			if len(m.Checks) == 0 || len(m.Checks) > MaxBatch {
+				if err := out.send(Message{Kind: KindError, ID: m.ID, Error: fmt.Sprintf("a request carries 1 to %d checks, not %d", MaxBatch, len(m.Checks))}); err != nil {
+					return err
+				}
+				continue
+			}
+			select {
+			case requests <- struct{}{}:
+			case <-ctx.Done():
+				return nil
+			}
+			rctx, stop := context.WithCancel(ctx)
+			mu.Lock()
+			if old, dup := running[m.ID]; dup {
+				old()
+			}
+			running[m.ID] = stop
+			mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-requests }()
+				results := s.runBatch(rctx, m.Checks, checks, commands)
+				mu.Lock()
+				delete(running, m.ID)
+				mu.Unlock()
+				cancelled := rctx.Err() != nil
+				stop()
+				if cancelled {
+					return // nobody waits for it
+				}
+				if err := out.send(Message{Kind: KindResult, ID: m.ID, Results: results}); err != nil {
+					log.Error("agent: writing results", "id", m.ID, "err", err)
+					cancel()
+				}
+			}()
+		default:
+			// A newer engine's message within the same protocol: say so
+			// rather than leave it waiting.
+			if err := out.send(Message{Kind: KindError, ID: m.ID, Error: fmt.Sprintf("this agent does not know %q messages", m.Kind)}); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (s *Server) runBatch(ctx context.Context, cs []Check, checks, commands chan struct{}) []Result {
+	results := make([]Result, len(cs))
+	var wg sync.WaitGroup
+	for i, c := range cs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if !acquire(ctx, checks) {
+				results[i] = Result{Detail: "cancelled"}
+				return
+			}
+			defer func() { <-checks }()
+			if c.Command != nil {
+				if !acquire(ctx, commands) {
+					results[i] = Result{Detail: "cancelled"}
+					return
+				}
+				defer func() { <-commands }()
+			}
+			results[i] = Run(ctx, c)
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+// waitAWhile waits for the running requests, which ctx has cancelled (so
+// their commands are killed), but not for ever: one may be stuck writing
+// results that the engine, gone, will never read.
+func waitAWhile(wg *sync.WaitGroup, d time.Duration, log *slog.Logger) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d):
+		log.Warn("agent: requests still running at exit", "waited", d)
+	}
+}
+
+func acquire(ctx context.Context, sem chan struct{}) bool {
+	select {
+	case sem <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func orDefault(n, def int) int {
+	if n <= 0 {
+		return def
+	}
+	return n
+}
+
+// writer serialises whole frames from many goroutines.
+type writer struct {
+	mu sync.Mutex
+	w  *bufio.Writer
+}
+
+func (w *writer) send(m Message) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return WriteMessage(w.w, m)
+}
