@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -271,4 +273,54 @@ func TestFromPlan(t *testing.T) {
 		*c.HTTP != (probe.HTTPCheck{Scheme: "https", Method: "GET", Path: "/", HostHeader: "portal.example", ExpectStatus: 200, BodyMatches: "Portal"}) {
 		t.Errorf("FromPlan = %+v", c)
 	}
+}
+
+// Cancelling a request's context reaches the agent, which kills the
+// request's commands.
+func TestCancelKillsTheAgentsCommand(t *testing.T) {
+	c := realAgent(t)
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	plan := scenarios.CheckPlan{Type: "command", Timeout: scenarios.Duration(60 * time.Second), Command: &scenarios.CommandCheck{
+		Run: []string{"sh", "-c", `sleep 60 & echo $! > "$1.tmp"; mv "$1.tmp" "$1"; wait`, "sh", pidFile}}}
+	ctx, cancel := context.WithCancel(context.Background())
+	errs := make(chan error, 1)
+	go func() {
+		_, err := c.Check(ctx, plan)
+		errs <- err
+	}()
+	pid := waitFor(t, func() (int, bool) {
+		b, err := os.ReadFile(pidFile)
+		if err != nil {
+			return 0, false
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		return pid, err == nil
+	})
+	cancel()
+	if err := <-errs; !errors.Is(err, context.Canceled) {
+		t.Errorf("Check = %v, want context.Canceled", err)
+	}
+	waitFor(t, func() (int, bool) {
+		stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		return 0, err != nil || strings.Contains(string(stat), ") Z ")
+	})
+	// The stream still serves.
+	if r, err := c.Check(context.Background(), tcpPlan(listen(t))); err != nil || !r.Up {
+		t.Errorf("after the cancel: %+v, %v", r, err)
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after 10 s.
+func waitFor[T any](t *testing.T, cond func() (T, bool)) T {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if v, ok := cond(); ok {
+			return v
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("timed out waiting")
+	var zero T
+	return zero
 }
