@@ -330,3 +330,64 @@ func TestCommandExitKillsWhatItLeftBehind(t *testing.T) {
 	}
 	gone(t, pid)
 }
+
+// A truncated answer over UDP is asked again over TCP, as dig does.
+func TestDNSTruncatedRetriesOverTCP(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	port := pc.LocalAddr().(*net.UDPAddr).Port
+	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		t.Skipf("tcp port %d is taken: %v", port, err)
+	}
+	defer l.Close()
+	question := func(q []byte) []byte {
+		_, end, err := dnsName(q, 12)
+		if err != nil {
+			return nil
+		}
+		return append([]byte(nil), q[:end+4]...)
+	}
+	go func() {
+		buf := make([]byte, 1500)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			if r := question(buf[:n]); r != nil {
+				r[2], r[3] = 0x83, 0x80 // QR TC RD, RA
+				binary.BigEndian.PutUint16(r[10:], 0)
+				pc.WriteTo(r, from)
+			}
+		}
+	}()
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		var n [2]byte
+		if _, err := io.ReadFull(c, n[:]); err != nil {
+			return
+		}
+		q := make([]byte, binary.BigEndian.Uint16(n[:]))
+		if _, err := io.ReadFull(c, q); err != nil {
+			return
+		}
+		r := question(q)
+		r[2], r[3] = 0x81, 0x80
+		binary.BigEndian.PutUint16(r[6:], 1)
+		binary.BigEndian.PutUint16(r[10:], 0)
+		r = append(r, 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 160, 0, 11)
+		c.Write(append(binary.BigEndian.AppendUint16(nil, uint16(len(r))), r...))
+	}()
+	r := Run(context.Background(), Check{Type: "dns", Address: "127.0.0.1", Port: port, Timeout: 2 * time.Second, DNS: &DNSCheck{Name: "big.example", Type: "A"}})
+	if !r.Up || r.Detail != "10.160.0.11" {
+		t.Errorf("Run = %v %q, want the answer over TCP", r.Up, r.Detail)
+	}
+}
