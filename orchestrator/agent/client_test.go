@@ -148,10 +148,13 @@ func TestManyRequestsAnsweredOutOfOrder(t *testing.T) {
 
 func TestCancelOneRequest(t *testing.T) {
 	cancelled := make(chan uint64, 1)
+	held := make(chan struct{})
 	engineEnd, _ := fakeAgent(t, goodHello, func(conn net.Conn, m probe.Message) {
 		switch {
 		case m.Kind == probe.KindCancel:
 			cancelled <- m.ID
+		case m.Checks[0].Port == 1:
+			close(held)
 		case m.Checks[0].Port == 2:
 			probe.WriteMessage(conn, probe.Message{Kind: probe.KindResult, ID: m.ID, Results: []probe.Result{{Up: true, Detail: "open"}}})
 		}
@@ -168,6 +171,7 @@ func TestCancelOneRequest(t *testing.T) {
 		_, err := c.Check(ctx, tcpPlan(1))
 		errs <- err
 	}()
+	<-held // the agent has the request: cancelling it must tell the agent
 	if r, err := c.Check(context.Background(), tcpPlan(2)); err != nil || !r.Up {
 		t.Fatalf("the other request: %+v, %v", r, err)
 	}
