@@ -171,8 +171,8 @@ func runHTTP(ctx context.Context, c Check) Seen {
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody))
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-		// curl -m fails a transfer that does not finish in time.
+	if err != nil {
+		// curl fails a transfer cut short (18) or not finished in time (28).
 		return Seen{Err: err}
 	}
 	return Seen{Status: resp.StatusCode, Output: string(body)}
