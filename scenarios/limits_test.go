@@ -215,8 +215,10 @@ challenge "c" {
 func loadFS(t *testing.T, fsys fstest.MapFS) []Diagnostic {
 	t.Helper()
 	// The budget is a count, so what it lets through is allocation, which
-	// does not depend on the machine's load: well under the issue's 1 GiB.
-	// The time is a sanity bound only.
+	// does not depend on the machine's load. All a load allocates, added
+	// up, bounds the most it holds at once: under 1 GiB, as the issue asks,
+	// even with the race detector's extra allocations. The time is a
+	// sanity bound only.
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	start := time.Now()
@@ -227,8 +229,8 @@ func loadFS(t *testing.T, fsys fstest.MapFS) []Diagnostic {
 		t.Errorf("loading took %s", took)
 	}
 	t.Logf("loaded in %s, %d MiB allocated", took.Round(time.Millisecond), (after.TotalAlloc-before.TotalAlloc)>>20)
-	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 384<<20 {
-		t.Errorf("loading allocated %d MiB; the budget should keep it well under 1 GiB", alloc>>20)
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc >= 1<<30 {
+		t.Errorf("loading allocated %d MiB; the budget should keep it under 1 GiB", alloc>>20)
 	}
 	var out []Diagnostic
 	for _, d := range Diagnostics(diags) {
