@@ -28,7 +28,7 @@ func main() {
 	maxChecks := flag.Int("max-checks", probe.DefaultMaxChecks, "checks running at once")
 	maxCommands := flag.Int("max-commands", probe.DefaultMaxCommands, "command checks running at once (each is a process)")
 	flag.Parse()
-	v := version()
+	v := probe.BuildVersion()
 	if *showVersion {
 		fmt.Println(v)
 		return
@@ -48,23 +48,4 @@ func main() {
 		stop()
 		os.Exit(2)
 	}
-}
-
-// version is the module version the agent was built from, or the VCS
-// revision for a development build, in the words of cmd/cordillera's, so
-// that an agent and a Cordillera built from one tree say the same.
-func version() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "(unknown)"
-	}
-	if v := info.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			return "dev-" + s.Value[:12]
-		}
-	}
-	return "dev"
 }

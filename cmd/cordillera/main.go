@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/cordillera-range/cordillera/orchestrator/agent/probe"
 )
 
 // command is one subcommand of cordillera.
@@ -72,7 +74,7 @@ func run(ctx context.Context, e *env, args []string) int {
 		return 0
 	}
 	if args[0] == "version" || args[0] == "--version" {
-		fmt.Fprintln(e.stdout, "cordillera", version())
+		fmt.Fprintln(e.stdout, "cordillera", probe.BuildVersion())
 		return 0
 	}
 	cmd, ok := commands[args[0]]

@@ -1,10 +1,11 @@
-package main
+package probe
 
 import "runtime/debug"
 
-// version is the module version the binary was built from, or the VCS
-// revision for a development build.
-func version() string {
+// BuildVersion is the module version the running binary was built from, or
+// the VCS revision for a development build. Cordillera and its agent both
+// say it, so an agent and a Cordillera built from one tree agree.
+func BuildVersion() string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "(unknown)"
