@@ -16,7 +16,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cordillera-range/cordillera/orchestrator/director"
-	"github.com/cordillera-range/cordillera/orchestrator/engine"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
@@ -473,7 +472,7 @@ func attackLines(plans []*scenarios.TeamPlan, execs []scoreboard.Execution) []at
 			continue
 		}
 		cell := &out[ai].Cells[ti]
-		if engine.Ran(*x) {
+		if x.Ran() {
 			cell.Runs++
 		}
 		if x.Trigger == scoreboard.TriggerTimeline {
