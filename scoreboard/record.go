@@ -130,35 +130,6 @@ func (r *recording) awaiting(runID int64, entries []Entry) []Entry {
 	return entries
 }
 
-// RecordCheck records a scorebot check and scores it.
-func (s *Store) RecordCheck(ctx context.Context, c CheckResult) (Recorded, error) {
-	what := fmt.Sprintf("check %s/%s round %d of team %q", c.Host, c.Service, c.Round, c.Team)
-	if err := errors.Join(required("host", c.Host, "service", c.Service), c.normalize()); err != nil {
-		return Recorded{}, fmt.Errorf("%s: %w", what, err)
-	}
-	return s.record(ctx, c.Exercise, c.Team, what, func(r *recording) error {
-		if _, err := r.insert(`INSERT INTO check_results (exercise_id, team_id, host, service, round, up, detail, at, elapsed)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.ex.ID, r.team.ID, c.Host, c.Service, c.Round, c.Up, c.Detail, ms(c.At), c.Elapsed.Milliseconds()); err != nil {
-			return err
-		}
-		// Only as many earlier rounds as the SLA allows matter.
-		var ups []bool
-		err := r.tx.SelectContext(ctx, &ups, `SELECT up FROM check_results
-			WHERE exercise_id = ? AND team_id = ? AND host = ? AND service = ? AND round < ?
-			ORDER BY round DESC LIMIT ?`,
-			r.ex.ID, r.team.ID, c.Host, c.Service, c.Round, r.ex.cfg.Availability.SLAFailures)
-		if err != nil {
-			return err
-		}
-		failures := 0
-		for failures < len(ups) && !ups[failures] {
-			failures++
-		}
-		return r.add(AvailabilityEntries(r.ex.cfg, c, failures))
-	})
-}
-
 func techniques(ts []string) []string {
 	var out []string
 	for _, t := range ts {
