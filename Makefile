@@ -10,13 +10,16 @@ STATIC  := CGO_ENABLED=1 $(GO) build -trimpath -tags 'osusergo netgo sqlite_omit
 
 .PHONY: deps build agent demo demo-down demo-headless test lint fuzz bench bench-scoreboard bench-live bench-web bench-deploy bench-scorebot browser image images clean faults
 
-build:
+# Cordillera carries its agent: the agent is built first, then embedded.
+build: agent
 	$(GO) build -o $(BIN) ./cmd/cordillera
 
-# The agent that runs checks inside a team's scorebot (issue 14): static,
-# standard library only, so that it runs in any image Cordillera puts it in.
+# The agent that runs checks inside each team's scorebot: static, standard
+# library only, so that it runs in any image Cordillera puts it in. It goes
+# where cordillera embeds it from (orchestrator/agent/embedded).
+AGENT := orchestrator/agent/embedded/cordillera-agent
 agent:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o bin/cordillera-agent ./cmd/cordillera-agent
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o $(AGENT) ./cmd/cordillera-agent
 
 # What the demo needs from Debian's packages, installed when missing (and
 # said first): debootstrap builds the Debian base image, and the pages use
@@ -136,7 +139,7 @@ bench-deploy:
 bench-scorebot:
 	bench/scorebot.sh
 
-image:
+image: agent
 	$(STATIC) -o bin/cordillera-static ./cmd/cordillera
 	docker build -f cmd/cordillera/Dockerfile -t cordillera/cordillera:dev .
 

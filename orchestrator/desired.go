@@ -46,6 +46,17 @@ func (d *Desired) BuildOf(image string) (BuildSpec, bool) {
 	return BuildSpec{}, false
 }
 
+// Teams are the teams that have containers, in the order of their first.
+func (d *Desired) Teams() []string {
+	var teams []string
+	for _, c := range d.Containers {
+		if t := KeyOf(c.Labels).Team; !slices.Contains(teams, t) {
+			teams = append(teams, t)
+		}
+	}
+	return teams
+}
+
 // Container returns the spec of the container with the key.
 func (d *Desired) Container(k Key) (ContainerSpec, bool) {
 	for _, c := range d.Containers {

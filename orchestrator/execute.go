@@ -132,6 +132,15 @@ func CheckImages(ctx context.Context, rt Runtime, d *Desired) error {
 // its progress), observes, reconciles and executes. It returns the plan it
 // carried out, which is empty when everything already ran as desired.
 func Up(ctx context.Context, rt Runtime, d *Desired, progress func(Event)) (Plan, error) {
+	return UpTeams(ctx, rt, d, progress, nil)
+}
+
+// UpTeams is [Up] that also tells teamUp, as soon as all of a team's
+// actions are done, that the team's range runs as desired (at once for a
+// team with nothing to change), so that its checks can start while other
+// teams are still being deployed. teamUp is called one call at a time, and
+// never for a team one of whose actions failed.
+func UpTeams(ctx context.Context, rt Runtime, d *Desired, progress func(Event), teamUp func(team string)) (Plan, error) {
 	if d == nil {
 		return Plan{}, errors.New("up: nothing desired")
 	}
@@ -146,7 +155,29 @@ func Up(ctx context.Context, rt Runtime, d *Desired, progress func(Event)) (Plan
 		return Plan{Exercise: d.Exercise}, err
 	}
 	plan := Reconcile(d, o)
-	return plan, Execute(ctx, rt, plan, progress)
+	if teamUp == nil {
+		return plan, Execute(ctx, rt, plan, progress)
+	}
+	left := map[string]int{}
+	failed := map[string]bool{}
+	for _, a := range plan.Actions {
+		left[a.Key.Team]++
+	}
+	for _, team := range d.Teams() {
+		if left[team] == 0 {
+			teamUp(team)
+		}
+	}
+	return plan, Execute(ctx, rt, plan, func(ev Event) {
+		if progress != nil {
+			progress(ev)
+		}
+		team := ev.Action.Key.Team
+		failed[team] = failed[team] || ev.Err != nil
+		if left[team]--; left[team] == 0 && !failed[team] {
+			teamUp(team)
+		}
+	})
 }
 
 // Down removes every container and network labelled with the exercise, and

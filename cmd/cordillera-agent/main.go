@@ -5,15 +5,18 @@
 // cannot reach it. Stdout carries frames only; logs go to stderr. It exits
 // 0 when stdin ends.
 //
-// Build it static, as `make agent` does:
+// Build it static, as `make agent` does, where cordillera embeds it from:
 //
-//	CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o bin/cordillera-agent ./cmd/cordillera-agent
+//	CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o orchestrator/agent/embedded/cordillera-agent ./cmd/cordillera-agent
 package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -42,10 +45,34 @@ func main() {
 	probe.UserAgent = "cordillera-agent/" + v
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	s := &probe.Server{Version: v, MaxChecks: *maxChecks, MaxCommands: *maxCommands, Log: log}
+	sum, err := selfSum()
+	if err != nil {
+		// The engine then refuses this agent, saying why.
+		log.Warn("agent: cannot read its own program", "err", err)
+	}
+	s := &probe.Server{Version: v, Sum: sum, MaxChecks: *maxChecks, MaxCommands: *maxCommands, Log: log}
 	if err := s.Serve(ctx, os.Stdin, os.Stdout); err != nil {
 		log.Error("agent stopped", "err", err)
 		stop()
 		os.Exit(2)
 	}
+}
+
+// selfSum is the SHA-256 of the running program, which the engine compares
+// with the program it put into the container.
+func selfSum() (string, error) {
+	path, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -87,13 +87,8 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		if err := build(ctx, e, rt, d.Builds); err != nil {
 			return err
 		}
-		if _, err := orchestrator.Up(ctx, rt, d, progress(e.stdout, true)); err != nil {
+		if err := deployReady(ctx, e, rt, d, plans, *wait, nil); err != nil {
 			return err
-		}
-		if *wait > 0 {
-			if err := waitReady(ctx, e, rt, plans, *wait); err != nil {
-				return err
-			}
 		}
 	}
 	const author = "cordillera run"

@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"sync"
 	"time"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/orchestrator/agent"
 	"github.com/cordillera-range/cordillera/scenarios"
 )
 
@@ -71,51 +74,83 @@ func runUp(ctx context.Context, e *env, args []string) error {
 	if err := build(ctx, e, rt, d.Builds); err != nil {
 		return err
 	}
-	plan, err := orchestrator.Up(ctx, rt, d, progress(e.stdout, true))
-	if err != nil {
-		return err
-	}
-	if plan.Empty() {
-		fmt.Fprintf(e.stdout, "Nothing to change: exercise %s already runs as planned.\n", d.Exercise)
-	} else {
-		containers, networks := counts(plan, orchestrator.CreateContainer, orchestrator.CreateNetwork)
-		removed, _ := counts(plan, orchestrator.RemoveContainer, orchestrator.RemoveNetwork)
-		msg := fmt.Sprintf("Created %s and %s", plural(containers, "container"), plural(networks, "network"))
-		if removed > 0 {
-			msg += fmt.Sprintf(", replacing %s", plural(removed, "outdated or stopped container"))
+	return deployReady(ctx, e, rt, d, plans, *wait, func(out io.Writer, plan orchestrator.Plan) error {
+		if plan.Empty() {
+			fmt.Fprintf(out, "Nothing to change: exercise %s already runs as planned.\n", d.Exercise)
+		} else {
+			containers, networks := counts(plan, orchestrator.CreateContainer, orchestrator.CreateNetwork)
+			removed, _ := counts(plan, orchestrator.RemoveContainer, orchestrator.RemoveNetwork)
+			msg := fmt.Sprintf("Created %s and %s", plural(containers, "container"), plural(networks, "network"))
+			if removed > 0 {
+				msg += fmt.Sprintf(", replacing %s", plural(removed, "outdated or stopped container"))
+			}
+			fmt.Fprintln(out, msg+".")
 		}
-		fmt.Fprintln(e.stdout, msg+".")
-	}
-	o, err := orchestrator.Observe(ctx, rt, d.Exercise)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(e.stdout)
-	writeObserved(e.stdout, o)
-	if *wait <= 0 {
+		o, err := orchestrator.Observe(ctx, rt, d.Exercise)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(out)
+		writeObserved(out, o)
 		return nil
-	}
-	return waitReady(ctx, e, rt, plans, *wait)
+	})
 }
 
-// waitReady runs every check from each team's scorebot until all pass, and
-// says which are not ready, and why, when the time runs out.
-func waitReady(ctx context.Context, e *env, rt orchestrator.Runtime, plans []*scenarios.TeamPlan, wait time.Duration) error {
-	fmt.Fprintf(e.stdout, "\nWaiting up to %s for every service's check to pass, from each team's scorebot:\n", wait)
-	ctx, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
+// deployReady deploys the exercise, showing its progress, and, unless wait
+// is 0, waits for every service's check to pass from each team's
+// scorebot's agent: a team's checks start as soon as its containers run,
+// while other teams are still being created, and then go on for up to
+// wait more. between, if not nil, is called once the deploy is done.
+func deployReady(ctx context.Context, e *env, rt orchestrator.Runtime, d *orchestrator.Desired, plans []*scenarios.TeamPlan,
+	wait time.Duration, between func(io.Writer, orchestrator.Plan) error) error {
+	agents := agent.NewPool(rt, agent.PoolOptions{})
+	defer agents.Close()
+	out := &lockedWriter{w: e.stdout}
+	var ready *orchestrator.Readiness
+	var teamUp func(string)
+	if wait > 0 {
+		ready = orchestrator.NewReadiness(ctx, rt, plans, agents.Check, func(r orchestrator.CheckResult) {
+			fmt.Fprintf(out, "  ready  %-12s %s/%s (%s)\n", r.Team, r.Host, r.Service, r.Detail)
+		})
+		teamUp = ready.Start
+		defer ready.Stop()
+	}
 	start := time.Now()
-	failing, err := orchestrator.WaitReady(ctx, rt, plans, func(r orchestrator.CheckResult) {
-		fmt.Fprintf(e.stdout, "  ready  %-12s %s/%s (%s)\n", r.Team, r.Host, r.Service, r.Detail)
-	})
+	plan, err := orchestrator.UpTeams(ctx, rt, d, progress(out, true), teamUp)
+	if err != nil {
+		return err
+	}
+	if between != nil {
+		if err := between(out, plan); err != nil {
+			return err
+		}
+	}
+	if ready == nil {
+		return nil
+	}
+	fmt.Fprintf(out, "\nWaiting up to %s more for every service's check to pass, from each team's scorebot:\n", wait)
+	failing, err := ready.Wait(wait)
 	if err != nil {
 		for _, f := range failing {
-			fmt.Fprintf(e.stdout, "  NOT READY %s\n", f)
+			fmt.Fprintf(out, "  NOT READY %s\n", f)
 		}
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Every check passes, after %s.\n", time.Since(start).Round(time.Second))
+	fmt.Fprintf(out, "Every check passes, %s after the deploy began.\n", time.Since(start).Round(time.Second))
 	return nil
+}
+
+// lockedWriter lets the deploy's progress and the readiness checks, which
+// run side by side, print whole lines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // build builds the images of the scenario's build blocks that the engine

@@ -41,6 +41,10 @@ type Options struct {
 	// WantAgent is the agent build this Cordillera ships; empty accepts any
 	// agent that speaks the same protocol.
 	WantAgent string
+	// WantSum is the SHA-256 (hex) of the agent program Cordillera put into
+	// the container; empty accepts any. An agent that says another sum is
+	// not that program: an older one still running, or one replaced.
+	WantSum string
 }
 
 // Result is one check's verdict from the agent.
@@ -92,6 +96,11 @@ func NewClient(ctx context.Context, stream io.ReadWriteCloser, opts Options) (*C
 		stream.Close()
 		return nil, fmt.Errorf("%w: the agent is build %q, this Cordillera ships %q: redeploy the range's agent from this Cordillera",
 			ErrVersionMismatch, hello.Version, opts.WantAgent)
+	}
+	if opts.WantSum != "" && hello.Sum != opts.WantSum {
+		stream.Close()
+		return nil, fmt.Errorf("%w: the agent running (build %q, program %s) is not the program Cordillera put into the container (%s): redeploy the agent (Cordillera does at its next connection)",
+			ErrVersionMismatch, hello.Version, short(hello.Sum), short(opts.WantSum))
 	}
 	c.agent = hello
 	go c.readLoop()
@@ -300,4 +309,12 @@ func (c *Client) forget(id uint64, sent bool) {
 		default:
 		}
 	}
+}
+
+// short is the first 12 digits of a sum, as people read them.
+func short(sum string) string {
+	if sum == "" {
+		return "of unknown sum"
+	}
+	return sum[:min(12, len(sum))]
 }

@@ -233,16 +233,18 @@ func TestVersionMismatch(t *testing.T) {
 	tests := []struct {
 		name  string
 		hello probe.Hello
-		want  string
+		opts  agent.Options
 		words string
 	}{
-		{"protocol", probe.Hello{Protocol: probe.ProtocolVersion + 1, Version: "v9"}, "", "speaks protocol 2"},
-		{"build", probe.Hello{Protocol: probe.ProtocolVersion, Version: "v0.9"}, "v1.0", `the agent is build "v0.9", this Cordillera ships "v1.0": redeploy`},
+		{"protocol", probe.Hello{Protocol: probe.ProtocolVersion + 1, Version: "v9"}, agent.Options{}, "speaks protocol 2"},
+		{"build", probe.Hello{Protocol: probe.ProtocolVersion, Version: "v0.9"}, agent.Options{WantAgent: "v1.0"}, `the agent is build "v0.9", this Cordillera ships "v1.0": redeploy`},
+		{"program", probe.Hello{Protocol: probe.ProtocolVersion, Version: "v1.0", Sum: "0123456789abcdef"}, agent.Options{WantSum: "fedcba9876543210"},
+			`the agent running (build "v1.0", program 0123456789ab) is not the program Cordillera put into the container (fedcba987654): redeploy`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			engineEnd, _ := fakeAgent(t, tt.hello, func(net.Conn, probe.Message) {})
-			_, err := agent.NewClient(context.Background(), engineEnd, agent.Options{WantAgent: tt.want})
+			_, err := agent.NewClient(context.Background(), engineEnd, tt.opts)
 			if !errors.Is(err, agent.ErrVersionMismatch) || !strings.Contains(err.Error(), tt.words) || !strings.Contains(err.Error(), "redeploy") {
 				t.Errorf("NewClient = %v, want ErrVersionMismatch saying %q", err, tt.words)
 			}

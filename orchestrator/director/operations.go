@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/orchestrator/agent"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
@@ -165,19 +166,23 @@ func (d *Director) deploy(ctx context.Context, x *Exercise) error {
 			return err
 		}
 	}
-	plan, err := orchestrator.Up(ctx, d.rt, x.desired, x.progress)
+	// Each team's checks start as soon as its containers run, from its
+	// scorebot's agent, while the other teams are still being created.
+	agents := agent.NewPool(d.rt, d.opt.Engine.Agent)
+	defer agents.Close()
+	ready := orchestrator.NewReadiness(ctx, d.rt, x.Plans, agents.Check, func(r orchestrator.CheckResult) {
+		x.say("ready  %s %s/%s (%s)", r.Team, r.Host, r.Service, r.Detail)
+	})
+	defer ready.Stop()
+	plan, err := orchestrator.UpTeams(ctx, d.rt, x.desired, x.progress, ready.Start)
 	if err != nil {
 		return err
 	}
 	if plan.Empty() {
 		x.say("Nothing to change: every range runs as planned.")
 	}
-	x.say("Waiting up to %s for every service's check to pass", d.opt.Wait)
-	wait, cancel := context.WithTimeout(ctx, d.opt.Wait)
-	defer cancel()
-	failing, err := orchestrator.WaitReady(wait, d.rt, x.Plans, func(r orchestrator.CheckResult) {
-		x.say("ready  %s %s/%s (%s)", r.Team, r.Host, r.Service, r.Detail)
-	})
+	x.say("Waiting up to %s more for every service's check to pass", d.opt.Wait)
+	failing, err := ready.Wait(d.opt.Wait)
 	if err != nil {
 		var names []string
 		for _, f := range failing {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/orchestrator/agent"
 	"github.com/cordillera-range/cordillera/orchestrator/docker"
 	exengine "github.com/cordillera-range/cordillera/orchestrator/engine"
 	"github.com/cordillera-range/cordillera/scenarios"
@@ -72,12 +73,14 @@ func TestDrillFidelity(t *testing.T) {
 			}
 			buildImagesOf(t, rt, d, recipes)
 			cleanupExercise(t, rt, ex.Name)
-			if _, err := orchestrator.Up(ctx, rt, d, nil); err != nil {
+			agents := agent.NewPool(rt, agent.PoolOptions{})
+			defer agents.Close()
+			ready := orchestrator.NewReadiness(ctx, rt, plans, agents.Check, nil)
+			defer ready.Stop()
+			if _, err := orchestrator.UpTeams(ctx, rt, d, nil, ready.Start); err != nil {
 				t.Fatalf("up: %v", err)
 			}
-			waitCtx, cancel := context.WithTimeout(ctx, 3*time.Minute)
-			defer cancel()
-			if failing, err := orchestrator.WaitReady(waitCtx, rt, plans, nil); err != nil {
+			if failing, err := ready.Wait(3 * time.Minute); err != nil {
 				t.Fatalf("not ready: %v %v", err, failing)
 			}
 			defend(t, rt, name, ex.Name, plans[1])

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/orchestrator/agent"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
@@ -40,9 +41,12 @@ type Options struct {
 	// (default 5s): at a high speed factor, rounds stretch rather than
 	// pile up.
 	MinRound time.Duration
-	// Checks and Attacks bound how many checks and attacks run at once
-	// (defaults 16 and 8).
-	Checks, Attacks int
+	// Attacks bounds how many attacks run at once (default 8). Checks run
+	// in each team's scorebot, by its agent, which bounds its own.
+	Attacks int
+	// Agent configures how the scorebots' agents are started; the zero
+	// value puts the agent this Cordillera carries.
+	Agent agent.PoolOptions
 	// OnEvent, if set, is told of every event as it is written.
 	OnEvent func(scoreboard.Event)
 	// Holder names this engine in the exercise's lease (default: host,
@@ -63,12 +67,15 @@ type Engine struct {
 	byTeam   map[string]*scenarios.TeamPlan
 	opt      Options
 
-	checks  chan struct{} // semaphores
-	attacks chan struct{}
+	attacks chan struct{} // a semaphore
+	// agents runs checks in the scorebots, while Run runs.
+	agents *agent.Pool
 
 	mu        sync.Mutex
 	delivered map[string]bool              // team/inject
 	rounds    map[string]*roundState       // by team
+	bots      map[string]string            // team: its scorebot's container id
+	botAway   map[string]bool              // team: its scorebot could not run a round
 	running   map[int64]context.CancelFunc // executions this engine runs
 	wg        sync.WaitGroup
 	// away is set while the container engine does not answer.
@@ -98,9 +105,6 @@ func New(store *scoreboard.Store, rt orchestrator.Runtime, sc *scenarios.Scenari
 	if opt.MinRound <= 0 {
 		opt.MinRound = 5 * time.Second
 	}
-	if opt.Checks <= 0 {
-		opt.Checks = 16
-	}
 	if opt.Attacks <= 0 {
 		opt.Attacks = 8
 	}
@@ -113,7 +117,8 @@ func New(store *scoreboard.Store, rt orchestrator.Runtime, sc *scenarios.Scenari
 	e := &Engine{
 		store: store, rt: rt, scenario: sc, exercise: ex, plans: plans, opt: opt,
 		byTeam:    map[string]*scenarios.TeamPlan{},
-		checks:    make(chan struct{}, opt.Checks),
+		bots:      map[string]string{},
+		botAway:   map[string]bool{},
 		attacks:   make(chan struct{}, opt.Attacks),
 		delivered: map[string]bool{},
 		rounds:    map[string]*roundState{},
@@ -290,6 +295,8 @@ func (e *Engine) Run(ctx context.Context) error {
 	if err := e.recover(ctx); err != nil {
 		return err
 	}
+	e.agents = agent.NewPool(e.rt, e.opt.Agent)
+	defer e.agents.Close()
 	tick := time.NewTicker(e.opt.Tick)
 	defer tick.Stop()
 	defer e.wg.Wait()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,18 +14,88 @@ import (
 	"time"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/orchestrator/agent"
+	"github.com/cordillera-range/cordillera/orchestrator/agent/probe"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
 
 // fakeRuntime stands in for the container engine: each team has a web
 // host, a red attacker and a scorebot, and exec runs what the test says.
+// The scorebot's agent is the real protocol server, in-process, whose
+// checks answer as check says (every check passes when it is nil).
 type fakeRuntime struct {
 	orchestrator.Runtime // the methods the engine does not use panic
 	mu                   sync.Mutex
 	exec                 func(team, name string, cmd []string) (orchestrator.ExecResult, error)
+	check                func(ctx context.Context, team string, c probe.Check) probe.Result
 	ran                  []string // team/name: command, in order
 	down                 map[string]bool
+	agents               int                             // agents started
+	kills                map[string][]context.CancelFunc // team: its agents' ends
+}
+
+// killAgents ends every agent running in a team's scorebot, as a crash or
+// a kill of the process would.
+func (f *fakeRuntime) killAgents(team string) {
+	f.mu.Lock()
+	kills := f.kills[team]
+	delete(f.kills, team)
+	f.mu.Unlock()
+	for _, kill := range kills {
+		kill()
+	}
+}
+
+// fakeProgram is the agent program the engine's tests put into scorebots.
+func fakeProgram() (agent.Program, error) {
+	return agent.Program{Data: []byte("agent"), Sum: "fake-sum", From: "the test"}, nil
+}
+
+func (f *fakeRuntime) PutFile(_ context.Context, id, path string, _ fs.FileMode, _ []byte) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ran = append(f.ran, id+": put "+path)
+	return nil
+}
+
+func (f *fakeRuntime) ExecInteractive(context.Context, string, []string, orchestrator.TermSize) (orchestrator.Session, error) {
+	return nil, errors.New("the engine opens no terminal")
+}
+
+func (f *fakeRuntime) ExecStream(ctx context.Context, id string, cmd []string, stdin io.Reader, stdout, _ io.Writer) (int, error) {
+	team, _, _ := strings.Cut(id, "/")
+	f.mu.Lock()
+	f.ran = append(f.ran, id+": "+strings.Join(cmd, " "))
+	f.agents++
+	ctx, kill := context.WithCancel(ctx)
+	defer kill()
+	if f.kills == nil {
+		f.kills = map[string][]context.CancelFunc{}
+	}
+	f.kills[team] = append(f.kills[team], kill)
+	f.mu.Unlock()
+	srv := &probe.Server{Version: "test", Sum: "fake-sum", Run: func(ctx context.Context, c probe.Check) probe.Result {
+		f.mu.Lock()
+		check := f.check
+		f.mu.Unlock()
+		if check == nil {
+			return probe.Result{Up: true, Detail: "open"}
+		}
+		return check(ctx, team, c)
+	}}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, stdin, stdout) }()
+	select {
+	case err := <-served:
+		if err != nil {
+			return 2, nil
+		}
+		return 0, nil
+	case <-ctx.Done():
+		// Killed: the stream ends now, whatever the agent was doing.
+		return 137, nil
+	}
 }
 
 func (f *fakeRuntime) ListContainers(_ context.Context, labels map[string]string) ([]orchestrator.Container, error) {
@@ -137,7 +209,8 @@ func (r *rig) open() {
 
 func (r *rig) engine() *Engine {
 	r.t.Helper()
-	e, err := New(r.store, r.rt, r.sc, r.ex, r.plans, Options{Now: r.clock.Now, Tick: 5 * time.Millisecond, AttackJitter: -1})
+	e, err := New(r.store, r.rt, r.sc, r.ex, r.plans, Options{Now: r.clock.Now, Tick: 5 * time.Millisecond, AttackJitter: -1,
+		Agent: agent.PoolOptions{Program: fakeProgram}})
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -304,11 +377,8 @@ func TestRoundsAreScoredOnceAcrossRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	// co's web is down: its check fails, cl's passes.
-	r.rt.exec = func(team, name string, cmd []string) (orchestrator.ExecResult, error) {
-		if team == "co" && name == "scorebot" {
-			return orchestrator.ExecResult{ExitCode: 1}, nil
-		}
-		return orchestrator.ExecResult{}, nil
+	r.rt.check = func(_ context.Context, team string, c probe.Check) probe.Result {
+		return probe.Result{Up: team != "co", Detail: "as the test says"}
 	}
 	stop := r.run(e)
 	for i := 0; i < 3; i++ {

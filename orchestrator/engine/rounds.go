@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/orchestrator/agent"
+	"github.com/cordillera-range/cordillera/orchestrator/agent/probe"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
@@ -97,7 +97,11 @@ func (e *Engine) startRounds(ctx context.Context, c scoreboard.Clock) {
 	}
 }
 
-// round runs one round of a team's checks and records each result.
+// round runs one round of a team's checks in its scorebot's agent, all at
+// once, and records the round in one transaction. A round the scorebot
+// could not run (its agent or container gone, the container engine away)
+// says nothing of the team's services: it is not scored, and an event says
+// so once per outage.
 func (e *Engine) round(ctx context.Context, c scoreboard.Clock, p *scenarios.TeamPlan, number int) {
 	var checks []scenarios.CheckPlan
 	for _, h := range p.Hosts {
@@ -110,53 +114,109 @@ func (e *Engine) round(ctx context.Context, c scoreboard.Clock, p *scenarios.Tea
 	if len(checks) == 0 {
 		return
 	}
-	bot, botErr := e.container(ctx, p.Team.ID, orchestrator.RoleScorebot, "")
-	if errors.Is(botErr, orchestrator.ErrEngineUnreachable) {
-		e.engineAway(ctx, c, botErr)
+	team := p.Team.ID
+	bot, err := e.scorebot(ctx, team)
+	var results []agent.Result
+	if err == nil {
+		rctx, cancel := context.WithTimeout(ctx, roundTimeout(checks))
+		results, err = e.agents.Check(rctx, bot, checks)
+		cancel()
+	}
+	if ctx.Err() != nil {
+		return // stopping: the round is not scored on cut-off checks
+	}
+	if err != nil {
+		e.forgetScorebot(team, bot)
+		if errors.Is(err, orchestrator.ErrEngineUnreachable) {
+			e.engineAway(ctx, c, err)
+			return
+		}
+		e.scorebotAway(ctx, c, team, number, err)
 		return
 	}
-	var wg sync.WaitGroup
-	var away atomic.Bool
-	for _, check := range checks {
-		wg.Add(1)
-		go func(check scenarios.CheckPlan) {
-			defer wg.Done()
-			var up bool
-			var detail string
-			if botErr != nil {
-				detail = "the scorebot could not run the check: " + botErr.Error()
-			} else {
-				select {
-				case e.checks <- struct{}{}:
-				case <-ctx.Done():
-					return
-				}
-				var err error
-				up, detail, err = orchestrator.RunCheck(ctx, e.rt, bot.ID, check)
-				<-e.checks
-				if err != nil {
-					// The container engine did not answer: the check says
-					// nothing of the team's service, so it is not scored.
-					away.Store(true)
-					e.engineAway(ctx, c, err)
-					return
-				}
-			}
-			if ctx.Err() != nil {
-				return // stopping: the round is not scored on a cut-off check
-			}
-			_, err := e.store.RecordCheck(context.WithoutCancel(ctx), scoreboard.CheckResult{
-				Exercise: e.exercise.Name, Team: p.Team.ID, Host: check.Host, Service: check.Service,
-				Round: number, Up: up, Detail: detail, Moment: e.moment(c),
-			})
-			if err != nil && !errors.Is(err, scoreboard.ErrDuplicate) {
-				e.event(ctx, c, scoreboard.AudienceStaff, p.Team.ID, scoreboard.EventEngine, "could not record a check: "+err.Error())
-			}
-		}(check)
+	e.engineBack(ctx, c)
+	e.scorebotBack(ctx, c, team)
+	m := e.moment(c)
+	rs := make([]scoreboard.CheckResult, len(checks))
+	for i, check := range checks {
+		rs[i] = scoreboard.CheckResult{
+			Exercise: e.exercise.Name, Team: team, Host: check.Host, Service: check.Service,
+			Round: number, Up: results[i].Up, Detail: results[i].Detail, Moment: m,
+		}
 	}
-	wg.Wait()
-	if !away.Load() {
-		e.engineBack(ctx, c)
+	if _, _, err := e.store.RecordRound(context.WithoutCancel(ctx), e.exercise.Name, team, number, rs); err != nil {
+		e.event(ctx, c, scoreboard.AudienceStaff, team, scoreboard.EventEngine, fmt.Sprintf("could not record round %d: %v", number, err))
+	}
+}
+
+// roundTimeout bounds a round in the agent: its slowest check, once for
+// every batch the agent runs at a time, and a margin for the stream.
+func roundTimeout(checks []scenarios.CheckPlan) time.Duration {
+	longest := scenarios.DefaultCheckTimeout
+	for _, c := range checks {
+		longest = max(longest, time.Duration(c.Timeout))
+	}
+	waves := (len(checks) + probe.DefaultMaxChecks - 1) / probe.DefaultMaxChecks
+	return time.Duration(waves)*longest + 15*time.Second
+}
+
+// scorebot is the id of the team's running scorebot container, looked up
+// once and kept until a round fails.
+func (e *Engine) scorebot(ctx context.Context, team string) (string, error) {
+	e.mu.Lock()
+	id, ok := e.bots[team]
+	e.mu.Unlock()
+	if ok {
+		return id, nil
+	}
+	bot, err := e.container(ctx, team, orchestrator.RoleScorebot, "")
+	if err == nil && !bot.Running {
+		err = fmt.Errorf("team %q's scorebot is %s", team, bot.State)
+	}
+	if err != nil {
+		return "", err
+	}
+	e.mu.Lock()
+	e.bots[team] = bot.ID
+	e.mu.Unlock()
+	return bot.ID, nil
+}
+
+// forgetScorebot drops what is known of a team's scorebot after a round it
+// could not run: the next round looks it up and starts its agent anew.
+func (e *Engine) forgetScorebot(team, id string) {
+	e.mu.Lock()
+	delete(e.bots, team)
+	e.mu.Unlock()
+	if id != "" {
+		e.agents.Forget(id)
+	}
+}
+
+// scorebotAway says, once per outage, that a team's scorebot could not run
+// its checks: to the team in plain words, to the staff with the cause.
+func (e *Engine) scorebotAway(ctx context.Context, c scoreboard.Clock, team string, number int, err error) {
+	e.mu.Lock()
+	already := e.botAway[team]
+	e.botAway[team] = true
+	e.mu.Unlock()
+	if already {
+		return
+	}
+	e.event(ctx, c, scoreboard.AudienceTeam, team, scoreboard.EventRound,
+		fmt.Sprintf("The scorebot could not check your services in round %d: rounds are not scored until it can again.", number))
+	e.event(ctx, c, scoreboard.AudienceStaff, team, scoreboard.EventEngine,
+		fmt.Sprintf("The scorebot of team %s could not run round %d (not scored): %v", team, number, err))
+}
+
+// scorebotBack says a team's scorebot runs its checks again.
+func (e *Engine) scorebotBack(ctx context.Context, c scoreboard.Clock, team string) {
+	e.mu.Lock()
+	was := e.botAway[team]
+	delete(e.botAway, team)
+	e.mu.Unlock()
+	if was {
+		e.event(ctx, c, scoreboard.AudienceTeam, team, scoreboard.EventRound, "The scorebot checks your services again: rounds are scored again.")
 	}
 }
 

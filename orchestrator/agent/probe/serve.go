@@ -15,8 +15,9 @@ import (
 // their checks side by side, and writes each request's results when its
 // last check is done.
 type Server struct {
-	// Version is the agent's build, said in its hello.
-	Version string
+	// Version is the agent's build, and Sum the SHA-256 of its program,
+	// said in its hello.
+	Version, Sum string
 	// MaxChecks bounds the checks running at once (DefaultMaxChecks when
 	// zero); MaxCommands, within them, the command checks, which cost a
 	// process each against the scorebot's pids limit.
@@ -25,6 +26,8 @@ type Server struct {
 	// the server stops reading, and the engine's writes wait.
 	MaxRequests int
 	Log         *slog.Logger
+	// Run runs one check (probe.Run when nil); tests put their own.
+	Run func(context.Context, Check) Result
 }
 
 // Defaults of a Server.
@@ -59,7 +62,7 @@ func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 	if first.Kind != KindHello || first.Hello == nil {
 		return fmt.Errorf("%w: the first message is %q, want %q", ErrBadFrame, first.Kind, KindHello)
 	}
-	if err := out.send(Message{Kind: KindHello, Hello: &Hello{Protocol: ProtocolVersion, Version: s.Version}}); err != nil {
+	if err := out.send(Message{Kind: KindHello, Hello: &Hello{Protocol: ProtocolVersion, Version: s.Version, Sum: s.Sum}}); err != nil {
 		return fmt.Errorf("writing the agent's hello: %w", err)
 	}
 	if first.Hello.Protocol != ProtocolVersion {
@@ -141,6 +144,10 @@ func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 }
 
 func (s *Server) runBatch(ctx context.Context, cs []Check, checks, commands chan struct{}) []Result {
+	run := s.Run
+	if run == nil {
+		run = Run
+	}
 	results := make([]Result, len(cs))
 	var wg sync.WaitGroup
 	for i, c := range cs {
@@ -159,7 +166,7 @@ func (s *Server) runBatch(ctx context.Context, cs []Check, checks, commands chan
 				}
 				defer func() { <-commands }()
 			}
-			results[i] = Run(ctx, c)
+			results[i] = run(ctx, c)
 		}()
 	}
 	wg.Wait()

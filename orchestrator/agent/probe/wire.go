@@ -60,6 +60,9 @@ type Message struct {
 type Hello struct {
 	Protocol int    `json:"protocol"`
 	Version  string `json:"version"`
+	// Sum is the SHA-256 of the agent's own program, in hex, so that the
+	// engine knows the agent it talks to is the program it put there.
+	Sum string `json:"sum,omitempty"`
 }
 
 // Check is one check for the agent to run: the agent's own copy of what
