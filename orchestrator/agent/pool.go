@@ -2,7 +2,6 @@ package agent
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -180,8 +179,10 @@ func (p *Pool) dial(ctx context.Context, container string) (*Client, error) {
 		if said := stderr.String(); said != "" {
 			err = fmt.Errorf("%w; the agent said: %s", err, said)
 		}
-		if werr != nil && errors.Is(werr, orchestrator.ErrEngineUnreachable) {
-			err = fmt.Errorf("%w: %w", err, werr)
+		if werr != nil {
+			// Why the agent could not start: the container stopped, or
+			// the engine is away.
+			err = fmt.Errorf("%w: the agent could not start: %w", err, werr)
 		}
 		return nil, err
 	}
