@@ -30,7 +30,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== building cordillera and deploybench into $BIN"
+echo "== building cordillera (with its agent) and deploybench into $BIN"
+make agent
 go build -o "$BIN/cordillera" ./cmd/cordillera
 go build -o "$BIN/deploybench" ./bench/cmd/deploybench
 

@@ -297,6 +297,11 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	e.agents = agent.NewPool(e.rt, e.opt.Agent)
 	defer e.agents.Close()
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		e.startAgents(ctx)
+	}()
 	tick := time.NewTicker(e.opt.Tick)
 	defer tick.Stop()
 	defer e.wg.Wait()

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/cordillera-range/cordillera/orchestrator"
 	"github.com/cordillera-range/cordillera/orchestrator/agent"
 	"github.com/cordillera-range/cordillera/orchestrator/agent/probe"
@@ -103,14 +105,7 @@ func (e *Engine) startRounds(ctx context.Context, c scoreboard.Clock) {
 // says nothing of the team's services: it is not scored, and an event says
 // so once per outage.
 func (e *Engine) round(ctx context.Context, c scoreboard.Clock, p *scenarios.TeamPlan, number int) {
-	var checks []scenarios.CheckPlan
-	for _, h := range p.Hosts {
-		for _, s := range h.Services {
-			if s.Check != nil {
-				checks = append(checks, *s.Check)
-			}
-		}
-	}
+	checks := teamChecks(p)
 	if len(checks) == 0 {
 		return
 	}
@@ -149,6 +144,19 @@ func (e *Engine) round(ctx context.Context, c scoreboard.Clock, p *scenarios.Tea
 	}
 }
 
+// teamChecks are the checks of a team's round.
+func teamChecks(p *scenarios.TeamPlan) []scenarios.CheckPlan {
+	var checks []scenarios.CheckPlan
+	for _, h := range p.Hosts {
+		for _, s := range h.Services {
+			if s.Check != nil {
+				checks = append(checks, *s.Check)
+			}
+		}
+	}
+	return checks
+}
+
 // roundTimeout bounds a round in the agent: its slowest check, once for
 // every batch the agent runs at a time, and a margin for the stream.
 func roundTimeout(checks []scenarios.CheckPlan) time.Duration {
@@ -158,6 +166,30 @@ func roundTimeout(checks []scenarios.CheckPlan) time.Duration {
 	}
 	waves := (len(checks) + probe.DefaultMaxChecks - 1) / probe.DefaultMaxChecks
 	return time.Duration(waves)*longest + 15*time.Second
+}
+
+// startAgents starts every team's agent before its first round is due, a
+// few at a time, so that the first round does not wait for the agents to
+// be put into the scorebots. A team whose agent cannot start now is tried
+// again by its round.
+func (e *Engine) startAgents(ctx context.Context) {
+	if e.rt == nil {
+		return
+	}
+	var g errgroup.Group
+	g.SetLimit(8)
+	for _, p := range e.plans {
+		if len(teamChecks(p)) == 0 {
+			continue
+		}
+		g.Go(func() error {
+			if bot, err := e.scorebot(ctx, p.Team.ID); err == nil {
+				e.agents.Client(ctx, bot)
+			}
+			return nil
+		})
+	}
+	g.Wait()
 }
 
 // scorebot is the id of the team's running scorebot container, looked up

@@ -1,10 +1,18 @@
-// Command scorebench measures how many checks the scorebot keeps up with:
-// it deploys N teams of five hosts once, then runs the exercise with S
-// checked services per host (N × 5 × S checks a round) for a few rounds of
-// real time with `cordillera run`, once per S, and reads back from each
-// run's database whether every round finished within its length. Meanwhile
-// it samples the CPU and memory of the `cordillera run` process, of the
-// Docker daemon and containerd, and of the whole machine.
+// Command scorebench measures how many checks the scorebots' agents keep up
+// with: it deploys N teams of H hosts once, then runs the exercise with S
+// checked services per host (N × H × S checks a round, half tcp, half
+// http) for a few rounds of real time with `cordillera run`, once per S,
+// and reads back from each run's database whether every round finished
+// within its length, and how long after it fell due. Meanwhile it samples
+// the CPU and memory of the `cordillera run` process, of the Docker daemon
+// and containerd, of the agents, and of the whole machine. Before and after
+// the runs it measures the machine's raw TCP connect rate on loopback, the
+// ceiling the checks are compared with.
+//
+// The hosts run the small static range host of the Docker tests
+// (orchestrator/docker/dockertest), which answers HTTP on port 80, so that
+// the checks, not the services, are measured; the scorebot is Cordillera's
+// own image.
 //
 // See docs/performance.md for the method; bench/scorebot.sh runs it.
 package main
@@ -18,6 +26,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -26,10 +35,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3"
+
+	"github.com/cordillera-range/cordillera/orchestrator/docker/dockertest"
 )
 
 const (
@@ -37,7 +50,6 @@ const (
 	// addressPool keeps the benchmark's networks away from the default pool
 	// and from the deployment benchmark's.
 	addressPool = "10.232.0.0/13"
-	hosts       = 5
 )
 
 func main() {
@@ -50,6 +62,7 @@ func main() {
 type config struct {
 	cordillera string
 	teams      int
+	hosts      int
 	services   []int
 	rounds     int
 	round      time.Duration
@@ -59,9 +72,9 @@ type config struct {
 
 // result is one run: S services per host, and what was seen.
 type result struct {
-	Teams, Services int
-	ChecksPerRound  int
-	Round           time.Duration
+	Teams, Hosts, Services int
+	ChecksPerRound         int
+	Round                  time.Duration
 	// Rounds is how many rounds each team was due; RoundsMin and RoundsMax
 	// how many the slowest and fastest team had recorded, complete.
 	Rounds, RoundsMin, RoundsMax int
@@ -70,13 +83,15 @@ type result struct {
 	Late, Incomplete int
 	// SpanP50 and SpanMax are how long after it was due a team's round
 	// had its last result: the time its checks took, and waited.
-	SpanP50, SpanMax time.Duration
-	Checks, Failed   int
-	ChecksPerSecond  float64
-	// CPU in cores (CPU seconds per second of the run) and peak RSS.
-	CordilleraCPU, DockerdCPU, ContainerdCPU, MachineCPU float64
-	CordilleraPeakRSS                                    int64
-	FailedDetail                                         string
+	SpanP50, SpanP99, SpanMax time.Duration
+	Checks, Failed            int
+	ChecksPerSecond           float64
+	// CPU in cores (CPU seconds per second of the run) and peak RSS; the
+	// agents' CPU and RSS are all of them added up.
+	CordilleraCPU, DockerdCPU, ContainerdCPU, AgentsCPU, MachineCPU float64
+	CordilleraPeakRSS, AgentsPeakRSS                                int64
+	Agents                                                          int
+	FailedDetail                                                    string
 }
 
 func run() error {
@@ -84,9 +99,10 @@ func run() error {
 	var services string
 	flag.StringVar(&c.cordillera, "cordillera", "cordillera", "the cordillera `binary`")
 	flag.IntVar(&c.teams, "teams", 20, "teams to deploy")
-	flag.StringVar(&services, "services", "1,2,4,8", "checked services per host, one run for each, comma-separated")
+	flag.IntVar(&c.hosts, "hosts", 5, "hosts per team")
+	flag.StringVar(&services, "services", "10,50,100,200", "checked services per host, one run for each, comma-separated")
 	flag.IntVar(&c.rounds, "rounds", 5, "rounds per run")
-	flag.DurationVar(&c.round, "round", 30*time.Second, "the scorebot's round, in real time")
+	flag.DurationVar(&c.round, "round", 10*time.Second, "the scorebot's round, in real time")
 	flag.StringVar(&c.logPath, "log", "", "`file` for the commands' output (default: discarded)")
 	flag.StringVar(&c.jsonPath, "json", "", "`file` for the results as JSON")
 	flag.Parse()
@@ -97,8 +113,8 @@ func run() error {
 		}
 		c.services = append(c.services, n)
 	}
-	if c.teams < 1 || c.rounds < 2 {
-		return errors.New("-teams must be at least 1 and -rounds at least 2")
+	if c.teams < 1 || c.hosts < 1 || c.rounds < 2 {
+		return errors.New("-teams and -hosts must be at least 1 and -rounds at least 2")
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -118,6 +134,20 @@ func run() error {
 		log = f
 	}
 
+	engine, err := dockertest.Client()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("building the range host image %s\n", dockertest.Image)
+	if _, err := dockertest.BuildImage(ctx, engine); err != nil {
+		return err
+	}
+	engine.Close()
+
+	fmt.Printf("raw TCP connects on loopback, for %s: ", connectFor)
+	before := loopbackConnects()
+	fmt.Printf("%.0f/s\n", before)
+
 	exercises := map[int]string{}
 	for _, s := range c.services {
 		if exercises[s], err = writeExercise(dir, c, s); err != nil {
@@ -134,7 +164,7 @@ func run() error {
 		}
 	}()
 
-	fmt.Printf("deploying %d teams × %d hosts (and their scorebots)\n", c.teams, hosts)
+	fmt.Printf("deploying %d teams × %d hosts (and their scorebots)\n", c.teams, c.hosts)
 	started := time.Now()
 	up := exec.CommandContext(ctx, c.cordillera, "up", "--exercise", exercises[c.services[0]], "--wait", "5m")
 	up.Stdout, up.Stderr = log, log
@@ -147,7 +177,7 @@ func run() error {
 	for _, s := range c.services {
 		time.Sleep(5 * time.Second) // the engine settles
 		fmt.Printf("running %d rounds of %d checks (%d teams × %d hosts × %d services), a round every %s\n",
-			c.rounds, c.teams*hosts*s, c.teams, hosts, s, c.round)
+			c.rounds, c.teams*c.hosts*s, c.teams, c.hosts, s, c.round)
 		r, err := measure(ctx, c, dir, exercises[s], s, log)
 		if err != nil {
 			return err
@@ -155,7 +185,11 @@ func run() error {
 		results = append(results, r)
 		fmt.Printf("  %s\n", r.line())
 	}
+	fmt.Printf("raw TCP connects on loopback again, for %s: ", connectFor)
+	after := loopbackConnects()
+	fmt.Printf("%.0f/s\n", after)
 	report(os.Stdout, results)
+	fmt.Printf("\nRaw TCP connects on loopback (the ceiling): %.0f/s before the runs, %.0f/s after.\n", before, after)
 	if c.jsonPath != "" {
 		b, _ := json.MarshalIndent(results, "", "  ")
 		if err := os.WriteFile(c.jsonPath, b, 0o644); err != nil {
@@ -178,10 +212,15 @@ func writeExercise(dir string, c config, s int) (string, error) {
 	duration := time.Duration(c.rounds)*c.round + c.round/2
 	fmt.Fprintf(&b, "scenario \"bench-scorebot\" {\n  title = \"Scorebot benchmark: %d checked services per PLC\"\n  duration = %q\n}\n\n", s, duration)
 	b.WriteString("network \"lan\" {}\n")
-	for h := 1; h <= hosts; h++ {
-		fmt.Fprintf(&b, "\nhost \"plc-%d\" {\n  image = \"cordillera/target-plc:1\"\n  networks = [network.lan]\n  memory = \"128MiB\"\n  capabilities = [\"NET_BIND_SERVICE\"]\n", h)
+	for h := 1; h <= c.hosts; h++ {
+		fmt.Fprintf(&b, "\nhost \"web-%d\" {\n  image = %q\n  command = [\"/rangehost\", \"serve\"]\n  networks = [network.lan]\n  memory = \"64MiB\"\n  capabilities = [\"NET_BIND_SERVICE\"]\n", h, dockertest.Image)
 		for i := 1; i <= s; i++ {
-			fmt.Fprintf(&b, "  service \"modbus-%d\" {\n    port = 502\n    check \"tcp\" {}\n  }\n", i)
+			// Half the checks connect, half ask for a page.
+			if i%2 == 1 {
+				fmt.Fprintf(&b, "  service \"tcp-%d\" {\n    port = 80\n    check \"tcp\" {}\n  }\n", i)
+			} else {
+				fmt.Fprintf(&b, "  service \"http-%d\" {\n    port = 80\n    check \"http\" {\n      path = \"/health\"\n      body_matches = \"ok\"\n    }\n  }\n", i)
+			}
 		}
 		b.WriteString("}\n")
 	}
@@ -204,7 +243,7 @@ func writeExercise(dir string, c config, s int) (string, error) {
 // measure runs the exercise with s services per host on a fresh database
 // until it ends, sampling CPU and memory, then reads its rounds back.
 func measure(ctx context.Context, c config, dir, exercise string, s int, log io.Writer) (result, error) {
-	r := result{Teams: c.teams, Services: s, ChecksPerRound: c.teams * hosts * s, Round: c.round, Rounds: c.rounds}
+	r := result{Teams: c.teams, Hosts: c.hosts, Services: s, ChecksPerRound: c.teams * c.hosts * s, Round: c.round, Rounds: c.rounds}
 	db := filepath.Join(dir, fmt.Sprintf("run-%d.db", s))
 	cmd := exec.CommandContext(ctx, c.cordillera, "run", "--exercise", exercise, "--db", db,
 		"--no-deploy", "--wait", "0", "--speed", "1", "--view", "lines")
@@ -219,6 +258,8 @@ func measure(ctx context.Context, c config, dir, exercise string, s int, log io.
 	dockerd, containerd := pidOf("dockerd"), pidOf("containerd")
 	start := time.Now()
 	cpu0 := [3]float64{procCPU(pid), procCPU(dockerd), procCPU(containerd)}
+	agents0 := map[int]float64{} // agent pid: CPU seconds when first seen
+	agentsCPU := map[int]float64{}
 	busy0, total0 := machineCPU()
 	var cpu1 [3]float64
 	var busy1, total1 float64
@@ -238,6 +279,18 @@ wait:
 			cpu1[1], cpu1[2] = procCPU(dockerd), procCPU(containerd)
 			busy1, total1 = machineCPU()
 			r.CordilleraPeakRSS = max(r.CordilleraPeakRSS, procRSS(pid))
+			var rss int64
+			agents := pidsOf("agent")
+			for _, a := range agents {
+				v := procCPU(a)
+				if _, ok := agents0[a]; !ok {
+					agents0[a] = v
+				}
+				agentsCPU[a] = v - agents0[a]
+				rss += procRSS(a)
+			}
+			r.AgentsPeakRSS = max(r.AgentsPeakRSS, rss)
+			r.Agents = max(r.Agents, len(agents))
 		}
 	}
 	if runErr != nil {
@@ -247,6 +300,9 @@ wait:
 	r.CordilleraCPU = (cpu1[0] - cpu0[0]) / secs
 	r.DockerdCPU = (cpu1[1] - cpu0[1]) / secs
 	r.ContainerdCPU = (cpu1[2] - cpu0[2]) / secs
+	for _, v := range agentsCPU {
+		r.AgentsCPU += v / secs
+	}
 	if total1 > total0 {
 		r.MachineCPU = (busy1 - busy0) / (total1 - total0) * float64(runtime.NumCPU())
 	}
@@ -343,7 +399,7 @@ func readRounds(path string, r *result) error {
 	}
 	slices.Sort(spans)
 	if len(spans) > 0 {
-		r.SpanP50, r.SpanMax = spans[len(spans)/2], spans[len(spans)-1]
+		r.SpanP50, r.SpanP99, r.SpanMax = spans[len(spans)/2], spans[(len(spans)*99)/100], spans[len(spans)-1]
 	}
 	if last > first {
 		r.ChecksPerSecond = float64(r.Checks) / (float64(last-first) / 1000)
@@ -352,25 +408,87 @@ func readRounds(path string, r *result) error {
 }
 
 func (r result) line() string {
-	return fmt.Sprintf("%d checks a round: rounds %d–%d of %d per team, %d late, %d incomplete; round done after p50 %.1fs max %.1fs; %d checks (%d failed), %.1f checks/s; CPU: cordillera %.2f, dockerd %.2f, containerd %.2f, machine %.2f cores; cordillera peak RSS %d MiB",
-		r.ChecksPerRound, r.RoundsMin, r.RoundsMax, r.Rounds, r.Late, r.Incomplete, r.SpanP50.Seconds(), r.SpanMax.Seconds(),
-		r.Checks, r.Failed, r.ChecksPerSecond, r.CordilleraCPU, r.DockerdCPU, r.ContainerdCPU, r.MachineCPU, r.CordilleraPeakRSS>>20)
+	return fmt.Sprintf("%d checks a round: rounds %d–%d of %d per team, %d late, %d incomplete; round done after p50 %.2fs p99 %.2fs max %.2fs; %d checks (%d failed), %.0f checks/s; CPU: cordillera %.2f, dockerd %.2f, containerd %.2f, %d agents %.2f, machine %.2f cores; peak RSS: cordillera %d MiB, agents %d MiB",
+		r.ChecksPerRound, r.RoundsMin, r.RoundsMax, r.Rounds, r.Late, r.Incomplete, r.SpanP50.Seconds(), r.SpanP99.Seconds(), r.SpanMax.Seconds(),
+		r.Checks, r.Failed, r.ChecksPerSecond, r.CordilleraCPU, r.DockerdCPU, r.ContainerdCPU, r.Agents, r.AgentsCPU, r.MachineCPU,
+		r.CordilleraPeakRSS>>20, r.AgentsPeakRSS>>20)
 }
 
 func report(w io.Writer, results []result) {
-	fmt.Fprintln(w, "\n| teams × hosts × services | checks a round | rounds complete / due | late | incomplete | round done after (p50 / max) | checks/s | failed | CPU cordillera / dockerd / containerd / machine (cores) | cordillera peak RSS |")
+	fmt.Fprintln(w, "\n| teams × hosts × services | checks a round | rounds complete / due | late | incomplete | round done after due (p50 / p99 / max) | checks/s | failed | CPU cordillera / dockerd / containerd / agents / machine (cores) | peak RSS cordillera / all agents |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range results {
-		fmt.Fprintf(w, "| %d × %d × %d | %d | %d–%d / %d | %d | %d | %.1f s / %.1f s | %.1f | %d | %.2f / %.2f / %.2f / %.2f | %d MiB |\n",
-			r.Teams, hosts, r.Services, r.ChecksPerRound, r.RoundsMin, r.RoundsMax, r.Rounds, r.Late, r.Incomplete,
-			r.SpanP50.Seconds(), r.SpanMax.Seconds(), r.ChecksPerSecond, r.Failed,
-			r.CordilleraCPU, r.DockerdCPU, r.ContainerdCPU, r.MachineCPU, r.CordilleraPeakRSS>>20)
+		fmt.Fprintf(w, "| %d × %d × %d | %d | %d–%d / %d | %d | %d | %.2f s / %.2f s / %.2f s | %.0f | %d | %.2f / %.2f / %.2f / %.2f / %.2f | %d MiB / %d MiB (%d agents) |\n",
+			r.Teams, r.Hosts, r.Services, r.ChecksPerRound, r.RoundsMin, r.RoundsMax, r.Rounds, r.Late, r.Incomplete,
+			r.SpanP50.Seconds(), r.SpanP99.Seconds(), r.SpanMax.Seconds(), r.ChecksPerSecond, r.Failed,
+			r.CordilleraCPU, r.DockerdCPU, r.ContainerdCPU, r.AgentsCPU, r.MachineCPU, r.CordilleraPeakRSS>>20, r.AgentsPeakRSS>>20, r.Agents)
 	}
 	for _, r := range results {
 		if r.Failed > 0 {
 			fmt.Fprintf(w, "%d services per host: a failed check said: %s\n", r.Services, r.FailedDetail)
 		}
 	}
+}
+
+// connectFor is how long each loopback measurement runs.
+const connectFor = 3 * time.Second
+
+// loopbackConnects is how many TCP connections a second the machine opens
+// and closes on loopback, from as many dialers as there are CPUs, to a
+// listener that accepts and closes them: the raw cost of a connection,
+// with no container in the way.
+func loopbackConnects() float64 {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	addr := l.Addr().String()
+	var n atomic.Int64
+	deadline := time.Now().Add(connectFor)
+	var wg sync.WaitGroup
+	for range 4 * runtime.NumCPU() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) {
+				c, err := net.Dial("tcp", addr)
+				if err != nil {
+					continue
+				}
+				c.Close()
+				n.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(n.Load()) / connectFor.Seconds()
+}
+
+// pidsOf finds every process whose command name is name.
+func pidsOf(name string) []int {
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		comm, err := os.ReadFile(filepath.Join("/proc", e.Name(), "comm"))
+		if err == nil && strings.TrimSpace(string(comm)) == name {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
 
 // pidOf finds a process by its command name; 0 if there is none.
