@@ -10,6 +10,7 @@ import (
 	"maps"
 	"net"
 	"net/netip"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -20,6 +21,8 @@ import (
 	"github.com/docker/docker/api/types/network"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/orchestrator/agent"
+	"github.com/cordillera-range/cordillera/scenarios"
 )
 
 // TestDeployTwoTeams deploys two teams once and checks, in order, what the
@@ -347,6 +350,68 @@ func TestDeployTwoTeams(t *testing.T) {
 		stream.Close()
 		if code, err := stream.Wait(ctx); code != 0 || err != nil {
 			t.Errorf("the stream's command after its input ended: exit %d, %v; want 0", code, err)
+		}
+	})
+
+	t.Run("the agent checks from the scorebot, with its rights, on no port", func(t *testing.T) {
+		agents := agent.NewPool(rt, agent.PoolOptions{})
+		defer agents.Close()
+		bot1 := idOf(t, rt, ex, "team-1", orchestrator.RoleScorebot, "scorebot")
+		web1 := spec(t, d, "team-1", orchestrator.RoleHost, "web")
+		web2 := spec(t, d, "team-2", orchestrator.RoleHost, "web")
+		check := func(a netip.Addr) scenarios.CheckPlan {
+			return scenarios.CheckPlan{Type: "tcp", Host: "web", Service: "http", Address: a, Port: 80,
+				Timeout: scenarios.Duration(2 * time.Second), TCP: &scenarios.TCPCheck{}}
+		}
+		rs, err := agents.Check(ctx, bot1, []scenarios.CheckPlan{check(addressOn(web1, "dmz")), check(addressOn(web2, "dmz"))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rs[0].Up || rs[1].Up {
+			t.Errorf("from team-1's scorebot: own web %+v, other team's web %+v; want only its own reached", rs[0], rs[1])
+		}
+		top, err := engine.ContainerTop(ctx, bot1, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pidCol, cmdCol := slices.Index(top.Titles, "PID"), slices.Index(top.Titles, "CMD")
+		var pid string
+		for _, p := range top.Processes {
+			if strings.HasPrefix(p[cmdCol], agent.DefaultPath) {
+				pid = p[pidCol]
+			}
+		}
+		if pid == "" {
+			t.Fatalf("no agent among the scorebot's processes: %v", top.Processes)
+		}
+		status, err := os.ReadFile("/proc/" + pid + "/status")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, field := range []string{"CapEff:\t0000000000000000", "CapBnd:\t0000000000000000", "NoNewPrivs:\t1", "Seccomp:\t2"} {
+			if !strings.Contains(string(status), field+"\n") {
+				t.Errorf("the agent's /proc/%s/status lacks %q", pid, field)
+			}
+		}
+		// Its open sockets are its checks' only: none listens.
+		fds, _ := os.ReadDir("/proc/" + pid + "/fd")
+		sockets := map[string]bool{}
+		for _, fd := range fds {
+			if l, err := os.Readlink("/proc/" + pid + "/fd/" + fd.Name()); err == nil && strings.HasPrefix(l, "socket:[") {
+				sockets[strings.TrimSuffix(strings.TrimPrefix(l, "socket:["), "]")] = true
+			}
+		}
+		for _, table := range []string{"tcp", "tcp6", "udp", "udp6"} {
+			b, err := os.ReadFile("/proc/" + pid + "/net/" + table)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, line := range strings.Split(string(b), "\n")[1:] {
+				f := strings.Fields(line)
+				if len(f) > 9 && sockets[f[9]] && (f[3] == "0A" || strings.HasPrefix(table, "udp")) {
+					t.Errorf("the agent listens: %s %s", table, line)
+				}
+			}
 		}
 	})
 
