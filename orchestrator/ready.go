@@ -30,8 +30,10 @@ func (r CheckResult) String() string {
 // not run them.
 type Checker func(ctx context.Context, scorebot string, checks []scenarios.CheckPlan) ([]probe.Result, error)
 
-// readyRetry is how long a team's readiness waits between two tries.
-const readyRetry = time.Second
+// readyRetry is how long a team's readiness waits between two tries: a
+// try is one request to the team's agent, cheap enough to repeat often,
+// so that a service is seen ready soon after it listens.
+const readyRetry = 250 * time.Millisecond
 
 // Readiness waits for every team's checks to pass, from each team's
 // scorebot. A team's checks start when Start says its containers run, so
