@@ -63,9 +63,14 @@ func (s *Stream) Read(p []byte) (int, error) { return s.out.Read(p) }
 func (s *Stream) Write(p []byte) (int, error) { return s.in.Write(p) }
 
 // Close ends the command's input; a command that exits at the end of its
-// input, as the agent does, then ends the stream. It does not wait.
+// input, as the agent does, then ends the stream. What the command writes
+// from then on is discarded: nothing reads it any more, and a command
+// blocked writing would never end. Close does not wait.
 func (s *Stream) Close() error {
-	s.closeOnce.Do(func() { s.in.Close() })
+	s.closeOnce.Do(func() {
+		s.in.Close()
+		go io.Copy(io.Discard, s.out)
+	})
 	return nil
 }
 

@@ -37,7 +37,23 @@ func (echoTerminal) ExecStream(ctx context.Context, id string, cmd []string, std
 			return 0, err
 		}
 	}
+	// A last word at the end of input, which nobody may read.
+	fmt.Fprintln(stdout, "BYE")
 	return 0, nil
+}
+
+// TestStreamClosedUnread closes a stream whose command still writes at
+// the end of its input, with nobody reading: the command is not left
+// blocked, and its exit code comes back.
+func TestStreamClosedUnread(t *testing.T) {
+	s := orchestrator.OpenStream(context.Background(), echoTerminal{}, "scorebot", []string{"/cordillera/agent"}, nil)
+	io.WriteString(s, "unread\n")
+	s.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if code, err := s.Wait(ctx); code != 0 || err != nil {
+		t.Errorf("Wait = %d, %v; want the command's exit 0", code, err)
+	}
 }
 
 func TestStream(t *testing.T) {

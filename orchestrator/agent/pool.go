@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -151,7 +152,9 @@ func isDone(ch chan struct{}) bool {
 	}
 }
 
-// dial puts the program into the container and starts it.
+// dial starts the agent in the container: the program already there if it
+// is the one this Cordillera carries (a deploy, or an earlier run, put it
+// in), else the program put in anew.
 func (p *Pool) dial(ctx context.Context, container string) (*Client, error) {
 	files, ok1 := p.rt.(orchestrator.Files)
 	term, ok2 := p.rt.(orchestrator.Terminal)
@@ -164,9 +167,19 @@ func (p *Pool) dial(ctx context.Context, container string) (*Client, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.opts.DialTimeout)
 	defer cancel()
+	if c, err := p.start(ctx, term, container, prog); err == nil {
+		return c, nil
+	} else if errors.Is(err, orchestrator.ErrEngineUnreachable) || ctx.Err() != nil {
+		return nil, err
+	}
 	if err := files.PutFile(ctx, container, p.opts.Path, 0o755, prog.Data); err != nil {
 		return nil, fmt.Errorf("%w: putting the agent into the container: %w", ErrStreamLost, err)
 	}
+	return p.start(ctx, term, container, prog)
+}
+
+// start starts the program at the pool's path and checks its hello.
+func (p *Pool) start(ctx context.Context, term orchestrator.Terminal, container string, prog Program) (*Client, error) {
 	stderr := &tail{}
 	s := orchestrator.OpenStream(p.base, term, container, []string{p.opts.Path}, stderr)
 	c, err := NewClient(ctx, s, Options{Version: p.opts.Version, WantSum: prog.Sum})

@@ -23,7 +23,8 @@ type streamRuntime struct {
 	orchestrator.Runtime
 	mu      sync.Mutex
 	put     map[string][]byte // container: the program put there
-	starts  int
+	puts    int
+	starts  int    // agents that ran
 	sum     string // when set, the sum every agent says
 	crash   string // when set, agents write this on stderr and exit 2
 	running []context.CancelFunc
@@ -36,6 +37,7 @@ func (r *streamRuntime) PutFile(_ context.Context, id, path string, _ fs.FileMod
 		r.put = map[string][]byte{}
 	}
 	r.put[id+path] = data
+	r.puts++
 	return nil
 }
 
@@ -45,8 +47,10 @@ func (r *streamRuntime) ExecInteractive(context.Context, string, []string, orche
 
 func (r *streamRuntime) ExecStream(ctx context.Context, id string, cmd []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	r.mu.Lock()
-	r.starts++
 	data, sum, crash := r.put[id+cmd[0]], r.sum, r.crash
+	if data != nil {
+		r.starts++
+	}
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	r.running = append(r.running, stop)
@@ -135,6 +139,10 @@ func TestPoolStartsOneAgentAndStartsItAgain(t *testing.T) {
 	}
 	if rt.starts != 2 {
 		t.Errorf("%d agents started; want a second after the first died", rt.starts)
+	}
+	// The program was in the container already: it is not put again.
+	if rt.puts != 1 {
+		t.Errorf("the program was put %d times; want once", rt.puts)
 	}
 }
 

@@ -2,9 +2,10 @@ package docker
 
 import (
 	"archive/tar"
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"strings"
@@ -24,11 +25,15 @@ func (r *Runtime) PutFile(ctx context.Context, id, name string, mode fs.FileMode
 	if !path.IsAbs(name) || clean == "/" || clean != name {
 		return fmt.Errorf("put file %q: the path must be absolute and clean, such as /cordillera/agent", name)
 	}
-	archive, err := fileTar(strings.TrimPrefix(clean, "/"), mode, data, time.Now())
+	// The archive is written as the engine reads it: the program is not
+	// copied in memory once per container.
+	pr, pw := io.Pipe()
+	go func() {
+		pw.CloseWithError(writeFileTar(pw, strings.TrimPrefix(clean, "/"), mode, data, time.Now()))
+	}()
+	err := r.cli.CopyToContainer(ctx, id, "/", pr, container.CopyToContainerOptions{})
+	pr.CloseWithError(errors.New("the engine stopped reading"))
 	if err != nil {
-		return fmt.Errorf("put file %s: %w", name, err)
-	}
-	if err := r.cli.CopyToContainer(ctx, id, "/", archive, container.CopyToContainerOptions{}); err != nil {
 		if cerrdefs.IsNotFound(err) {
 			return fmt.Errorf("put file %s: container %s: %w", name, id, orchestrator.ErrNotFound)
 		}
@@ -37,11 +42,10 @@ func (r *Runtime) PutFile(ctx context.Context, id, name string, mode fs.FileMode
 	return nil
 }
 
-// fileTar is a tar stream of one file at rel, with an entry for each
-// folder above it.
-func fileTar(rel string, mode fs.FileMode, data []byte, now time.Time) (*bytes.Reader, error) {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
+// writeFileTar writes a tar stream of one file at rel, with an entry for
+// each folder above it.
+func writeFileTar(w io.Writer, rel string, mode fs.FileMode, data []byte, now time.Time) error {
+	tw := tar.NewWriter(w)
 	dirs := strings.Split(path.Dir(rel), "/")
 	for i := range dirs {
 		if dirs[0] == "." {
@@ -49,17 +53,14 @@ func fileTar(rel string, mode fs.FileMode, data []byte, now time.Time) (*bytes.R
 		}
 		dir := strings.Join(dirs[:i+1], "/") + "/"
 		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: dir, Mode: 0o755, ModTime: now}); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: rel, Mode: int64(mode.Perm()), Size: int64(len(data)), ModTime: now}); err != nil {
-		return nil, err
+		return err
 	}
 	if _, err := tw.Write(data); err != nil {
-		return nil, err
+		return err
 	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	return bytes.NewReader(buf.Bytes()), nil
+	return tw.Close()
 }

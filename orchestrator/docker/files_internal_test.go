@@ -2,6 +2,7 @@ package docker
 
 import (
 	"archive/tar"
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -14,11 +15,11 @@ func TestFileTar(t *testing.T) {
 		{"agent", "agent 0755 5"},
 		{"cordillera/bin/agent", "cordillera/ dir 0755; cordillera/bin/ dir 0755; cordillera/bin/agent 0755 5"},
 	} {
-		r, err := fileTar(tc.rel, 0o755, []byte("hello"), time.Unix(0, 0))
-		if err != nil {
+		var buf bytes.Buffer
+		if err := writeFileTar(&buf, tc.rel, 0o755, []byte("hello"), time.Unix(0, 0)); err != nil {
 			t.Fatal(err)
 		}
-		tr := tar.NewReader(r)
+		tr := tar.NewReader(&buf)
 		var got []string
 		for {
 			h, err := tr.Next()
