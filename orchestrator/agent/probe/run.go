@@ -54,6 +54,29 @@ func (c Check) hostPort() string { return net.JoinHostPort(c.Address, strconv.It
 // check's connection lives for seconds at most.
 var dialer = net.Dialer{KeepAlive: -1}
 
+// dialAbortive opens a check's connection to be closed with a reset rather
+// than the usual handshake, as load balancers close their health checks:
+// the check wants nothing more of it once it has seen what it came for, and
+// a closed connection is not kept for two minutes in TIME_WAIT by the
+// machine's connection tracking, whose table thousands of checks a second
+// would otherwise fill (the kernel then drops new connections, and checks
+// fail that should pass).
+func dialAbortive(ctx context.Context, network, addr string) (net.Conn, error) {
+	conn, err := dialer.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	abortive(conn)
+	return conn, nil
+}
+
+// abortive makes conn's Close send a reset.
+func abortive(conn net.Conn) {
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+}
+
 // runTCP connects, sends, and reads what the service says. nc, as the
 // exec check ran it, read until the service closed or fell silent; the
 // agent stops as soon as what it read matches Expect, if the expression is
@@ -66,6 +89,7 @@ func runTCP(ctx context.Context, c Check) Seen {
 	}
 	defer conn.Close()
 	if c.TCP.Expect == "" && c.TCP.Send == "" {
+		abortive(conn)
 		return Seen{}
 	}
 	if d, ok := ctx.Deadline(); ok {
@@ -79,8 +103,12 @@ func runTCP(ctx context.Context, c Check) Seen {
 		}
 	}
 	if c.TCP.Expect == "" {
+		// What was sent goes out with the usual close: a reset would
+		// discard it if it is not sent yet.
 		return Seen{}
 	}
+	// Once what the service said is read, nothing more is wanted.
+	defer abortive(conn)
 	early := monotone(c.TCP.Expect)
 	buf := make([]byte, 0, 512)
 	for len(buf) < MaxTCPRead {
@@ -129,7 +157,7 @@ func monotone(pattern string) bool {
 // suites are allowed: a deliberately weak service must still count as up.
 var transport = &http.Transport{
 	Proxy:                  nil,
-	DialContext:            dialer.DialContext,
+	DialContext:            dialAbortive,
 	DisableKeepAlives:      true,
 	DisableCompression:     true,
 	MaxResponseHeaderBytes: 64 << 10,

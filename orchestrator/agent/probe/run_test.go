@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -389,5 +391,33 @@ func TestDNSTruncatedRetriesOverTCP(t *testing.T) {
 	r := Run(context.Background(), Check{Type: "dns", Address: "127.0.0.1", Port: port, Timeout: 2 * time.Second, DNS: &DNSCheck{Name: "big.example", Type: "A"}})
 	if !r.Up || r.Detail != "10.160.0.11" {
 		t.Errorf("Run = %v %q, want the answer over TCP", r.Up, r.Detail)
+	}
+}
+
+// TestChecksCloseWithAReset: a connect check and a banner check leave the
+// service with a reset, not a connection in TIME_WAIT for the machine's
+// connection tracking to keep.
+func TestChecksCloseWithAReset(t *testing.T) {
+	for _, tcp := range []*TCPCheck{{}, {Expect: "^SSH-"}} {
+		seen := make(chan error, 1)
+		port := tcpServer(t, func(c net.Conn) {
+			if tcp.Expect != "" {
+				io.WriteString(c, "SSH-2.0-test\r\n")
+			}
+			_, err := c.Read(make([]byte, 1))
+			seen <- err
+		})
+		r := Run(context.Background(), Check{Type: "tcp", Address: "127.0.0.1", Port: port, Timeout: 2 * time.Second, TCP: tcp})
+		if !r.Up {
+			t.Fatalf("check %+v: %+v", tcp, r)
+		}
+		select {
+		case err := <-seen:
+			if !errors.Is(err, syscall.ECONNRESET) {
+				t.Errorf("check %+v: the service read %v, want a reset", tcp, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Errorf("check %+v: the service never saw the connection end", tcp)
+		}
 	}
 }
