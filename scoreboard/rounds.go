@@ -83,23 +83,31 @@ func (s *Store) CheckHistory(ctx context.Context, exercise, team string) ([]Chec
 	if err != nil {
 		return nil, err
 	}
-	var rows []struct {
-		Host    string `db:"host"`
-		Service string `db:"service"`
-		Round   int    `db:"round"`
-		Up      bool   `db:"up"`
-		Detail  string `db:"detail"`
-		At      int64  `db:"at"`
-		Elapsed int64  `db:"elapsed"`
-	}
-	if err := s.db.SelectContext(ctx, &rows, `SELECT host, service, round, up, detail, at, elapsed
-		FROM check_results WHERE exercise_id = ? AND team_id = ? ORDER BY round, host, service`, ex.ID, t.ID); err != nil {
+	var rows []checkRow
+	if err := s.db.SelectContext(ctx, &rows, `SELECT ? AS team, host, service, round, up, detail, at, elapsed
+		FROM check_results WHERE exercise_id = ? AND team_id = ? ORDER BY round, host, service`, team, ex.ID, t.ID); err != nil {
 		return nil, err
 	}
 	out := make([]CheckResult, len(rows))
 	for i, r := range rows {
-		out[i] = CheckResult{Exercise: exercise, Team: team, Host: r.Host, Service: r.Service, Round: r.Round, Up: r.Up, Detail: r.Detail,
-			Moment: Moment{At: fromMS(r.At), Elapsed: durationMS(r.Elapsed)}}
+		out[i] = r.result(exercise)
 	}
 	return out, nil
+}
+
+// checkRow is a row of check_results with its team's key.
+type checkRow struct {
+	Team    string `db:"team"`
+	Host    string `db:"host"`
+	Service string `db:"service"`
+	Round   int    `db:"round"`
+	Up      bool   `db:"up"`
+	Detail  string `db:"detail"`
+	At      int64  `db:"at"`
+	Elapsed int64  `db:"elapsed"`
+}
+
+func (r checkRow) result(exercise string) CheckResult {
+	return CheckResult{Exercise: exercise, Team: r.Team, Host: r.Host, Service: r.Service, Round: r.Round, Up: r.Up, Detail: r.Detail,
+		Moment: Moment{At: fromMS(r.At), Elapsed: durationMS(r.Elapsed)}}
 }

@@ -165,16 +165,7 @@ func (s *Store) ServiceStatus(ctx context.Context, exercise string) (map[string]
 	if err != nil {
 		return nil, err
 	}
-	var rows []struct {
-		Team    string `db:"team"`
-		Host    string `db:"host"`
-		Service string `db:"service"`
-		Round   int    `db:"round"`
-		Up      bool   `db:"up"`
-		Detail  string `db:"detail"`
-		At      int64  `db:"at"`
-		Elapsed int64  `db:"elapsed"`
-	}
+	var rows []checkRow
 	err = s.db.SelectContext(ctx, &rows, `SELECT t.key AS team, c.host, c.service, c.round, c.up, c.detail, c.at, c.elapsed
 		FROM check_results c JOIN teams t ON t.id = c.team_id
 		WHERE c.exercise_id = ? AND c.round = (SELECT max(round) FROM check_results l
@@ -187,8 +178,7 @@ func (s *Store) ServiceStatus(ctx context.Context, exercise string) (map[string]
 		if out[r.Team] == nil {
 			out[r.Team] = map[string]CheckResult{}
 		}
-		out[r.Team][r.Host+"/"+r.Service] = CheckResult{Exercise: exercise, Team: r.Team, Host: r.Host, Service: r.Service,
-			Round: r.Round, Up: r.Up, Detail: r.Detail, Moment: Moment{At: fromMS(r.At), Elapsed: time.Duration(r.Elapsed) * time.Millisecond}}
+		out[r.Team][r.Host+"/"+r.Service] = r.result(exercise)
 	}
 	return out, nil
 }

@@ -493,16 +493,8 @@ func pidsOf(name string) []int {
 
 // pidOf finds a process by its command name; 0 if there is none.
 func pidOf(name string) int {
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		comm, err := os.ReadFile(filepath.Join("/proc", e.Name(), "comm"))
-		if err == nil && strings.TrimSpace(string(comm)) == name {
-			return pid
-		}
+	if pids := pidsOf(name); len(pids) > 0 {
+		return pids[0]
 	}
 	return 0
 }
