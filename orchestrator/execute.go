@@ -1,6 +1,7 @@
 package orchestrator
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -43,6 +44,11 @@ func Execute(ctx context.Context, rt Runtime, plan Plan, progress func(Event)) e
 				actions = append(actions, a)
 			}
 		}
+		// Scorebots first: a team's agent can then start while its hosts
+		// are being created.
+		slices.SortStableFunc(actions, func(a, b Action) int {
+			return cmp.Compare(rank(a), rank(b))
+		})
 		errs := make([]error, len(actions))
 		var g errgroup.Group
 		g.SetLimit(Parallelism)
@@ -72,6 +78,14 @@ func Execute(ctx context.Context, rt Runtime, plan Plan, progress func(Event)) e
 		}
 	}
 	return nil
+}
+
+// rank orders the actions of a kind: scorebots before the rest.
+func rank(a Action) int {
+	if a.Key.Role == RoleScorebot {
+		return 0
+	}
+	return 1
 }
 
 // run carries out one action. The runtime's errors name the step that
@@ -135,12 +149,21 @@ func Up(ctx context.Context, rt Runtime, d *Desired, progress func(Event)) (Plan
 	return UpTeams(ctx, rt, d, progress, nil)
 }
 
-// UpTeams is [Up] that also tells teamUp, as soon as all of a team's
-// actions are done, that the team's range runs as desired (at once for a
-// team with nothing to change), so that its checks can start while other
-// teams are still being deployed. teamUp is called one call at a time, and
-// never for a team one of whose actions failed.
-func UpTeams(ctx context.Context, rt Runtime, d *Desired, progress func(Event), teamUp func(team string)) (Plan, error) {
+// TeamWatcher is told how a deploy goes, team by team, as [Readiness] is
+// so that a team's checks start while other teams are still being created.
+// Its methods are called one call at a time.
+type TeamWatcher interface {
+	// ScorebotUp: the team's scorebot container has been created, or was
+	// there already and is kept.
+	ScorebotUp(team string)
+	// TeamUp: every action of the team is done, so its range runs as
+	// desired; never called for a team one of whose actions failed.
+	TeamUp(team string)
+}
+
+// UpTeams is [Up] that also tells w, when not nil, how each team's part
+// of the deploy goes.
+func UpTeams(ctx context.Context, rt Runtime, d *Desired, progress func(Event), w TeamWatcher) (Plan, error) {
 	if d == nil {
 		return Plan{}, errors.New("up: nothing desired")
 	}
@@ -155,27 +178,36 @@ func UpTeams(ctx context.Context, rt Runtime, d *Desired, progress func(Event), 
 		return Plan{Exercise: d.Exercise}, err
 	}
 	plan := Reconcile(d, o)
-	if teamUp == nil {
+	if w == nil {
 		return plan, Execute(ctx, rt, plan, progress)
 	}
 	left := map[string]int{}
 	failed := map[string]bool{}
+	newBot := map[string]bool{}
 	for _, a := range plan.Actions {
 		left[a.Key.Team]++
+		newBot[a.Key.Team] = newBot[a.Key.Team] || a.Kind == CreateContainer && a.Key.Role == RoleScorebot
 	}
 	for _, team := range d.Teams() {
+		if !newBot[team] {
+			w.ScorebotUp(team)
+		}
 		if left[team] == 0 {
-			teamUp(team)
+			w.TeamUp(team)
 		}
 	}
 	return plan, Execute(ctx, rt, plan, func(ev Event) {
 		if progress != nil {
 			progress(ev)
 		}
-		team := ev.Action.Key.Team
+		a := ev.Action
+		team := a.Key.Team
 		failed[team] = failed[team] || ev.Err != nil
+		if ev.Err == nil && a.Kind == CreateContainer && a.Key.Role == RoleScorebot {
+			w.ScorebotUp(team)
+		}
 		if left[team]--; left[team] == 0 && !failed[team] {
-			teamUp(team)
+			w.TeamUp(team)
 		}
 	})
 }

@@ -33,7 +33,7 @@ type Checker func(ctx context.Context, scorebot string, checks []scenarios.Check
 // readyRetry is how long a team's readiness waits between two tries: a
 // try is one request to the team's agent, cheap enough to repeat often,
 // so that a service is seen ready soon after it listens.
-const readyRetry = 250 * time.Millisecond
+const readyRetry = 100 * time.Millisecond
 
 // Readiness waits for every team's checks to pass, from each team's
 // scorebot. A team's checks start when Start says its containers run, so
@@ -75,6 +75,28 @@ func NewReadiness(ctx context.Context, rt Runtime, plans []*scenarios.TeamPlan, 
 	}
 	return r
 }
+
+// ScorebotUp starts the team's agent while its hosts are still being
+// created, so that its checks, when they start, do not wait for it.
+func (r *Readiness) ScorebotUp(team string) {
+	p, ok := r.plans[team]
+	if !ok {
+		return
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		cs, err := r.rt.ListContainers(r.ctx, map[string]string{
+			LabelExercise: p.Exercise, LabelTeam: team, LabelRole: string(RoleScorebot),
+		})
+		if err == nil && len(cs) > 0 && cs[0].Running {
+			r.check(r.ctx, cs[0].ID, nil) // no check: the agent starts
+		}
+	}()
+}
+
+// TeamUp starts checking the team's services: all its containers run.
+func (r *Readiness) TeamUp(team string) { r.Start(team) }
 
 // Start begins checking a team's services, once.
 func (r *Readiness) Start(team string) {

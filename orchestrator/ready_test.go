@@ -36,41 +36,69 @@ func TestUpTeamsSaysEachTeamUpOnceItsActionsAreDone(t *testing.T) {
 	f := fakeWithImages(d)
 	f.failures["cordillera-ex-team-2-red"] = errors.New("boom")
 	var mu sync.Mutex
-	var up []string
 	var lastAction = map[string]int{}
 	done := 0
+	w := &watcher{t: t, mu: &mu, done: &done, last: lastAction, scorebotAction: map[string]int{}}
 	_, err := orchestrator.UpTeams(ctx, f, d, func(ev orchestrator.Event) {
 		mu.Lock()
 		defer mu.Unlock()
 		done++
 		lastAction[ev.Action.Key.Team] = done
-	}, func(team string) {
-		mu.Lock()
-		defer mu.Unlock()
-		if lastAction[team] != done {
-			t.Errorf("team %s said up after action %d, but its last action was %d", team, done, lastAction[team])
+		if ev.Action.Key.Role == orchestrator.RoleScorebot {
+			w.scorebotAction[ev.Action.Key.Team] = done
 		}
-		up = append(up, team)
-	})
+	}, w)
 	if err == nil {
 		t.Fatal("UpTeams: no error for team-2's attacker")
 	}
-	if !slices.Equal(up, []string{"team-1"}) {
-		t.Errorf("teams said up: %v; want team-1 only (team-2's attacker failed)", up)
+	if !slices.Equal(w.up, []string{"team-1"}) {
+		t.Errorf("teams said up: %v; want team-1 only (team-2's attacker failed)", w.up)
+	}
+	if slices.Sort(w.bots); !slices.Equal(w.bots, []string{"team-1", "team-2"}) {
+		t.Errorf("scorebots said up: %v; want both teams'", w.bots)
 	}
 
-	// Nothing to do: every team is up at once.
+	// Nothing to do: every team and scorebot is up at once.
 	delete(f.failures, "cordillera-ex-team-2-red")
 	if _, err := orchestrator.Up(ctx, f, d, nil); err != nil {
 		t.Fatal(err)
 	}
-	up = nil
-	if _, err := orchestrator.UpTeams(ctx, f, d, nil, func(team string) { up = append(up, team) }); err != nil {
+	w2 := &watcher{t: t, mu: &mu, done: new(int), last: map[string]int{}}
+	if _, err := orchestrator.UpTeams(ctx, f, d, nil, w2); err != nil {
 		t.Fatal(err)
 	}
-	if slices.Sort(up); !slices.Equal(up, []string{"team-1", "team-2"}) {
-		t.Errorf("teams said up with nothing to do: %v", up)
+	if slices.Sort(w2.up); !slices.Equal(w2.up, []string{"team-1", "team-2"}) || len(w2.bots) != 2 {
+		t.Errorf("with nothing to do: teams up %v, scorebots up %v; want both of each", w2.up, w2.bots)
 	}
+}
+
+// watcher records what UpTeams tells, checking that a team is said up
+// just after its last action, and its scorebot just after it was created.
+type watcher struct {
+	t              *testing.T
+	mu             *sync.Mutex
+	done           *int
+	last           map[string]int
+	scorebotAction map[string]int
+	up, bots       []string
+}
+
+func (w *watcher) ScorebotUp(team string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if n, ok := w.scorebotAction[team]; ok && n != *w.done {
+		w.t.Errorf("team %s's scorebot said up after action %d, but it was created by action %d", team, *w.done, n)
+	}
+	w.bots = append(w.bots, team)
+}
+
+func (w *watcher) TeamUp(team string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.last[team] != *w.done {
+		w.t.Errorf("team %s said up after action %d, but its last action was %d", team, *w.done, w.last[team])
+	}
+	w.up = append(w.up, team)
 }
 
 func TestReadiness(t *testing.T) {
@@ -106,7 +134,8 @@ func TestReadiness(t *testing.T) {
 	r := orchestrator.NewReadiness(ctx, f, plans, check, func(c orchestrator.CheckResult) {
 		passed = append(passed, c.Team+" "+c.Host+"/"+c.Service+" "+c.Detail)
 	})
-	r.Start("team-1")
+	r.ScorebotUp("team-1")
+	r.TeamUp("team-1")
 	failing, err := r.Wait(4 * time.Second)
 	if err == nil {
 		t.Fatal("Wait: no error with checks failing")

@@ -103,20 +103,20 @@ func runUp(ctx context.Context, e *env, args []string) error {
 // wait more. between, if not nil, is called once the deploy is done.
 func deployReady(ctx context.Context, e *env, rt orchestrator.Runtime, d *orchestrator.Desired, plans []*scenarios.TeamPlan,
 	wait time.Duration, between func(io.Writer, orchestrator.Plan) error) error {
-	agents := agent.NewPool(rt, agent.PoolOptions{})
+	agents := agent.NewPool(rt, agent.PoolOptions{PutFirst: true})
 	defer agents.Close()
 	out := &lockedWriter{w: e.stdout}
 	var ready *orchestrator.Readiness
-	var teamUp func(string)
+	var watch orchestrator.TeamWatcher
 	if wait > 0 {
 		ready = orchestrator.NewReadiness(ctx, rt, plans, agents.Check, func(r orchestrator.CheckResult) {
 			fmt.Fprintf(out, "  ready  %-12s %s/%s (%s)\n", r.Team, r.Host, r.Service, r.Detail)
 		})
-		teamUp = ready.Start
+		watch = ready
 		defer ready.Stop()
 	}
 	start := time.Now()
-	plan, err := orchestrator.UpTeams(ctx, rt, d, progress(out, true), teamUp)
+	plan, err := orchestrator.UpTeams(ctx, rt, d, progress(out, true), watch)
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,10 @@ type PoolOptions struct {
 	// DialTimeout bounds putting the program in and hearing its hello
 	// (default 30s).
 	DialTimeout time.Duration
+	// PutFirst puts the program in before starting it, rather than first
+	// trying the one that may be there: for containers just created, as a
+	// deploy's.
+	PutFirst bool
 }
 
 // Pool keeps one agent per container, started on first use: it puts the
@@ -167,10 +171,12 @@ func (p *Pool) dial(ctx context.Context, container string) (*Client, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.opts.DialTimeout)
 	defer cancel()
-	if c, err := p.start(ctx, term, container, prog); err == nil {
-		return c, nil
-	} else if errors.Is(err, orchestrator.ErrEngineUnreachable) || ctx.Err() != nil {
-		return nil, err
+	if !p.opts.PutFirst {
+		if c, err := p.start(ctx, term, container, prog); err == nil {
+			return c, nil
+		} else if errors.Is(err, orchestrator.ErrEngineUnreachable) || ctx.Err() != nil {
+			return nil, err
+		}
 	}
 	if err := files.PutFile(ctx, container, p.opts.Path, 0o755, prog.Data); err != nil {
 		return nil, fmt.Errorf("%w: putting the agent into the container: %w", ErrStreamLost, err)

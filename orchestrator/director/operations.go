@@ -168,13 +168,15 @@ func (d *Director) deploy(ctx context.Context, x *Exercise) error {
 	}
 	// Each team's checks start as soon as its containers run, from its
 	// scorebot's agent, while the other teams are still being created.
-	agents := agent.NewPool(d.rt, d.opt.Engine.Agent)
+	opts := d.opt.Engine.Agent
+	opts.PutFirst = true // the containers are new, mostly
+	agents := agent.NewPool(d.rt, opts)
 	defer agents.Close()
 	ready := orchestrator.NewReadiness(ctx, d.rt, x.Plans, agents.Check, func(r orchestrator.CheckResult) {
 		x.say("ready  %s %s/%s (%s)", r.Team, r.Host, r.Service, r.Detail)
 	})
 	defer ready.Stop()
-	plan, err := orchestrator.UpTeams(ctx, d.rt, x.desired, x.progress, ready.Start)
+	plan, err := orchestrator.UpTeams(ctx, d.rt, x.desired, x.progress, ready)
 	if err != nil {
 		return err
 	}

@@ -77,7 +77,7 @@ func TestDrillFidelity(t *testing.T) {
 			defer agents.Close()
 			ready := orchestrator.NewReadiness(ctx, rt, plans, agents.Check, nil)
 			defer ready.Stop()
-			if _, err := orchestrator.UpTeams(ctx, rt, d, nil, ready.Start); err != nil {
+			if _, err := orchestrator.UpTeams(ctx, rt, d, nil, ready); err != nil {
 				t.Fatalf("up: %v", err)
 			}
 			if failing, err := ready.Wait(3 * time.Minute); err != nil {
