@@ -168,16 +168,16 @@ func roundTimeout(checks []scenarios.CheckPlan) time.Duration {
 	return time.Duration(waves)*longest + 15*time.Second
 }
 
-// startAgents starts every team's agent before its first round is due, a
-// few at a time, so that the first round does not wait for the agents to
-// be put into the scorebots. A team whose agent cannot start now is tried
-// again by its round.
+// startAgents starts every team's agent as the engine begins, as many at
+// once as a deploy runs actions, so that the first round waits as little
+// as it can for them. A team whose agent cannot start now is tried again
+// by its round.
 func (e *Engine) startAgents(ctx context.Context) {
 	if e.rt == nil {
 		return
 	}
 	var g errgroup.Group
-	g.SetLimit(8)
+	g.SetLimit(orchestrator.Parallelism)
 	for _, p := range e.plans {
 		if len(teamChecks(p)) == 0 {
 			continue
