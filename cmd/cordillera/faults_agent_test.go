@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/client"
-
 	"github.com/cordillera-range/cordillera/orchestrator"
 	"github.com/cordillera-range/cordillera/orchestrator/agent"
 	"github.com/cordillera-range/cordillera/orchestrator/docker/dockertest"
@@ -30,28 +28,6 @@ func scorebotID(t *testing.T, rt orchestrator.Runtime, exercise, team string) st
 		t.Fatalf("team %s's scorebot: %v (%d containers)", team, err, len(cs))
 	}
 	return cs[0].ID
-}
-
-// agentPIDs are the machine's process ids of the agents running in a
-// container.
-func agentPIDs(t *testing.T, engine *client.Client, container string) []int {
-	t.Helper()
-	top, err := engine.ContainerTop(context.Background(), container, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, cmd := slices.Index(top.Titles, "PID"), slices.Index(top.Titles, "CMD")
-	var pids []int
-	for _, p := range top.Processes {
-		if strings.HasPrefix(p[cmd], agent.DefaultPath) {
-			n, err := strconv.Atoi(p[pid])
-			if err != nil {
-				t.Fatal(err)
-			}
-			pids = append(pids, n)
-		}
-	}
-	return pids
 }
 
 // TestFaultAgentAndScorebotKilled kills, during the rounds of a running
@@ -92,15 +68,36 @@ func TestFaultAgentAndScorebotKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer engine.Close()
+	// agentPIDs are the machine's process ids of the agents running in a
+	// container.
+	agentPIDs := func(container string) []int {
+		t.Helper()
+		top, err := engine.ContainerTop(context.Background(), container, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pid, cmd := slices.Index(top.Titles, "PID"), slices.Index(top.Titles, "CMD")
+		var pids []int
+		for _, p := range top.Processes {
+			if strings.HasPrefix(p[cmd], agent.DefaultPath) {
+				n, err := strconv.Atoi(p[pid])
+				if err != nil {
+					t.Fatal(err)
+				}
+				pids = append(pids, n)
+			}
+		}
+		return pids
+	}
 	bot := scorebotID(t, rt, name, "co-1")
 	var before []int
-	waitFor(t, time.Minute, "co-1's agent to run", nil, func() bool { before = agentPIDs(t, engine, bot); return len(before) == 1 })
+	waitFor(t, time.Minute, "co-1's agent to run", nil, func() bool { before = agentPIDs(bot); return len(before) == 1 })
 	if err := syscall.Kill(before[0], syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	agentKilled := time.Now()
 	waitFor(t, time.Minute, "co-1's checks pass again, from a new agent", nil, func() bool {
-		now := agentPIDs(t, engine, bot)
+		now := agentPIDs(bot)
 		return upIn("co-1", agentKilled) && len(now) == 1 && now[0] != before[0]
 	})
 
