@@ -65,12 +65,8 @@ func NewReadiness(ctx context.Context, rt Runtime, plans []*scenarios.TeamPlan, 
 	for _, p := range plans {
 		r.plans[p.Team.ID] = p
 		r.order = append(r.order, p.Team.ID)
-		for _, h := range p.Hosts {
-			for _, s := range h.Services {
-				if s.Check != nil {
-					r.failing[p.Team.ID] = append(r.failing[p.Team.ID], CheckResult{Team: p.Team.ID, Host: h.Name, Service: s.Name, Detail: "not checked yet"})
-				}
-			}
+		for _, c := range p.Checks() {
+			r.failing[p.Team.ID] = append(r.failing[p.Team.ID], CheckResult{Team: p.Team.ID, Host: c.Host, Service: c.Service, Detail: "not checked yet"})
 		}
 	}
 	return r
@@ -163,14 +159,7 @@ func (r *Readiness) Stop() {
 // team runs a team's checks not yet passed, again and again, until all
 // pass or the wait ends.
 func (r *Readiness) team(p *scenarios.TeamPlan) {
-	var todo []scenarios.CheckPlan
-	for _, h := range p.Hosts {
-		for _, s := range h.Services {
-			if s.Check != nil {
-				todo = append(todo, *s.Check)
-			}
-		}
-	}
+	todo := p.Checks()
 	bot := ""
 	for len(todo) > 0 {
 		results, why := r.try(p.Team.ID, &bot, todo)

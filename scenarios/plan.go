@@ -316,6 +316,20 @@ type TimelineEvent struct {
 	Detail string   `json:"detail,omitempty"`
 }
 
+// Checks returns the team's checks, host by host, service by service: what
+// its scorebot runs every round.
+func (p *TeamPlan) Checks() []CheckPlan {
+	var checks []CheckPlan
+	for _, h := range p.Hosts {
+		for _, s := range h.Services {
+			if s.Check != nil {
+				checks = append(checks, *s.Check)
+			}
+		}
+	}
+	return checks
+}
+
 // Timeline returns the team's attacks and injects in time order. An attack
 // that waits on another is placed at the earliest it can run: when its
 // parent starts, plus its delay.

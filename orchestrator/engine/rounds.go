@@ -105,7 +105,7 @@ func (e *Engine) startRounds(ctx context.Context, c scoreboard.Clock) {
 // says nothing of the team's services: it is not scored, and an event says
 // so once per outage.
 func (e *Engine) round(ctx context.Context, c scoreboard.Clock, p *scenarios.TeamPlan, number int) {
-	checks := teamChecks(p)
+	checks := p.Checks()
 	if len(checks) == 0 {
 		return
 	}
@@ -144,19 +144,6 @@ func (e *Engine) round(ctx context.Context, c scoreboard.Clock, p *scenarios.Tea
 	}
 }
 
-// teamChecks are the checks of a team's round.
-func teamChecks(p *scenarios.TeamPlan) []scenarios.CheckPlan {
-	var checks []scenarios.CheckPlan
-	for _, h := range p.Hosts {
-		for _, s := range h.Services {
-			if s.Check != nil {
-				checks = append(checks, *s.Check)
-			}
-		}
-	}
-	return checks
-}
-
 // roundTimeout bounds a round in the agent: its slowest check, once for
 // every batch the agent runs at a time, and a margin for the stream.
 func roundTimeout(checks []scenarios.CheckPlan) time.Duration {
@@ -179,7 +166,7 @@ func (e *Engine) startAgents(ctx context.Context) {
 	var g errgroup.Group
 	g.SetLimit(orchestrator.Parallelism)
 	for _, p := range e.plans {
-		if len(teamChecks(p)) == 0 {
+		if len(p.Checks()) == 0 {
 			continue
 		}
 		g.Go(func() error {
