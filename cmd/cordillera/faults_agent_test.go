@@ -45,9 +45,7 @@ func TestFaultAgentAndScorebotKilled(t *testing.T) {
 
 	ex := runInProcess(t, file, db)
 	store, sqldb := openDB(t, db)
-	upIn := func(team string, after time.Time) bool {
-		return slices.ContainsFunc(checkResults(t, sqldb, name), func(r checkRow) bool { return r.Team == team && r.Up && r.At.After(after) })
-	}
+	upIn := func(team string, after time.Time) bool { return passedAfter(t, sqldb, name, team, after) }
 	waitFor(t, 3*time.Minute, "both teams' checks pass", nil, func() bool { return upIn("cl-1", start) && upIn("co-1", start) })
 	said := func(text string) int {
 		evs, err := store.Events(ctx, name, 0, 0)

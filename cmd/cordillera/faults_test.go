@@ -274,6 +274,11 @@ type checkRow struct {
 	At                  time.Time
 }
 
+// passedAfter reports whether a check of the team passed after a moment.
+func passedAfter(t *testing.T, db *sql.DB, exercise, team string, after time.Time) bool {
+	return slices.ContainsFunc(checkResults(t, db, exercise), func(r checkRow) bool { return r.Team == team && r.Up && r.At.After(after) })
+}
+
 // checkResults reads every check result of the exercise, by team and round.
 func checkResults(t *testing.T, db *sql.DB, exercise string) []checkRow {
 	t.Helper()
@@ -1047,14 +1052,7 @@ func TestFaultEngineUnreachable(t *testing.T) {
 	ex := runInProcess(t, file, db)
 	t.Cleanup(func() { proxy.on(t) }) // before the exercise is ended
 	store, sqldb := openDB(t, db)
-	upIn := func(team string, after time.Time) bool {
-		for _, r := range checkResults(t, sqldb, name) {
-			if r.Team == team && r.Up && r.At.After(after) {
-				return true
-			}
-		}
-		return false
-	}
+	upIn := func(team string, after time.Time) bool { return passedAfter(t, sqldb, name, team, after) }
 	waitFor(t, 3*time.Minute, "both teams' checks pass", nil, func() bool { return upIn("cl-1", start) && upIn("co-1", start) })
 
 	said := func(text string) bool {
