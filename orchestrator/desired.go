@@ -145,6 +145,12 @@ func (b *builder) team(p *scenarios.TeamPlan, scorebotImage string) {
 			Internet: n.Internet,
 		}
 		spec.Labels[LabelConfigHash] = configHash(spec)
+		// After the hash: a range made before pools were labelled is
+		// not recreated for the label, nor for a pool that holds it
+		// where it is.
+		if p.AddressPool.IsValid() {
+			spec.Labels[LabelPool] = p.AddressPool.String()
+		}
 		networks[n.Name] = spec
 		b.d.Networks = append(b.d.Networks, spec)
 	}

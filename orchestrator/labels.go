@@ -14,6 +14,10 @@ const (
 	LabelRole       = "cordillera.role"
 	LabelName       = "cordillera.name"
 	LabelConfigHash = "cordillera.config-hash"
+	// LabelPool is on the networks of an exercise that writes no
+	// address_pool: the block of addresses Cordillera chose for it (see
+	// [ChoosePool]). It is not part of the config hash.
+	LabelPool = "cordillera.pool"
 )
 
 // Role is what an object is for.

@@ -31,8 +31,9 @@ var teamSchema = &hcl.BodySchema{
 }
 
 // DefaultAddressPool is where teams' subnets come from when an exercise does
-// not say. It avoids Docker's own default pools (172.17.0.0/16 and up,
-// 192.168.0.0/16).
+// not say and nothing chose another block for it (plan and validate plan
+// with it; a deployment takes a free block, starting here). It avoids
+// Docker's own default pools (172.17.0.0/16 and up, 192.168.0.0/16).
 const DefaultAddressPool = "10.160.0.0/12"
 
 // MaxSpeed is the fastest an exercise's clock may run.
@@ -144,6 +145,7 @@ func decodeExercise(b *hcl.Block, ctx *hcl.EvalContext) (*Exercise, hcl.Diagnost
 			if !d.HasErrors() {
 				d = checkPool(attr, ex.AddressPool)
 			}
+			ex.AddressPoolSet = true
 		}
 		diags = append(diags, d...)
 	}

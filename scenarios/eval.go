@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"fmt"
-	"math/bits"
 	"net/netip"
 	"regexp"
 	"sort"
@@ -293,18 +292,12 @@ func assignSubnets(sc *Scenario, ex *Exercise, index int, ctx *hcl.EvalContext, 
 	if err != nil {
 		return hcl.Diagnostics{errorAt(ex.DeclRange, "Invalid address pool", err.Error())}
 	}
-	auto := 0
-	for _, n := range sc.Networks {
-		if n.Subnet == nil {
-			auto++
-		}
-	}
-	stride := 16 // /24s per team: room for the scenario to grow without moving teams
-	if auto > stride {
-		stride = 1 << bits.Len(uint(auto-1))
+	stride := TeamShare(sc)
+	if stride > 0 && !ex.AddressPoolSet {
+		p.AddressPool = pool
 	}
 	capacity := 1 << (24 - pool.Bits())
-	if auto > 0 && index*stride > capacity {
+	if stride > 0 && index*stride > capacity {
 		return hcl.Diagnostics{errorAt(ex.DeclRange, "Address pool too small",
 			fmt.Sprintf("The address pool %s holds %d teams of this scenario (each needs %d /24 networks), and this is team %d. Set a wider address_pool in the exercise, such as \"10.128.0.0/9\".",
 				pool, capacity/stride, stride, index))}

@@ -470,9 +470,15 @@ type Exercise struct {
 	// Seed makes secrets and jitter reproducible; empty means one is chosen
 	// when the exercise is created.
 	Seed string
-	// AddressPool is the range from which teams' subnets are assigned.
+	// AddressPool is the range from which teams' subnets are assigned:
+	// DefaultAddressPool unless the exercise writes address_pool
+	// (AddressPoolSet) or Cordillera chose a free block of addresses for
+	// it on an engine (orchestrator.ChoosePool).
 	AddressPool string
-	Teams       []*Team
+	// AddressPoolSet is true when the exercise writes its address_pool,
+	// which is then kept as written; otherwise Cordillera chooses one.
+	AddressPoolSet bool
+	Teams          []*Team
 
 	// File is the exercise file's path.
 	File      string

@@ -23,6 +23,13 @@ type TeamPlan struct {
 	Attacks    []AttackPlan    `json:"attacks"`
 	Injects    []InjectPlan    `json:"injects"`
 	Challenges []ChallengePlan `json:"challenges"`
+
+	// AddressPool is the block of addresses the team's assigned subnets
+	// come from when the exercise writes no address_pool; not valid when
+	// it writes one, or when the scenario writes every subnet.
+	// Deployments label the team's networks with it, so that the next
+	// one keeps the exercise's addresses where they are.
+	AddressPool netip.Prefix `json:"-"`
 }
 
 // TeamInfo identifies a team in a plan. Index counts from 1 in the order
