@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -42,6 +43,15 @@ func Execute(ctx context.Context, rt Runtime, plan Plan, progress func(Event)) e
 		for _, a := range plan.Actions {
 			if a.Kind == kind {
 				actions = append(actions, a)
+			}
+		}
+		if p, ok := rt.(Placer); ok && kind == CreateContainer && len(actions) > 0 {
+			specs := make([]ContainerSpec, len(actions))
+			for i, a := range actions {
+				specs[i] = a.Container
+			}
+			if err := p.Place(ctx, specs); err != nil {
+				return fmt.Errorf("place the containers: %w", err)
 			}
 		}
 		// Scorebots first: a team's agent can then start while its hosts
@@ -217,11 +227,43 @@ func UpTeams(ctx context.Context, rt Runtime, d *Desired, progress func(Event), 
 // process that created them is still around. It returns what it removed.
 func Down(ctx context.Context, rt Runtime, exercise string, progress func(Event)) (Plan, error) {
 	o, err := Observe(ctx, rt, exercise)
+	var down *NodeDownError
+	if errors.As(err, &down) {
+		return downPartly(ctx, rt, o, down, progress)
+	}
 	if err != nil {
 		return Plan{Exercise: exercise}, err
 	}
 	plan := Reconcile(&Desired{Exercise: exercise}, o)
-	return plan, Execute(ctx, rt, plan, progress)
+	if err := Execute(ctx, rt, plan, progress); err != nil {
+		return plan, err
+	}
+	if p, ok := rt.(Placer); ok {
+		if err := p.Unplace(ctx, exercise); err != nil {
+			return plan, fmt.Errorf("forget where the teams were placed: %w", err)
+		}
+	}
+	return plan, nil
+}
+
+// downPartly removes what the nodes that answer hold of the exercise, but
+// for the networks of the teams on the nodes that are down, which their
+// containers still hold, and says what is left.
+func downPartly(ctx context.Context, rt Runtime, o *Observed, down *NodeDownError, progress func(Event)) (Plan, error) {
+	held := map[string]bool{}
+	for _, t := range down.Teams {
+		if ex, team, ok := strings.Cut(t, "/"); ok && ex == o.Exercise {
+			held[team] = true
+		}
+	}
+	plan := Reconcile(&Desired{Exercise: o.Exercise}, o)
+	plan.Actions = slices.DeleteFunc(plan.Actions, func(a Action) bool {
+		return a.Kind == RemoveNetwork && held[a.Key.Team]
+	})
+	if err := Execute(ctx, rt, plan, progress); err != nil {
+		return plan, errors.Join(err, down)
+	}
+	return plan, fmt.Errorf("the teams on nodes that do not answer are left, with their networks: run down again once the nodes are back, or removed from the cluster: %w", down)
 }
 
 // Reset recreates a team's host from its image, with the same addresses,

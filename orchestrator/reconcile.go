@@ -17,7 +17,9 @@ type Observed struct {
 }
 
 // Observe lists what exists of the exercise, by its label alone, so it finds
-// what an earlier run left, whatever its scenario was.
+// what an earlier run left, whatever its scenario was. On a cluster with a
+// node down, it returns what the other nodes hold with an error that is
+// [ErrNodeDown].
 func Observe(ctx context.Context, rt Runtime, exercise string) (*Observed, error) {
 	if exercise == "" {
 		return nil, errors.New("observe: no exercise named")
@@ -28,6 +30,12 @@ func Observe(ctx context.Context, rt Runtime, exercise string) (*Observed, error
 		return nil, fmt.Errorf("list networks of exercise %q: %w", exercise, err)
 	}
 	containers, err := rt.ListContainers(ctx, owned)
+	if errors.Is(err, ErrNodeDown) {
+		// What the nodes that answer hold is worth having: a move off the
+		// node that is down needs it.
+		return &Observed{Exercise: exercise, Networks: networks, Containers: containers},
+			fmt.Errorf("list containers of exercise %q: %w", exercise, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list containers of exercise %q: %w", exercise, err)
 	}

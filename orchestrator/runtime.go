@@ -19,6 +19,7 @@ import (
 	"io"
 	"io/fs"
 	"net/netip"
+	"strings"
 
 	"github.com/cordillera-range/cordillera/scenarios"
 )
@@ -182,6 +183,9 @@ type Container struct {
 	// Addresses maps the runtime's name of each network the container is on
 	// to its address there.
 	Addresses map[string]netip.Addr
+	// Node is the machine of a cluster the container runs on, by its name;
+	// empty on a single engine.
+	Node string
 }
 
 // ExecSpec is a command to run in a container.
@@ -218,7 +222,41 @@ var (
 	ErrSubnetTaken = errors.New("subnet taken")
 	// ErrNotFound: the container or network does not exist.
 	ErrNotFound = errors.New("not found")
+	// ErrNodeDown: a machine of a cluster does not answer, or has left it.
+	// The error is a *NodeDownError.
+	ErrNodeDown = errors.New("node down")
 )
+
+// NodeDownError says which machines of a cluster do not answer, and which
+// teams live on them. A list that meets one still returns what the other
+// machines hold, with this error.
+type NodeDownError struct {
+	// Nodes are the machines' names; Teams are "exercise/team" of the teams
+	// placed on them, when known.
+	Nodes []string
+	Teams []string
+	Cause error
+}
+
+func (e *NodeDownError) Error() string {
+	msg := fmt.Sprintf("node %s of the cluster does not answer", strings.Join(e.Nodes, ", "))
+	if len(e.Nodes) > 1 {
+		msg = fmt.Sprintf("nodes %s of the cluster do not answer", strings.Join(e.Nodes, ", "))
+	}
+	if len(e.Teams) > 0 {
+		msg += fmt.Sprintf(" (teams there: %s)", strings.Join(e.Teams, ", "))
+	}
+	if e.Cause != nil {
+		msg += ": " + e.Cause.Error()
+	}
+	return msg + "; bring it back, or move its teams to another node with `cordillera move`"
+}
+
+// Is makes errors.Is(err, ErrNodeDown) hold.
+func (e *NodeDownError) Is(target error) bool { return target == ErrNodeDown }
+
+// Unwrap gives the cause, so that errors.Is finds what it wraps too.
+func (e *NodeDownError) Unwrap() error { return e.Cause }
 
 // ImageMissingError says which image a container needs is not on the
 // engine.

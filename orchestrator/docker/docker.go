@@ -37,7 +37,18 @@ var (
 
 // New connects to the Docker engine and checks that it answers.
 func New(ctx context.Context) (*Runtime, error) {
-	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	return NewAt(ctx, "")
+}
+
+// NewAt connects to the Docker engine at host, such as
+// tcp://10.0.0.5:2376, with the TLS settings of DOCKER_TLS_VERIFY and
+// DOCKER_CERT_PATH; an empty host is DOCKER_HOST's, as for [New].
+func NewAt(ctx context.Context, host string) (*Runtime, error) {
+	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
+	if host != "" {
+		opts = append(opts, client.WithHost(host))
+	}
+	cli, err := client.NewClientWithOpts(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("docker engine settings (DOCKER_HOST and friends): %w", err)
 	}

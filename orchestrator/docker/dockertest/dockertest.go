@@ -79,15 +79,23 @@ func buildImage(ctx context.Context, engine *client.Client) error {
 	if err != nil {
 		return err
 	}
-	files := []struct {
-		name string
-		mode int64
-		data []byte
-	}{
+	return buildContext(ctx, engine, Image, []file{
 		{"Dockerfile", 0o644, []byte("FROM scratch\nCOPY rangehost /rangehost\nCOPY original.txt /srv/original.txt\nCMD [\"/rangehost\", \"serve\"]\n")},
 		{"rangehost", 0o755, binary},
 		{"original.txt", 0o644, []byte("original\n")},
-	}
+	})
+}
+
+// file is one file of a build context.
+type file struct {
+	name string
+	mode int64
+	data []byte
+}
+
+// buildContext builds the image of the files as its context, unless the
+// image on the engine was built from the same files.
+func buildContext(ctx context.Context, engine *client.Client, tag string, files []file) error {
 	sum := sha256.New()
 	var tarball bytes.Buffer
 	tw := tar.NewWriter(&tarball)
@@ -106,12 +114,12 @@ func buildImage(ctx context.Context, engine *client.Client) error {
 	}
 	source := hex.EncodeToString(sum.Sum(nil))
 
-	old, err := engine.ImageInspect(ctx, Image)
+	old, err := engine.ImageInspect(ctx, tag)
 	if err == nil && old.Config != nil && old.Config.Labels[sourceLabel] == source {
 		return nil
 	}
 	resp, err := engine.ImageBuild(ctx, &tarball, build.ImageBuildOptions{
-		Tags: []string{Image}, Labels: map[string]string{sourceLabel: source},
+		Tags: []string{tag}, Labels: map[string]string{sourceLabel: source},
 		Remove: true, ForceRemove: true,
 	})
 	if err != nil {
