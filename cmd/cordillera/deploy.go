@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -116,10 +118,21 @@ func exerciseName(e *env, exercise string, pos []string) (string, error) {
 	return ex.Name, nil
 }
 
-// connect reaches the Docker engine; its error says how to fix what is
-// wrong.
-func connect(ctx context.Context) (*docker.Runtime, error) {
-	return docker.New(ctx)
+// connect reaches the Docker engine, or the swarm whose manager it is
+// (see docker.Connect); its error says how to fix what is wrong. On a
+// swarm, what the cluster does at length (an image copied to a node, a
+// team placed) is said on standard error. CORDILLERA_SWARM_ENCRYPT=1
+// encrypts the traffic of the swarm's networks between nodes.
+func connect(ctx context.Context, e *env) (docker.Engine, error) {
+	var mu sync.Mutex
+	return docker.Connect(ctx, docker.ClusterOptions{
+		Encrypt: os.Getenv("CORDILLERA_SWARM_ENCRYPT") == "1",
+		Log: func(line string) {
+			mu.Lock()
+			defer mu.Unlock()
+			fmt.Fprintf(e.stderr, "swarm: %s\n", line)
+		},
+	})
 }
 
 // progress prints one line per finished action, such as
@@ -204,7 +217,11 @@ func writeObserved(w io.Writer, o *orchestrator.Observed) {
 		for _, n := range slices.Sorted(maps.Keys(c.Addresses)) {
 			addrs = append(addrs, fmt.Sprintf("%s (%s)", c.Addresses[n], cmp.Or(netName[n], n)))
 		}
-		fmt.Fprintf(w, "    %-8s %-40s %-8s %s\n", cmp.Or(string(k.Role), "?"), c.Name, c.State, strings.Join(addrs, ", "))
+		where := ""
+		if c.Node != "" {
+			where = "  on " + c.Node
+		}
+		fmt.Fprintf(w, "    %-8s %-40s %-8s %s%s\n", cmp.Or(string(k.Role), "?"), c.Name, c.State, strings.Join(addrs, ", "), where)
 	}
 	for _, n := range o.Networks {
 		if n.Labels[orchestrator.LabelTeam] == "" {

@@ -24,7 +24,7 @@ func runDown(ctx context.Context, e *env, args []string) error {
 	if name == "" {
 		return usageError{"name the exercise to remove, or give --exercise FILE"}
 	}
-	rt, err := connect(ctx)
+	rt, err := connect(ctx, e)
 	if err != nil {
 		return err
 	}

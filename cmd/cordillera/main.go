@@ -33,6 +33,8 @@ var commands = map[string]command{
 	"down":     {"remove everything an exercise deployed", runDown},
 	"status":   {"list deployed exercises: containers, state, addresses", runStatus},
 	"reset":    {"recreate a team's host from its image", runReset},
+	"nodes":    {"list the swarm's nodes: state, load, teams", runNodes},
+	"move":     {"move a team to another node of the swarm, with its addresses", runMove},
 	"images":   {"build the Debian base image with no registry (images bootstrap)", runImages},
 	"control":  {"an instructor's hands on a running exercise: pause, kill switch, fire, approve...", runControl},
 	"run":      {"run a whole exercise headless: deploy, clock, rounds, attacks, injects", runRun},

@@ -31,7 +31,7 @@ func runReset(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rt, err := connect(ctx)
+	rt, err := connect(ctx, e)
 	if err != nil {
 		return err
 	}

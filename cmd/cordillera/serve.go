@@ -48,7 +48,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer store.Close()
 
-	rt, rtErr := connect(ctx)
+	rt, rtErr := connect(ctx, e)
 	var runtime orchestrator.Runtime
 	if rtErr == nil {
 		defer rt.Close()

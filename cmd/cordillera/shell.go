@@ -64,7 +64,7 @@ func runShell(ctx context.Context, e *env, args []string) error {
 		cmd = []string{target.shell}
 	}
 
-	rt, err := connect(ctx)
+	rt, err := connect(ctx, e)
 	if err != nil {
 		return err
 	}

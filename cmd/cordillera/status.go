@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -22,7 +23,7 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rt, err := connect(ctx)
+	rt, err := connect(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -30,6 +31,12 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 
 	if name != "" {
 		o, err := orchestrator.Observe(ctx, rt, name)
+		if errors.Is(err, orchestrator.ErrNodeDown) {
+			// What the nodes that answer hold, then which teams are not
+			// seen.
+			writeObserved(e.stdout, o)
+			return err
+		}
 		if err != nil {
 			return err
 		}
@@ -47,7 +54,8 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("list networks: %w", err)
 	}
 	containers, err := rt.ListContainers(ctx, nil)
-	if err != nil {
+	down := err
+	if err != nil && !errors.Is(err, orchestrator.ErrNodeDown) {
 		return fmt.Errorf("list containers: %w", err)
 	}
 	byExercise := map[string]*orchestrator.Observed{}
@@ -81,5 +89,5 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		}
 		writeObserved(e.stdout, byExercise[ex])
 	}
-	return nil
+	return down
 }

@@ -37,7 +37,7 @@ func runUp(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rt, err := connect(ctx)
+	rt, err := connect(ctx, e)
 	if err != nil {
 		return err
 	}

@@ -61,17 +61,9 @@ type ClusterOptions struct {
 // [LabelEngine] label, the exercises run across the swarm: the result is a
 // [Cluster]. Otherwise it is the engine itself.
 func Connect(ctx context.Context, opts ClusterOptions) (Engine, error) {
-	r, err := NewAt(ctx, opts.Manager)
-	if err != nil {
-		return nil, err
-	}
-	info, err := r.cli.Info(ctx)
-	if err != nil {
-		r.Close()
-		return nil, r.check(err)
-	}
-	if info.Swarm.LocalNodeState != swarm.LocalNodeStateActive || !info.Swarm.ControlAvailable {
-		return r, nil
+	r, self, err := reachManager(ctx, opts.Manager)
+	if err != nil || self == "" {
+		return r, err
 	}
 	nodes, err := r.cli.NodeList(ctx, swarm.NodeListOptions{})
 	if err != nil {
@@ -81,7 +73,25 @@ func Connect(ctx context.Context, opts ClusterOptions) (Engine, error) {
 	if !slices.ContainsFunc(nodes, func(n swarm.Node) bool { return n.Spec.Labels[LabelEngine] != "" }) {
 		return r, nil
 	}
-	return newCluster(r, info.Swarm.NodeID, opts), nil
+	return newCluster(r, self, opts), nil
+}
+
+// reachManager reaches the engine at host (DOCKER_HOST's when empty) and
+// returns its node ID when it is a manager of a swarm, or "".
+func reachManager(ctx context.Context, host string) (*Runtime, string, error) {
+	r, err := NewAt(ctx, host)
+	if err != nil {
+		return nil, "", err
+	}
+	info, err := r.cli.Info(ctx)
+	if err != nil {
+		r.Close()
+		return nil, "", r.check(err)
+	}
+	if info.Swarm.LocalNodeState != swarm.LocalNodeStateActive || !info.Swarm.ControlAvailable {
+		return r, "", nil
+	}
+	return r, info.Swarm.NodeID, nil
 }
 
 // Cluster is a Docker Swarm: an exercise's networks are internal,
@@ -123,20 +133,15 @@ var (
 // NewCluster speaks to the swarm whose manager DOCKER_HOST names, whatever
 // its nodes' labels say; [Connect] is how commands find one.
 func NewCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
-	r, err := NewAt(ctx, opts.Manager)
+	r, self, err := reachManager(ctx, opts.Manager)
 	if err != nil {
 		return nil, err
 	}
-	info, err := r.cli.Info(ctx)
-	if err != nil {
-		r.Close()
-		return nil, r.check(err)
-	}
-	if info.Swarm.LocalNodeState != swarm.LocalNodeStateActive || !info.Swarm.ControlAvailable {
+	if self == "" {
 		r.Close()
 		return nil, fmt.Errorf("the engine at %s is not a swarm manager: run Cordillera against a manager of the swarm (DOCKER_HOST)", r.Host())
 	}
-	return newCluster(r, info.Swarm.NodeID, opts), nil
+	return newCluster(r, self, opts), nil
 }
 
 func newCluster(manager *Runtime, self string, opts ClusterOptions) *Cluster {
