@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cordillera-range/cordillera/orchestrator"
 	"github.com/cordillera-range/cordillera/orchestrator/director"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
@@ -23,6 +24,15 @@ import (
 // were kept (which the message says), to make its copy; otherwise only to
 // say that it has changed.
 func exercisePlans(ctx context.Context, e *env, name string, rf rangeFlags, pos []string, store *scoreboard.Store) (*scenarios.Scenario, *scenarios.Exercise, []*scenarios.TeamPlan, error) {
+	return exercisePlansOn(ctx, e, name, rf, pos, store, nil)
+}
+
+// exercisePlansOn is exercisePlans on the engine rt, or on none (nil). An
+// exercise that writes no address_pool is planned with the pool the
+// database keeps for it, chosen free on rt when it is first planned with
+// an engine (director.PlanKept): control, which needs none, plans with the
+// pool run chose.
+func exercisePlansOn(ctx context.Context, e *env, name string, rf rangeFlags, pos []string, store *scoreboard.Store, rt orchestrator.Runtime) (*scenarios.Scenario, *scenarios.Exercise, []*scenarios.TeamPlan, error) {
 	ex := parseExerciseFile(rf, pos)
 	if ex == nil {
 		// Not an exercise file that parses: loadPlans says why.
@@ -30,14 +40,14 @@ func exercisePlans(ctx context.Context, e *env, name string, rf rangeFlags, pos 
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		sc, plans, err := keptPlans(ctx, e, store, sc, ex)
+		sc, plans, err := keptPlans(ctx, e, store, rt, sc, ex)
 		return sc, ex, plans, err
 	}
 	if ex.Seed == "" {
 		return nil, nil, nil, errNoSeed
 	}
 	var live *scenarios.Scenario
-	k, err := director.PlanKept(ctx, store, ex, time.Now(), func() (*scenarios.Source, string, error) {
+	k, err := director.PlanKept(ctx, store, rt, ex, time.Now(), func() (*scenarios.Source, string, error) {
 		sc, _, _, err := loadPlans(e, name, rf, pos, false)
 		if err != nil {
 			return nil, "", err
@@ -51,6 +61,7 @@ func exercisePlans(ctx context.Context, e *env, name string, rf rangeFlags, pos 
 	if err := reportKept(e, k, ex, live, rf); err != nil {
 		return nil, nil, nil, err
 	}
+	sayKeptPool(e.stdout, ex, k.Pool)
 	return k.Scenario, ex, k.Plans, nil
 }
 
@@ -78,14 +89,15 @@ func parseExerciseFile(rf rangeFlags, pos []string) *scenarios.Exercise {
 // database keeps with it (director.PlanKept); sc is the scenario as
 // loadPlans found it now, which an exercise without a copy gets its copy
 // from. It returns the scenario and plans from the copy.
-func keptPlans(ctx context.Context, e *env, store *scoreboard.Store, sc *scenarios.Scenario, ex *scenarios.Exercise) (*scenarios.Scenario, []*scenarios.TeamPlan, error) {
-	k, err := director.PlanKept(ctx, store, ex, time.Now(), func() (*scenarios.Source, string, error) { return copySource(sc, ex) })
+func keptPlans(ctx context.Context, e *env, store *scoreboard.Store, rt orchestrator.Runtime, sc *scenarios.Scenario, ex *scenarios.Exercise) (*scenarios.Scenario, []*scenarios.TeamPlan, error) {
+	k, err := director.PlanKept(ctx, store, rt, ex, time.Now(), func() (*scenarios.Source, string, error) { return copySource(sc, ex) })
 	if err != nil {
 		return nil, nil, err
 	}
 	if err := reportKept(e, k, ex, sc, rangeFlags{}); err != nil {
 		return nil, nil, err
 	}
+	sayKeptPool(e.stdout, ex, k.Pool)
 	return k.Scenario, k.Plans, nil
 }
 

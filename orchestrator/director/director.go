@@ -420,11 +420,19 @@ func (d *Director) load(ctx context.Context, name string, src []byte, ref string
 	if ex == nil || diags.HasErrors() {
 		return nil, scenarios.Diagnostics(diags), nil
 	}
-	sc, plans, d2 := planSource(loader, cp, ex)
+	var pool *PoolChosen
+	sc, plans, d2, err := planSource(loader, cp, ex, func(sc *scenarios.Scenario) (err error) {
+		pool, err = keepPool(ctx, d.store, d.rt, sc, ex, d.opt.Now())
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
 	diags = append(diags, d2...)
 	if diags.HasErrors() {
 		return nil, scenarios.Diagnostics(diags), nil
 	}
+	d.logPool(ex, pool)
 	x, err := d.exercise(ex, sc, plans, ref, cp)
 	if err != nil {
 		return nil, nil, err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/cordillera-range/cordillera/orchestrator"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
@@ -56,7 +57,7 @@ func (d *Director) restore(ctx context.Context, s scoreboard.ExerciseSource) (*E
 	if ex == nil || pd.HasErrors() {
 		return nil, fmt.Errorf("its exercise file: %w", pd)
 	}
-	k, err := PlanKept(ctx, d.store, ex, d.opt.Now(), func() (*scenarios.Source, string, error) {
+	k, err := PlanKept(ctx, d.store, d.rt, ex, d.opt.Now(), func() (*scenarios.Source, string, error) {
 		cp, diags, err := d.copyScenario(ctx, s.Exercise, []byte(s.Source), s.Scenario)
 		if err == nil {
 			err = diagError(diags)
@@ -72,6 +73,7 @@ func (d *Director) restore(ctx context.Context, s scoreboard.ExerciseSource) (*E
 	if err := diagError(scenarios.Diagnostics(k.Diagnostics)); err != nil {
 		return nil, fmt.Errorf("planning it from the copy of its scenario: %w", err)
 	}
+	d.logPool(ex, k.Pool)
 	x, err := d.exercise(ex, k.Scenario, k.Plans, s.Scenario, k.Copy.Source)
 	if err != nil {
 		return nil, err
@@ -106,6 +108,9 @@ type Kept struct {
 	// and stored: for an exercise not in the store yet, or (Copy.Late) one
 	// made before copies were kept.
 	Copied bool
+	// Pool is the address pool the exercise is planned with, kept in the
+	// store, when it writes none (see keepPool); nil when it writes one.
+	Pool *PoolChosen
 }
 
 // PlanKept plans a stored exercise ex from the copy of its scenario that
@@ -125,7 +130,12 @@ type Kept struct {
 //
 // copyNow is called only when there is no copy, so a stored exercise whose
 // scenario is broken or gone goes on from its copy.
-func PlanKept(ctx context.Context, store *scoreboard.Store, ex *scenarios.Exercise, now time.Time, copyNow func() (*scenarios.Source, string, error)) (*Kept, error) {
+//
+// An exercise that writes no address_pool is planned with the pool the
+// store keeps for it, chosen free on rt when it is first planned there
+// (rt may be nil: see keepPool), so that its plans after a restart target
+// the addresses its ranges have.
+func PlanKept(ctx context.Context, store *scoreboard.Store, rt orchestrator.Runtime, ex *scenarios.Exercise, now time.Time, copyNow func() (*scenarios.Source, string, error)) (*Kept, error) {
 	k := &Kept{}
 	c, err := store.ScenarioCopy(ctx, ex.Name)
 	switch {
@@ -145,8 +155,15 @@ func PlanKept(ctx context.Context, store *scoreboard.Store, ex *scenarios.Exerci
 	}
 	k.Copy = c
 	loader := scenarios.NewLoader()
-	k.Scenario, k.Plans, k.Diagnostics = planSource(loader, c.Source, ex)
+	var err2 error
+	k.Scenario, k.Plans, k.Diagnostics, err2 = planSource(loader, c.Source, ex, func(sc *scenarios.Scenario) (err error) {
+		k.Pool, err = keepPool(ctx, store, rt, sc, ex, now)
+		return err
+	})
 	k.Files = loader.Files()
+	if err2 != nil {
+		return nil, err2
+	}
 	if k.Diagnostics.HasErrors() {
 		return k, nil
 	}
@@ -156,7 +173,7 @@ func PlanKept(ctx context.Context, store *scoreboard.Store, ex *scenarios.Exerci
 	if k.Copied {
 		switch err := store.SaveScenarioCopy(ctx, c); {
 		case errors.Is(err, scoreboard.ErrDuplicate):
-			return PlanKept(ctx, store, ex, now, copyNow) // the stored copy is found now
+			return PlanKept(ctx, store, rt, ex, now, copyNow) // the stored copy is found now
 		case err != nil:
 			return nil, err
 		}
@@ -164,14 +181,18 @@ func PlanKept(ctx context.Context, store *scoreboard.Store, ex *scenarios.Exerci
 	return k, nil
 }
 
-// planSource loads a scenario from its copy and plans ex on it.
-func planSource(loader *scenarios.Loader, src *scenarios.Source, ex *scenarios.Exercise) (*scenarios.Scenario, []*scenarios.TeamPlan, hcl.Diagnostics) {
+// planSource loads a scenario from its copy and plans ex on it, once pool
+// has given ex its address pool.
+func planSource(loader *scenarios.Loader, src *scenarios.Source, ex *scenarios.Exercise, pool func(*scenarios.Scenario) error) (*scenarios.Scenario, []*scenarios.TeamPlan, hcl.Diagnostics, error) {
 	sc, diags := loader.LoadSource(src)
 	if sc == nil || diags.HasErrors() {
-		return sc, nil, diags
+		return sc, nil, diags, nil
+	}
+	if err := pool(sc); err != nil {
+		return sc, nil, diags, err
 	}
 	plans, d := scenarios.Plan(sc, ex)
-	return sc, plans, append(diags, d...)
+	return sc, plans, append(diags, d...), nil
 }
 
 // noteChanges logs what differs between the scenario an exercise keeps

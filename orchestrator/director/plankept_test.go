@@ -76,11 +76,11 @@ func TestPlanKept(t *testing.T) {
 
 	t.Run("new", func(t *testing.T) {
 		s := openStore(t, filepath.Join(t.TempDir(), "new.db"))
-		k, err := director.PlanKept(ctx, s, ex, time.Now(), copyOf(drillV1))
+		k, err := director.PlanKept(ctx, s, nil, ex, time.Now(), copyOf(drillV1))
 		if err != nil || k.Diagnostics.HasErrors() || !k.Copied || k.Copy.Late || len(k.Plans) != 1 {
 			t.Fatalf("%+v %v", k, err)
 		}
-		again, err := director.PlanKept(ctx, s, ex, time.Now(), gone)
+		again, err := director.PlanKept(ctx, s, nil, ex, time.Now(), gone)
 		if err != nil || again.Copied || again.Copy.Source.Digest() != k.Copy.Source.Digest() {
 			t.Errorf("planned again: %+v %v; want the stored copy", again, err)
 		}
@@ -88,7 +88,7 @@ func TestPlanKept(t *testing.T) {
 	t.Run("late", func(t *testing.T) {
 		s := openStore(t, filepath.Join(t.TempDir(), "late.db"))
 		store(t, s, drillV1)
-		k, err := director.PlanKept(ctx, s, ex, time.Now(), copyOf(drillV1))
+		k, err := director.PlanKept(ctx, s, nil, ex, time.Now(), copyOf(drillV1))
 		if err != nil || !k.Copied || !k.Copy.Late || k.Copy.Ref != "library:drill" {
 			t.Fatalf("%+v %v; want a late copy", k, err)
 		}
@@ -99,7 +99,7 @@ func TestPlanKept(t *testing.T) {
 	t.Run("rescored", func(t *testing.T) {
 		s := openStore(t, filepath.Join(t.TempDir(), "rescored.db"))
 		store(t, s, drillV1)
-		_, err := director.PlanKept(ctx, s, ex, time.Now(), copyOf(upgrade.Replace(drillV1)))
+		_, err := director.PlanKept(ctx, s, nil, ex, time.Now(), copyOf(upgrade.Replace(drillV1)))
 		if err == nil || !strings.Contains(err.Error(), "another scoring block") {
 			t.Errorf("err = %v; want the scoring refused", err)
 		}
@@ -110,7 +110,7 @@ func TestPlanKept(t *testing.T) {
 	t.Run("cannot copy", func(t *testing.T) {
 		s := openStore(t, filepath.Join(t.TempDir(), "gone.db"))
 		store(t, s, drillV1)
-		_, err := director.PlanKept(ctx, s, ex, time.Now(), func() (*scenarios.Source, string, error) { return nil, "", errors.New("no folder") })
+		_, err := director.PlanKept(ctx, s, nil, ex, time.Now(), func() (*scenarios.Source, string, error) { return nil, "", errors.New("no folder") })
 		if err == nil || !strings.Contains(err.Error(), "no folder") {
 			t.Errorf("err = %v", err)
 		}
