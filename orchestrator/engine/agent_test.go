@@ -84,6 +84,49 @@ func TestALostAgentCostsNoRound(t *testing.T) {
 	}
 }
 
+// TestANodeDownCostsItsTeamNoRound loses the cluster node a team is on: its
+// rounds are not scored, the staff are told which node, and the other
+// team's rounds, and the public, are as before.
+func TestANodeDownCostsItsTeamNoRound(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	e := r.engine()
+	if err := e.Start(ctx, "instructor", 0); err != nil {
+		t.Fatal(err)
+	}
+	stop := r.run(e)
+	defer stop()
+	rounds := func() map[string]scoreboard.Round {
+		last, _ := r.store.LastRounds(ctx, r.ex.Name)
+		return last
+	}
+	r.eventually("round 1", func() bool { return rounds()["cl"].Number == 1 && rounds()["co"].Number == 1 })
+
+	r.rt.mu.Lock()
+	r.rt.nodeDown = map[string]string{"co": "node-2"}
+	r.rt.mu.Unlock()
+	r.rt.killAgents("co") // its stream goes with its node
+	r.clock.Advance(30 * time.Second)
+	r.eventually("the staff told which node", func() bool {
+		return r.said("could not run round 2 (not scored)") && r.said("node node-2 of the cluster does not answer")
+	})
+	r.eventually("cl's round 2", func() bool { return rounds()["cl"].Number == 2 })
+	if got := rounds()["co"].Number; got != 1 {
+		t.Errorf("co's last scored round is %d; round 2 ran on no node and must not be scored", got)
+	}
+	for _, ev := range r.events() {
+		if strings.Contains(ev.Text, "container engine does not answer") {
+			t.Errorf("one node down was said as the whole engine away: %q", ev.Text)
+		}
+	}
+
+	r.rt.mu.Lock()
+	r.rt.nodeDown = nil
+	r.rt.mu.Unlock()
+	r.clock.Advance(30 * time.Second)
+	r.eventually("co's round 3", func() bool { return rounds()["co"].Number == 3 })
+}
+
 func (r *rig) events() []scoreboard.Event {
 	r.t.Helper()
 	evs, err := r.store.Events(context.Background(), r.ex.Name, 0, 0)

@@ -31,6 +31,7 @@ type fakeRuntime struct {
 	check                func(ctx context.Context, team string, c probe.Check) probe.Result
 	ran                  []string // team/name: command, in order
 	down                 map[string]bool
+	nodeDown             map[string]string // team: the cluster node it is on, down
 	agents               int                             // agents started
 	kills                map[string][]context.CancelFunc // team: its agents' ends
 }
@@ -66,6 +67,10 @@ func (f *fakeRuntime) ExecInteractive(context.Context, string, []string, orchest
 func (f *fakeRuntime) ExecStream(ctx context.Context, id string, cmd []string, stdin io.Reader, stdout, _ io.Writer) (int, error) {
 	team, _, _ := strings.Cut(id, "/")
 	f.mu.Lock()
+	if node := f.nodeDown[team]; node != "" {
+		f.mu.Unlock()
+		return 0, &orchestrator.NodeDownError{Nodes: []string{node}, Cause: fmt.Errorf("its engine: %w", orchestrator.ErrEngineUnreachable)}
+	}
 	f.ran = append(f.ran, id+": "+strings.Join(cmd, " "))
 	f.agents++
 	ctx, kill := context.WithCancel(ctx)
@@ -108,6 +113,10 @@ func (f *fakeRuntime) ListContainers(_ context.Context, labels map[string]string
 	id := team + "/" + name
 	if f.down[id] {
 		return nil, nil
+	}
+	if node := f.nodeDown[team]; node != "" {
+		return nil, &orchestrator.NodeDownError{Nodes: []string{node}, Teams: []string{labels[orchestrator.LabelExercise] + "/" + team},
+			Cause: fmt.Errorf("its engine: %w", orchestrator.ErrEngineUnreachable)}
 	}
 	return []orchestrator.Container{{ID: id, Name: id, Running: true, State: "running", Labels: labels}}, nil
 }

@@ -122,7 +122,9 @@ func (e *Engine) round(ctx context.Context, c scoreboard.Clock, p *scenarios.Tea
 	}
 	if err != nil {
 		e.forgetScorebot(team, bot)
-		if errors.Is(err, orchestrator.ErrEngineUnreachable) {
+		// One node of a cluster down is its teams' outage, not the
+		// engine's: the others' rounds go on.
+		if errors.Is(err, orchestrator.ErrEngineUnreachable) && !errors.Is(err, orchestrator.ErrNodeDown) {
 			e.engineAway(ctx, c, err)
 			return
 		}
