@@ -31,7 +31,7 @@ type fakeRuntime struct {
 	check                func(ctx context.Context, team string, c probe.Check) probe.Result
 	ran                  []string // team/name: command, in order
 	down                 map[string]bool
-	nodeDown             map[string]string // team: the cluster node it is on, down
+	nodeDown             map[string]string               // team: the cluster node it is on, down
 	agents               int                             // agents started
 	kills                map[string][]context.CancelFunc // team: its agents' ends
 }
