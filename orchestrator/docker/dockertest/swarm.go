@@ -308,19 +308,28 @@ func (s *Swarm) Remove(ctx context.Context, nd *Node) error {
 
 // Close removes every node's container and the nodes' network.
 func (s *Swarm) Close(ctx context.Context) error {
-	var errs []error
-	list, err := s.engine.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", labelSwarm+"="+s.name))})
-	errs = append(errs, err)
-	for _, c := range list {
-		errs = append(errs, s.engine.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true}))
-	}
 	for _, nd := range s.Nodes() {
 		if nd.Client != nil {
 			nd.Client.Close()
 		}
 	}
-	if s.netID != "" {
-		errs = append(errs, s.engine.NetworkRemove(ctx, s.netID))
+	return RemoveSwarm(ctx, s.engine, s.name)
+}
+
+// RemoveSwarm removes what the swarm of that name was made of: its nodes'
+// containers, with their volumes, and their network.
+func RemoveSwarm(ctx context.Context, engine *client.Client, name string) error {
+	var errs []error
+	f := filters.NewArgs(filters.Arg("label", labelSwarm+"="+name))
+	list, err := engine.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
+	errs = append(errs, err)
+	for _, c := range list {
+		errs = append(errs, engine.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true}))
+	}
+	nets, err := engine.NetworkList(ctx, network.ListOptions{Filters: f})
+	errs = append(errs, err)
+	for _, n := range nets {
+		errs = append(errs, engine.NetworkRemove(ctx, n.ID))
 	}
 	return errors.Join(errs...)
 }
