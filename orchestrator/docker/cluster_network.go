@@ -101,21 +101,31 @@ func (c *Cluster) RemoveNetwork(ctx context.Context, id string) error {
 	if err := g.Wait(); err != nil {
 		return fmt.Errorf("remove: %w", err)
 	}
-	if err := c.manager.cli.NetworkRemove(ctx, id); err != nil && !notFound(err) {
-		return fmt.Errorf("remove: %w", c.manager.check(err))
-	}
-	// The swarm removes a network in its own time; a network of the same
-	// name made meanwhile, by the next up, would be refused.
+	// The swarm lets go of a network in its own time: the attachments of
+	// containers just removed hold it for a moment ("in use by task"), and
+	// once removed it is listed for a moment more, when a network of the
+	// same name made by the next up would be refused. Both are waited for.
 	wait := 50 * time.Millisecond
 	deadline := time.Now().Add(networkGone)
+	removed := false
 	for {
-		_, err := c.manager.cli.NetworkInspect(ctx, id, network.InspectOptions{})
+		var err error
+		if !removed {
+			err = c.manager.cli.NetworkRemove(ctx, id)
+			removed = err == nil
+		}
+		if removed {
+			_, err = c.manager.cli.NetworkInspect(ctx, id, network.InspectOptions{})
+		}
 		switch {
 		case notFound(err):
 			return nil
-		case err != nil:
+		case err != nil && !strings.Contains(err.Error(), "in use by task"):
 			return fmt.Errorf("remove: %w", c.manager.check(err))
 		case time.Now().After(deadline):
+			if err != nil {
+				return fmt.Errorf("remove: still after %v: %w", networkGone, err)
+			}
 			return fmt.Errorf("remove: the swarm still has the network %s %v after it was removed", id, networkGone)
 		}
 		select {
