@@ -109,7 +109,8 @@ func teams(n int) string {
 // Only the engine's networks are read, so it works the same on any
 // runtime. Two deployments choosing at the same moment, from two
 // processes that share no store, may choose the same block: the second
-// then fails with a *SubnetTakenError and chooses another when run again.
+// then fails with a *SubnetTakenError, and chooses another once its
+// networks are taken down.
 func ChoosePool(ctx context.Context, rt Runtime, sc *scenarios.Scenario, ex *scenarios.Exercise, reserved []netip.Prefix) (PoolChoice, error) {
 	if ex.AddressPoolSet {
 		p, err := netip.ParsePrefix(ex.AddressPool)
@@ -213,4 +214,28 @@ func nthBlock(i, bits int) netip.Prefix {
 func addrNum(a netip.Addr) uint32 {
 	b := a.As4()
 	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+// PoolTakenBy says whether a pool kept for an exercise elsewhere (a store),
+// chosen before the exercise was deployed, has been taken since: it names
+// a network on the engine, not the exercise's, that overlaps the pool, or
+// the pool of its exercise does. It returns "" when none does, and when the
+// exercise has networks on the engine: they were made from the pool, and
+// the exercise keeps it.
+func PoolTakenBy(ctx context.Context, rt Runtime, exercise string, pool netip.Prefix) (string, error) {
+	nets, err := rt.ListNetworks(ctx, nil)
+	if err != nil {
+		return "", fmt.Errorf("exercise %q: checking its address pool: list networks: %w", exercise, err)
+	}
+	by := ""
+	for _, n := range nets {
+		if n.Labels[LabelExercise] == exercise && n.Labels[LabelRole] == string(RoleNetwork) {
+			return "", nil
+		}
+		other, labelled := labelledPool(n)
+		if by == "" && (n.Subnet.IsValid() && n.Subnet.Overlaps(pool) || labelled && other.Overlaps(pool)) {
+			by = n.Name
+		}
+	}
+	return by, nil
 }

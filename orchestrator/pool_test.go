@@ -281,3 +281,33 @@ func TestPoolLabelKeepsConfigHash(t *testing.T) {
 		t.Errorf("hashes changed with the pool's label:\n%v\n%v", before, after)
 	}
 }
+
+func TestPoolTakenBy(t *testing.T) {
+	ctx := context.Background()
+	sc := poolScenario(t)
+	pool := netip.MustParsePrefix("10.160.0.0/19")
+	f := newFake()
+	if by, err := orchestrator.PoolTakenBy(ctx, f, "a", pool); err != nil || by != "" {
+		t.Errorf("on an empty engine: %q, %v", by, err)
+	}
+	f.foreignNetwork("lab", "10.160.8.0/24")
+	if by, err := orchestrator.PoolTakenBy(ctx, f, "a", pool); err != nil || by != "lab" {
+		t.Errorf("with a network in the pool: %q, %v; want lab", by, err)
+	}
+	// Deployed from the pool, the exercise keeps it: the network in the
+	// way is then the deployment's to report.
+	a := poolExercise("a", 2)
+	a.AddressPool = pool.String()
+	plans, _ := scenarios.Plan(sc, a)
+	if _, err := upOn(f, desired(t, plans)); err != nil {
+		t.Fatal(err)
+	}
+	if by, err := orchestrator.PoolTakenBy(ctx, f, "a", pool); err != nil || by != "" {
+		t.Errorf("for a deployed exercise: %q, %v", by, err)
+	}
+	// Another exercise's labelled pool takes it even where it has no
+	// network.
+	if by, _ := orchestrator.PoolTakenBy(ctx, f, "b", netip.MustParsePrefix("10.160.24.0/21")); !strings.HasPrefix(by, "cordillera-a-") {
+		t.Errorf("a pool inside a's: taken by %q, want one of a's networks", by)
+	}
+}

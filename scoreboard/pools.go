@@ -21,18 +21,21 @@ func (s *Store) AddressPool(ctx context.Context, exercise string) (string, error
 	return pool, err
 }
 
-// ClaimAddressPool returns the address pool kept for an exercise, or keeps
-// the one choose returns and returns it, with chosen true. choose is given
-// the pools kept for every other exercise that has not ended, to keep out
-// of; it runs in the transaction that stores its answer, so that two
-// processes on one database never choose the same pool for two exercises.
-func (s *Store) ClaimAddressPool(ctx context.Context, exercise string, at time.Time, choose func(others []string) (string, error)) (pool string, chosen bool, err error) {
+// ClaimAddressPool keeps the address pool of an exercise: choose is given
+// the pool kept for it ("" when none is) and the pools kept for every other
+// exercise that has not ended, to keep out of, and returns the pool to keep
+// (the kept one, most often). It runs in the transaction that stores its
+// answer, so that two processes on one database never choose the same pool
+// for two exercises. changed says that the pool kept is not the one that
+// was.
+func (s *Store) ClaimAddressPool(ctx context.Context, exercise string, at time.Time, choose func(kept string, others []string) (string, error)) (pool string, changed bool, err error) {
 	if exercise == "" {
 		return "", false, fmt.Errorf("address pool: no exercise: %w", ErrInvalid)
 	}
 	err = s.tx(ctx, func(tx *sqlx.Tx) error {
-		err := tx.GetContext(ctx, &pool, "SELECT pool FROM address_pools WHERE exercise = ?", exercise)
-		if err == nil || !errors.Is(err, sql.ErrNoRows) {
+		var kept string
+		err := tx.GetContext(ctx, &kept, "SELECT pool FROM address_pools WHERE exercise = ?", exercise)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 		// An ended exercise's ranges are usually down; if they are not,
@@ -43,18 +46,22 @@ func (s *Store) ClaimAddressPool(ctx context.Context, exercise string, at time.T
 			ORDER BY p.pool`, exercise); err != nil {
 			return err
 		}
-		if pool, err = choose(others); err != nil {
+		if pool, err = choose(kept, others); err != nil {
 			return err
 		}
 		if pool == "" {
 			return fmt.Errorf("address pool of exercise %q: none was chosen: %w", exercise, ErrInvalid)
 		}
-		chosen = true
-		_, err = tx.ExecContext(ctx, "INSERT INTO address_pools (exercise, pool, chosen_at) VALUES (?, ?, ?)", exercise, pool, ms(at))
+		if pool == kept {
+			return nil
+		}
+		changed = true
+		_, err = tx.ExecContext(ctx, `INSERT INTO address_pools (exercise, pool, chosen_at) VALUES (?, ?, ?)
+			ON CONFLICT (exercise) DO UPDATE SET pool = excluded.pool, chosen_at = excluded.chosen_at`, exercise, pool, ms(at))
 		return err
 	})
 	if err != nil {
 		return "", false, err
 	}
-	return pool, chosen, nil
+	return pool, changed, nil
 }

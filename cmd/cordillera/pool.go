@@ -36,9 +36,15 @@ func choosePool(ctx context.Context, rt orchestrator.Runtime, w io.Writer) func(
 	}
 }
 
-// sayKeptPool says which pool run chose for an exercise, as up does.
+// sayKeptPool says which pool run chose for an exercise, as up does, and
+// why it chose again.
 func sayKeptPool(w io.Writer, ex *scenarios.Exercise, p *director.PoolChosen) {
-	if p != nil && p.Now {
+	switch {
+	case p == nil || !p.Now:
+	case p.TakenBy != "":
+		fmt.Fprintf(w, "The address pool %s kept for exercise %s is used by the network %s now, and the exercise had no range yet: its teams get their subnets from %s instead.\n",
+			p.Was, ex.Name, p.TakenBy, p.Pool)
+	default:
 		sayPool(w, ex.Name, p.Pool)
 	}
 }

@@ -178,7 +178,7 @@ func (d *Director) deploy(ctx context.Context, x *Exercise) error {
 	defer ready.Stop()
 	plan, err := orchestrator.UpTeams(ctx, d.rt, x.desired, x.progress, ready)
 	if err != nil {
-		return err
+		return poolTaken(x, err)
 	}
 	if plan.Empty() {
 		x.say("Nothing to change: every range runs as planned.")

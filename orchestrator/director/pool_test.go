@@ -35,6 +35,15 @@ func (n *networksOnly) add(name, subnet string) {
 	n.nets = append(n.nets, orchestrator.Network{ID: name, Name: name, Subnet: netip.MustParsePrefix(subnet)})
 }
 
+// addOf adds a network of an exercise, made from its pool.
+func (n *networksOnly) addOf(name, subnet, exercise, pool string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.nets = append(n.nets, orchestrator.Network{ID: name, Name: name, Subnet: netip.MustParsePrefix(subnet), Labels: map[string]string{
+		orchestrator.LabelExercise: exercise, orchestrator.LabelRole: string(orchestrator.RoleNetwork), orchestrator.LabelPool: pool,
+	}})
+}
+
 func engineDirector(t *testing.T, store *scoreboard.Store, rt orchestrator.Runtime) *director.Director {
 	t.Helper()
 	d := director.New(store, rt, nil, director.Options{})
@@ -50,8 +59,9 @@ func firstSubnet(t *testing.T, x *director.Exercise) string {
 
 // Exercises made on one engine get pools that do not overlap, even before
 // any is deployed; a restarted server plans each with the pool it was
-// given, whatever the engine holds now; an exercise made with no engine
-// gets its pool when it is first taken up with one.
+// given, unless something else took it before the exercise was deployed;
+// an exercise made with no engine gets its pool when it is first taken up
+// with one.
 func TestExercisesGetPoolsOfTheirOwn(t *testing.T) {
 	ctx := context.Background()
 	file := filepath.Join(t.TempDir(), "pools.db")
@@ -87,8 +97,11 @@ func TestExercisesGetPoolsOfTheirOwn(t *testing.T) {
 	first.Close()
 	paper.Close()
 
-	// Restarted, with another program's network where a's pool is.
-	rt.add("lab", "10.160.0.0/24")
+	// Restarted: a has been deployed, and another program's networks
+	// are in a's pool and in b's, which has no range yet.
+	rt.addOf("cordillera-a-cl-csirt-dmz", "10.160.0.0/24", "a", "10.160.0.0/19")
+	rt.add("lab", "10.160.1.0/24")
+	rt.add("office", "10.160.40.0/24")
 	second := engineDirector(t, openStore(t, file), rt)
 	if err := second.Restore(ctx); err != nil {
 		t.Fatal(err)
@@ -100,15 +113,19 @@ func TestExercisesGetPoolsOfTheirOwn(t *testing.T) {
 	if after, _ := json.Marshal(a2.Plans); string(after) != string(aPlans) {
 		t.Errorf("a was planned with other addresses after the restart: pool %s", a2.Plans[0].AddressPool)
 	}
-	c2, ok := second.Exercise("c")
-	if !ok {
-		t.Fatal("c was not taken up")
-	}
-	if got := c2.Plans[0].AddressPool.String(); got != "10.160.64.0/19" {
-		t.Errorf("c's pool %s, want 10.160.64.0/19: the first block free of a's and b's", got)
-	}
-	if kept, err := second.Store().AddressPool(ctx, "c"); err != nil || kept != "10.160.64.0/19" {
-		t.Errorf("c's kept pool %q, %v", kept, err)
+	// b's pool was taken before b had a range: b is given another.
+	want := map[string]string{"b": "10.160.64.0/19", "c": "10.160.96.0/19"}
+	for name, pool := range want {
+		x, ok := second.Exercise(name)
+		if !ok {
+			t.Fatalf("%s was not taken up", name)
+		}
+		if got := x.Plans[0].AddressPool.String(); got != pool {
+			t.Errorf("%s's pool %s, want %s", name, got, pool)
+		}
+		if kept, err := second.Store().AddressPool(ctx, name); err != nil || kept != pool {
+			t.Errorf("%s's kept pool %q, %v; want %s", name, kept, err, pool)
+		}
 	}
 	second.Close()
 
@@ -117,8 +134,10 @@ func TestExercisesGetPoolsOfTheirOwn(t *testing.T) {
 	if err := third.Restore(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if c3, _ := third.Exercise("c"); c3 == nil || c3.Plans[0].AddressPool.String() != "10.160.64.0/19" {
-		t.Errorf("c without an engine: %+v", c3)
+	for name, pool := range want {
+		if x, _ := third.Exercise(name); x == nil || x.Plans[0].AddressPool.String() != pool {
+			t.Errorf("%s without an engine: %+v, want the pool %s", name, x, pool)
+		}
 	}
 }
 
