@@ -44,6 +44,14 @@ var errNoSeed = errors.New("no seed: set seed = \"...\" in the exercise or pass 
 // diagnostics. name is the command, for the closing hint. A preview (plan)
 // may do without a seed; a deployment may not.
 func loadPlans(e *env, name string, f rangeFlags, pos []string, preview bool) (*scenarios.Scenario, *scenarios.Exercise, []*scenarios.TeamPlan, error) {
+	return loadPlansWith(e, name, f, pos, preview, nil)
+}
+
+// loadPlansWith is loadPlans, with pool, when not nil, called to give the
+// exercise its address pool once it loads without errors and before it is
+// planned (see choosePool).
+func loadPlansWith(e *env, name string, f rangeFlags, pos []string, preview bool,
+	pool func(*scenarios.Scenario, *scenarios.Exercise) error) (*scenarios.Scenario, *scenarios.Exercise, []*scenarios.TeamPlan, error) {
 	loader := scenarios.NewLoader()
 	var sc *scenarios.Scenario
 	var ex *scenarios.Exercise
@@ -75,6 +83,11 @@ func loadPlans(e *env, name string, f rangeFlags, pos []string, preview bool) (*
 	if sc != nil && ex != nil && !diags.HasErrors() {
 		if ex.Seed == "" {
 			return nil, nil, nil, errNoSeed
+		}
+		if pool != nil {
+			if err := pool(sc, ex); err != nil {
+				return nil, nil, nil, err
+			}
 		}
 		var d hcl.Diagnostics
 		plans, d = scenarios.Plan(sc, ex)

@@ -22,7 +22,15 @@ func runReset(ctx context.Context, e *env, args []string) error {
 	if *team == "" || *host == "" {
 		return usageError{"name the host to reset with --team and --host"}
 	}
-	_, _, plans, err := loadPlans(e, "reset", rf, pos, false)
+	// The host's addresses come from the pool its exercise's networks
+	// were made from, which their labels on the engine say.
+	rt, rtErr := connect(ctx, e)
+	var pools orchestrator.Runtime
+	if rtErr == nil {
+		defer rt.Close()
+		pools = rt
+	}
+	_, _, plans, err := loadPlansWith(e, "reset", rf, pos, false, choosePool(ctx, pools, nil))
 	if err != nil {
 		return err
 	}
@@ -31,11 +39,9 @@ func runReset(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rt, err := connect(ctx, e)
-	if err != nil {
-		return err
+	if rtErr != nil {
+		return rtErr
 	}
-	defer rt.Close()
 	spec, _ := d.Container(orchestrator.Key{Team: *team, Role: orchestrator.RoleHost, Name: *host})
 	if b, ok := d.BuildOf(spec.Image); ok {
 		if err := build(ctx, e, rt, []orchestrator.BuildSpec{b}); err != nil {

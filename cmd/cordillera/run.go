@@ -45,16 +45,22 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	}
 	defer store.Close()
 	// An exercise run again plans from the scenario it was made from,
-	// whatever its folder holds now.
-	sc, ex, plans, err := exercisePlans(ctx, e, "run", rf, pos, store)
+	// whatever its folder holds now, with the address pool chosen on the
+	// engine when it was first planned with one; the scenario's mistakes
+	// are still said before the engine's error.
+	rt, rtErr := connect(ctx, e)
+	var pools orchestrator.Runtime
+	if rtErr == nil {
+		defer rt.Close()
+		pools = rt
+	}
+	sc, ex, plans, err := exercisePlansOn(ctx, e, "run", rf, pos, store, pools)
 	if err != nil {
 		return err
 	}
-	rt, err := connect(ctx, e)
-	if err != nil {
-		return err
+	if rtErr != nil {
+		return rtErr
 	}
-	defer rt.Close()
 
 	f, isFile := e.stdout.(*os.File)
 	screen := *view == "screen" || *view == "auto" && isFile && isTerminal(f)

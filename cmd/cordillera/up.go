@@ -29,7 +29,15 @@ func runUp(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, ex, plans, err := loadPlans(e, "up", rf, pos, false)
+	// The engine is reached first, for the exercise's address pool; the
+	// scenario's mistakes are still said before the engine's error.
+	rt, rtErr := connect(ctx, e)
+	var pools orchestrator.Runtime
+	if rtErr == nil {
+		defer rt.Close()
+		pools = rt
+	}
+	_, ex, plans, err := loadPlansWith(e, "up", rf, pos, false, choosePool(ctx, pools, e.stdout))
 	if err != nil {
 		return err
 	}
@@ -37,11 +45,9 @@ func runUp(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rt, err := connect(ctx, e)
-	if err != nil {
-		return err
+	if rtErr != nil {
+		return rtErr
 	}
-	defer rt.Close()
 
 	if *dryRun {
 		o, err := orchestrator.Observe(ctx, rt, d.Exercise)
