@@ -81,8 +81,8 @@ type PoolTooSmallError struct {
 }
 
 func (e *PoolTooSmallError) Error() string {
-	return fmt.Sprintf("the networks of exercise %q were made from the address pool %s, which holds %s of its scenario, and it has %d now; the addresses beside the pool are in use: take its ranges down (cordillera down %s) and deploy it again, so that a pool big enough is chosen, or set address_pool in the exercise",
-		e.Exercise, e.Pool, teams(e.Holds), e.Teams, e.Exercise)
+	return fmt.Sprintf("the networks of exercise %q were made from the address pool %s, which holds %s of its scenario, and it has %s now; the addresses beside the pool are in use: take its ranges down (cordillera down %s) and deploy it again, so that a pool big enough is chosen, or set address_pool in the exercise",
+		e.Exercise, e.Pool, teams(e.Holds), teams(e.Teams), e.Exercise)
 }
 
 // Is makes errors.Is(err, ErrNoFreePool) hold.

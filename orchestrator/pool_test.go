@@ -247,7 +247,7 @@ func TestChoosePool(t *testing.T) {
 		if !errors.As(err, &small) || !errors.Is(err, orchestrator.ErrNoFreePool) {
 			t.Fatalf("got %v, want a *PoolTooSmallError", err)
 		}
-		if !strings.Contains(err.Error(), `the networks of exercise "a" were made from the address pool 10.160.0.0/20, which holds 1 team of its scenario, and it has 2 now`) {
+		if !strings.Contains(err.Error(), `the networks of exercise "a" were made from the address pool 10.160.0.0/20, which holds 1 team of its scenario, and it has 2 teams now`) {
 			t.Errorf("message: %v", err)
 		}
 	})
