@@ -94,6 +94,13 @@ func Bootstrap(ctx context.Context, rt Runtime, opts BootstrapOptions, progress 
 		}
 	}
 
+	// The root folder is a temporary one, made 0700; the image's / must be
+	// 0755 as any system's, or, on a storage driver that keeps the mode of
+	// the layer's root (vfs, as swarm nodes in containers use), every
+	// service that drops root (Apache's workers) is denied its files.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return false, err
+	}
 	progress(fmt.Sprintf("importing as %s", strings.Join(opts.Tags, ", ")))
 	tar := exec.CommandContext(ctx, "tar", "--numeric-owner", "-C", dir, "-c", ".")
 	stream, err := tar.StdoutPipe()

@@ -1,7 +1,10 @@
 package docker_test
 
 import (
+	"archive/tar"
 	"context"
+	"fmt"
+	"io/fs"
 	"net/netip"
 	"strings"
 	"testing"
@@ -36,6 +39,13 @@ func TestBootstrapBaseImage(t *testing.T) {
 		t.Errorf("second bootstrap: built=%v, %v; want it to find the image and do nothing", built, err)
 	}
 
+	// Its root folder is 0755, as a system's is: storage drivers that keep
+	// the mode of a layer's root (vfs) would otherwise deny every service
+	// that drops root the whole file system.
+	if mode, err := rootMode(ctx, tag); err != nil || mode != 0o755 {
+		t.Errorf("the image's / has mode %o (%v); want 755", mode, err)
+	}
+
 	// The image boots a shell and is Debian 12.
 	cleanupExercise(t, rt, ex)
 	pool := netip.MustParsePrefix(takePool(t))
@@ -60,5 +70,31 @@ func TestBootstrapBaseImage(t *testing.T) {
 	out, code := run(t, rt, id, "cat", "/etc/debian_version")
 	if code != 0 || !strings.HasPrefix(out, "12.") {
 		t.Errorf("/etc/debian_version: %q, exit %d; want Debian 12", out, code)
+	}
+}
+
+// rootMode is the mode of the root folder in the image's first layer, as
+// `docker save` gives it.
+func rootMode(ctx context.Context, ref string) (fs.FileMode, error) {
+	rc, err := engine.ImageSave(ctx, []string{ref})
+	if err != nil {
+		return 0, err
+	}
+	defer rc.Close()
+	outer := tar.NewReader(rc)
+	for {
+		h, err := outer.Next()
+		if err != nil {
+			return 0, fmt.Errorf("no layer with a root folder: %w", err)
+		}
+		if !strings.HasSuffix(h.Name, ".tar") && !strings.HasPrefix(h.Name, "blobs/") {
+			continue
+		}
+		inner := tar.NewReader(outer)
+		first, err := inner.Next()
+		if err != nil || (first.Name != "./" && first.Name != "/") {
+			continue // the config, or a layer that does not start at /
+		}
+		return fs.FileMode(first.Mode).Perm(), nil
 	}
 }
