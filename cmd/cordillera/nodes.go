@@ -132,7 +132,14 @@ func runMove(ctx context.Context, e *env, args []string) error {
 	if *team == "" || *to == "" {
 		return usageError{"name the team with --team and its new node with --to"}
 	}
-	_, _, plans, err := loadPlans(e, "move", rf, pos, false)
+	rt, cl, err := connectCluster(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	// The team's addresses come from the pool its exercise's networks were
+	// made from, which their labels say.
+	_, _, plans, err := loadPlansWith(e, "move", rf, pos, false, choosePool(ctx, rt, nil))
 	if err != nil {
 		return err
 	}
@@ -143,11 +150,6 @@ func runMove(ctx context.Context, e *env, args []string) error {
 	if !slices.Contains(d.Teams(), *team) {
 		return fmt.Errorf("exercise %s has no team %q; its teams are %s", d.Exercise, *team, strings.Join(d.Teams(), ", "))
 	}
-	rt, cl, err := connectCluster(ctx, e)
-	if err != nil {
-		return err
-	}
-	defer rt.Close()
 	fmt.Fprintf(e.stdout, "Moving team %s of exercise %s to node %s\n", *team, d.Exercise, *to)
 	started := time.Now()
 	if _, err := orchestrator.Move(ctx, cl, d, *team, *to, progress(e.stdout, true)); err != nil {
