@@ -279,6 +279,9 @@ func BuildImages(ctx context.Context, rt Runtime, recipes []Recipe, force bool, 
 		if err != nil {
 			return built, fmt.Errorf("image %s: %w", r.Name, err)
 		}
+		if sum, err = withBases(ctx, rt, r, sum); err != nil {
+			return built, fmt.Errorf("image %s: %w", r.Name, err)
+		}
 		if !force {
 			have, exists, err := builder.ImageLabel(ctx, r.Tag, LabelSource)
 			if err != nil {
@@ -303,6 +306,37 @@ func BuildImages(ctx context.Context, rt Runtime, recipes []Recipe, force bool, 
 		built = append(built, r.Name)
 	}
 	return built, nil
+}
+
+// ImageIdentifier is a [Runtime] that tells an image's ID. Find it with a
+// type assertion.
+type ImageIdentifier interface {
+	// ImageID returns the image's ID, or "" when the engine lacks it.
+	ImageID(ctx context.Context, ref string) (string, error)
+}
+
+// withBases mixes into a recipe's hash the IDs of the images it starts
+// FROM, when the runtime tells them: a base made again (images bootstrap
+// --force) makes every image on it out of date, as its files would.
+func withBases(ctx context.Context, rt Runtime, r Recipe, sum string) (string, error) {
+	ids, ok := rt.(ImageIdentifier)
+	if !ok {
+		return sum, nil
+	}
+	data, err := os.ReadFile(filepath.Join(r.Dir, "Dockerfile"))
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	io.WriteString(h, sum)
+	for _, base := range dockerfileBases(data, nil) {
+		id, err := ids.ImageID(ctx, base)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "\nFROM %s %s", base, id)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // checkBase says what to do when a recipe starts from the Debian base and

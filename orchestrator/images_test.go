@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -55,6 +56,7 @@ type builderFake struct {
 	labels map[string]string
 	built  []string
 	files  map[string][]string // tag → the names in its build context
+	ids    map[string]int      // tag → how often the image was made again
 }
 
 func (b *builderFake) BuildImage(_ context.Context, build orchestrator.ImageBuild, progress func(string)) error {
@@ -75,6 +77,14 @@ func (b *builderFake) BuildImage(_ context.Context, build orchestrator.ImageBuil
 		b.built = append(b.built, tag)
 	}
 	return nil
+}
+
+// ImageID is the fake's image ID: the tag and how many builds made it.
+func (b *builderFake) ImageID(_ context.Context, ref string) (string, error) {
+	if !b.images[ref] {
+		return "", nil
+	}
+	return fmt.Sprintf("%s#%d", ref, b.ids[ref]), nil
 }
 
 func (b *builderFake) ImageLabel(_ context.Context, ref, label string) (string, bool, error) {
@@ -120,6 +130,14 @@ func TestBuildImages(t *testing.T) {
 	built, _ = orchestrator.BuildImages(ctx, b, recipes, false, func(s string) { said = append(said, s) })
 	if len(built) != 0 || len(said) != 2 || !strings.Contains(said[1], "up to date") {
 		t.Errorf("unchanged recipes: built %v, said %q; want nothing built", built, said)
+	}
+
+	// The base made again (images bootstrap --force): what starts FROM it
+	// is out of date.
+	b.ids = map[string]int{"debian:bookworm-slim": 1}
+	built, _ = orchestrator.BuildImages(ctx, b, recipes, false, func(string) {})
+	if len(built) != 1 || built[0] != "web" {
+		t.Errorf("after the base was made again, built %v; want web, which starts FROM it", built)
 	}
 
 	if err := os.WriteFile(filepath.Join(dir, "web", "index.html"), []byte("new"), 0o644); err != nil {

@@ -563,6 +563,12 @@ func (c *Cluster) ImageLabel(ctx context.Context, ref, label string) (string, bo
 	return c.manager.ImageLabel(ctx, ref, label)
 }
 
+// ImageID returns the ID of the image on the manager, where images are
+// built.
+func (c *Cluster) ImageID(ctx context.Context, ref string) (string, error) {
+	return c.manager.ImageID(ctx, ref)
+}
+
 // imageSource finds an engine that has the image: the manager, or a node
 // other than skip (an ID).
 func (c *Cluster) imageSource(ctx context.Context, ref, skip string) (*Runtime, string, error) {

@@ -73,6 +73,18 @@ func (r *Runtime) ImageLabel(ctx context.Context, ref, label string) (string, bo
 	return info.Config.Labels[label], true, nil
 }
 
+// ImageID returns the image's ID, or "" when the engine lacks it.
+func (r *Runtime) ImageID(ctx context.Context, ref string) (string, error) {
+	info, err := r.cli.ImageInspect(ctx, ref)
+	if cerrdefs.IsNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", r.check(err)
+	}
+	return info.ID, nil
+}
+
 // ImportImage makes an image of a root file system given as a tar stream,
 // and tags it with every ref.
 func (r *Runtime) ImportImage(ctx context.Context, rootfs io.Reader, refs []string) error {
