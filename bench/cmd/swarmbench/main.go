@@ -20,7 +20,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"net/netip"
@@ -32,8 +31,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/docker/docker/client"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
 	"github.com/cordillera-range/cordillera/orchestrator/agent"
@@ -127,14 +124,14 @@ type result struct {
 	spread     string
 }
 
-func measure(ctx context.Context, engine *client.Client, bin, file string, teams, n, batch int, length time.Duration) (result, error) {
+func measure(ctx context.Context, engine *dockertest.Engine, bin, file string, teams, n, batch int, length time.Duration) (result, error) {
 	var r result
 	sw, err := dockertest.StartSwarm(ctx, engine, fmt.Sprintf("swarmbench%d", n), netip.MustParsePrefix(nodesNet), n, dockertest.Image)
 	if err != nil {
 		return r, err
 	}
 	defer sw.Close(context.WithoutCancel(ctx))
-	before := cpuOf(ctx, engine, sw)
+	before := sw.CPU(ctx)
 	start := time.Now()
 	cmd := exec.CommandContext(ctx, bin, "up", "--exercise", file, "--scorebot-image", dockertest.Image, "--wait", "5m")
 	cmd.Env = append(os.Environ(), "DOCKER_HOST="+sw.Manager().Engine)
@@ -142,7 +139,7 @@ func measure(ctx context.Context, engine *client.Client, bin, file string, teams
 		return r, fmt.Errorf("up: %v\n%s", err, out)
 	}
 	r.deploy = time.Since(start)
-	after := cpuOf(ctx, engine, sw)
+	after := sw.CPU(ctx)
 	for i := range after {
 		r.cpu = append(r.cpu, after[i]-before[i])
 	}
@@ -225,27 +222,6 @@ func throughput(ctx context.Context, cl *docker.Cluster, file string, batch int,
 		return 0, err
 	}
 	return float64(done.Load()) / time.Since(start).Seconds(), nil
-}
-
-// cpuOf is the CPU time of each node's container so far.
-func cpuOf(ctx context.Context, engine *client.Client, sw *dockertest.Swarm) []time.Duration {
-	var out []time.Duration
-	for _, nd := range sw.Nodes() {
-		var s struct {
-			CPU struct {
-				Usage struct {
-					Total uint64 `json:"total_usage"`
-				} `json:"cpu_usage"`
-			} `json:"cpu_stats"`
-		}
-		resp, err := engine.ContainerStatsOneShot(ctx, nd.Container)
-		if err == nil {
-			json.NewDecoder(resp.Body).Decode(&s)
-			resp.Body.Close()
-		}
-		out = append(out, time.Duration(s.CPU.Usage.Total))
-	}
-	return out
 }
 
 // writeExercise writes the benchmark's scenario and an exercise of teams

@@ -2,6 +2,7 @@ package dockertest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -37,6 +38,33 @@ var nodeCaps = []string{
 	"SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
 	"SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE",
 	"MAC_ADMIN", "SYSLOG", "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ",
+}
+
+// Engine is a client of the test engine, as [Client] returns it, for
+// programs that use this package without the Docker SDK.
+type Engine = client.Client
+
+// CPU is the CPU time each node's container has used so far, in the order
+// of Nodes: its engine's work (dockerd, containerd, the shims), not the
+// range containers', whose cgroups are not under it.
+func (s *Swarm) CPU(ctx context.Context) []time.Duration {
+	var out []time.Duration
+	for _, nd := range s.Nodes() {
+		var st struct {
+			CPU struct {
+				Usage struct {
+					Total uint64 `json:"total_usage"`
+				} `json:"cpu_usage"`
+			} `json:"cpu_stats"`
+		}
+		resp, err := s.engine.ContainerStatsOneShot(ctx, nd.Container)
+		if err == nil {
+			json.NewDecoder(resp.Body).Decode(&st)
+			resp.Body.Close()
+		}
+		out = append(out, time.Duration(st.CPU.Usage.Total))
+	}
+	return out
 }
 
 // Swarm is a Docker Swarm whose nodes are Docker engines in containers on
