@@ -14,19 +14,8 @@ import (
 // round is not scored (no false failure), the team and the staff are told
 // once, and the next round starts a new agent and is scored again.
 func TestALostAgentCostsNoRound(t *testing.T) {
-	r := newRig(t)
+	r, rounds := roundOne(t)
 	ctx := context.Background()
-	e := r.engine()
-	if err := e.Start(ctx, "instructor", 0); err != nil {
-		t.Fatal(err)
-	}
-	stop := r.run(e)
-	defer stop()
-	rounds := func() map[string]scoreboard.Round {
-		last, _ := r.store.LastRounds(ctx, r.ex.Name)
-		return last
-	}
-	r.eventually("round 1", func() bool { return rounds()["cl"].Number == 1 && rounds()["co"].Number == 1 })
 
 	// co's checks hang until its agent is killed.
 	inRound := make(chan struct{}, 16)
@@ -88,19 +77,7 @@ func TestALostAgentCostsNoRound(t *testing.T) {
 // rounds are not scored, the staff are told which node, and the other
 // team's rounds, and the public, are as before.
 func TestANodeDownCostsItsTeamNoRound(t *testing.T) {
-	r := newRig(t)
-	ctx := context.Background()
-	e := r.engine()
-	if err := e.Start(ctx, "instructor", 0); err != nil {
-		t.Fatal(err)
-	}
-	stop := r.run(e)
-	defer stop()
-	rounds := func() map[string]scoreboard.Round {
-		last, _ := r.store.LastRounds(ctx, r.ex.Name)
-		return last
-	}
-	r.eventually("round 1", func() bool { return rounds()["cl"].Number == 1 && rounds()["co"].Number == 1 })
+	r, rounds := roundOne(t)
 
 	r.rt.mu.Lock()
 	r.rt.nodeDown = map[string]string{"co": "node-2"}
@@ -125,6 +102,26 @@ func TestANodeDownCostsItsTeamNoRound(t *testing.T) {
 	r.rt.mu.Unlock()
 	r.clock.Advance(30 * time.Second)
 	r.eventually("co's round 3", func() bool { return rounds()["co"].Number == 3 })
+}
+
+// roundOne starts the rig's exercise and waits for both teams' round 1; it
+// returns the rig and each team's last scored round.
+func roundOne(t *testing.T) (*rig, func() map[string]scoreboard.Round) {
+	t.Helper()
+	r := newRig(t)
+	ctx := context.Background()
+	e := r.engine()
+	if err := e.Start(ctx, "instructor", 0); err != nil {
+		t.Fatal(err)
+	}
+	stop := r.run(e)
+	t.Cleanup(func() { stop() })
+	rounds := func() map[string]scoreboard.Round {
+		last, _ := r.store.LastRounds(ctx, r.ex.Name)
+		return last
+	}
+	r.eventually("round 1", func() bool { return rounds()["cl"].Number == 1 && rounds()["co"].Number == 1 })
+	return r, rounds
 }
 
 func (r *rig) events() []scoreboard.Event {
