@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -129,7 +130,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	// The transaction writes the version even when nothing is pending:
 	// SQLite opens a file it cannot write read-only without a word, and the
 	// user should learn it now rather than at an exercise's first outcome.
-	err = s.tx(ctx, func(tx *sqlx.Tx) error {
+	err = s.schemaTx(ctx, func(tx *sqlx.Tx) error {
 		// Another process may have migrated since the first read.
 		if err := tx.GetContext(ctx, &version, "PRAGMA user_version"); err != nil {
 			return err
@@ -142,6 +143,9 @@ func (s *Store) migrate(ctx context.Context) error {
 				return fmt.Errorf("migration %s: %w", m.name, err)
 			}
 		}
+		if err := foreignKeysHold(ctx, tx); err != nil {
+			return err
+		}
 		// PRAGMA takes no parameters; the version is an int we made.
 		_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", latest))
 		return err
@@ -150,6 +154,58 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	}
 	return s.openError(err)
+}
+
+// schemaTx runs fn in a write transaction on one connection whose foreign
+// keys are off, as SQLite requires to make a table again (a migration
+// drops a table that others refer to and renames its copy in its place).
+// The pragma has no effect inside a transaction, so it is set around it,
+// and set back before the connection returns to the pool.
+func (s *Store) schemaTx(ctx context.Context, fn func(*sqlx.Tx) error) (err error) {
+	conn, err := s.db.Connx(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		return err
+	}
+	defer func() {
+		if _, on := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON"); on != nil {
+			// A connection that would write without its keys must not be reused.
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+			err = errors.Join(err, on)
+		}
+	}()
+	tx, err := conn.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// foreignKeysHold reports the first row a migration left referring to
+// nothing; the transaction is then rolled back, and the file stays as it was.
+func foreignKeysHold(ctx context.Context, tx *sqlx.Tx) error {
+	rows, err := tx.QueryContext(ctx, "PRAGMA foreign_key_check")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fk int
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return err
+		}
+		return fmt.Errorf("schema upgrade left row %d of %s referring to a missing %s; the file is unchanged: report this with the file", rowid.Int64, table, parent)
+	}
+	return rows.Err()
 }
 
 // openError turns what SQLite says about an unusable file into what the
