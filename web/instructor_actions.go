@@ -31,6 +31,7 @@ type actionInput struct {
 	Run      string  `json:"run"`
 	Key      string  `json:"key"`
 	Trainee  string  `json:"trainee"`
+	Node     string  `json:"node"`
 	// Confirm says yes to an act that asks first: firing an attack that
 	// already ran against the team.
 	Confirm bool `json:"confirm"`
@@ -53,7 +54,7 @@ type actionResult struct {
 // their path.
 var instructActions = []string{
 	"deploy", "teardown", "start", "pause", "resume", "end", "speed", "halt", "unhalt", "approval",
-	"fire", "skip", "approve", "deliver", "reset", "adjust", "grade", "match", "move",
+	"fire", "skip", "approve", "deliver", "reset", "relocate", "adjust", "grade", "match", "move",
 }
 
 func instructKnownAction(name string) bool { return slices.Contains(instructActions, name) }
@@ -66,6 +67,7 @@ func (s *Server) instructAct(ctx context.Context, u *scoreboard.User, exercise, 
 	author := u.Name
 	in.Reason, in.Team, in.Attack = strings.TrimSpace(in.Reason), strings.TrimSpace(in.Team), strings.TrimSpace(in.Attack)
 	in.Inject, in.Host, in.Run = strings.TrimSpace(in.Inject), strings.TrimSpace(in.Host), strings.TrimSpace(in.Run)
+	in.Node = strings.TrimSpace(in.Node)
 	switch action {
 	case "adjust":
 		return s.instructAdjust(ctx, author, exercise, in)
@@ -185,6 +187,14 @@ func (s *Server) instructAct(ctx context.Context, u *scoreboard.User, exercise, 
 			return actionResult{}, instructBadField("host", "instruct.err.host", in.Host, in.Team)
 		}
 		return actionResult{Message: fmt.Sprintf("host %s of team %s reset", in.Host, in.Team)}, d.ResetHost(ctx, exercise, in.Team, in.Host, author)
+	case "relocate":
+		if !slices.ContainsFunc(x.Plans, func(p *scenarios.TeamPlan) bool { return p.Team.ID == in.Team }) {
+			return actionResult{}, instructBadField("team", "instruct.err.team", in.Team)
+		}
+		if in.Node == "" {
+			return actionResult{}, instructBadField("node", "instruct.err.node")
+		}
+		return actionResult{Message: fmt.Sprintf("team %s moves to node %s", in.Team, in.Node)}, d.MoveTeam(ctx, exercise, in.Team, in.Node, author)
 	}
 	return actionResult{}, &actionError{Status: http.StatusNotFound, Key: "instruct.err.action", Args: []any{action}}
 }

@@ -309,10 +309,14 @@ type apiGridHost struct {
 }
 
 type apiGridTeam struct {
-	ID      string        `json:"id"`
-	Name    string        `json:"name"`
-	Country string        `json:"country"`
-	Hosts   []apiGridHost `json:"hosts"`
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Country string `json:"country"`
+	// Node is the swarm node the team is placed on, absent on one engine;
+	// NodeDown is true while that node does not answer.
+	Node     string        `json:"node,omitempty"`
+	NodeDown bool          `json:"node_down,omitempty"`
+	Hosts    []apiGridHost `json:"hosts"`
 }
 
 func (s *Server) apiInstructGrid(c echo.Context) error {
@@ -329,7 +333,7 @@ func (s *Server) apiInstructGrid(c echo.Context) error {
 	}
 	out := []apiGridTeam{}
 	for _, t := range g.Teams {
-		at := apiGridTeam{ID: t.ID, Name: t.Name, Country: t.Country, Hosts: []apiGridHost{}}
+		at := apiGridTeam{ID: t.ID, Name: t.Name, Country: t.Country, Node: t.Node, NodeDown: t.NodeDown, Hosts: []apiGridHost{}}
 		for _, h := range t.Hosts {
 			host := h.Name
 			if h.Role == "attacker" {
@@ -344,7 +348,14 @@ func (s *Server) apiInstructGrid(c echo.Context) error {
 		}
 		out = append(out, at)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"exercise": name, "teams": out})
+	body := map[string]any{"exercise": name, "teams": out}
+	if g.Nodes != nil {
+		body["nodes"] = apiNodes(g.Nodes)
+	}
+	if g.Down != "" {
+		body["node_down"] = g.Down
+	}
+	return c.JSON(http.StatusOK, body)
 }
 
 type apiExecution struct {
@@ -602,7 +613,7 @@ func (s *Server) apiInstructAction(c echo.Context) error {
 	if clock, err := s.store.Clock(ctx, name); err == nil {
 		out["clock"] = clockOut(clock, s.cfg.Now())
 	}
-	if action == "deploy" || action == "teardown" {
+	if action == "deploy" || action == "teardown" || action == "relocate" {
 		if op, ok := s.cfg.Director.Operation(name); ok {
 			out["operation"] = operationOut(op)
 		}

@@ -266,11 +266,14 @@ type instructExerciseView struct {
 	// exercise starts at.
 	Speed float64
 
-	Operation  *director.Operation
-	OpPercent  int
-	OpLines    []string
-	Grid       *director.Grid
-	GridError  string
+	Operation *director.Operation
+	OpPercent int
+	OpLines   []string
+	Grid      *director.Grid
+	GridError string
+	// Nodes are the swarm's nodes the exercises run on; none on one
+	// engine.
+	Nodes      []nodeRow
 	Attacks    []attackLine
 	Executions []scoreboard.Execution
 	Injects    []injectLine
@@ -388,6 +391,7 @@ func (s *Server) exerciseView(ctx context.Context, name string) (instructExercis
 			v.GridError = err.Error()
 		} else {
 			v.Grid = &g
+			v.Nodes = nodeRows(g.Nodes)
 		}
 	}
 	execs, err := s.store.Executions(ctx, name)
@@ -546,7 +550,7 @@ func actionForm(c echo.Context) (actionInput, *actionError) {
 	in := actionInput{
 		Reason: c.FormValue("reason"), Team: c.FormValue("team"), Attack: c.FormValue("attack"), Inject: c.FormValue("inject"),
 		Host: c.FormValue("host"), Category: c.FormValue("category"), Note: c.FormValue("note"), Run: c.FormValue("run"),
-		Key: c.FormValue("key"), Trainee: c.FormValue("trainee"),
+		Key: c.FormValue("key"), Trainee: c.FormValue("trainee"), Node: c.FormValue("node"),
 	}
 	num := func(field string, set func(string) error) *actionError {
 		v := strings.TrimSpace(c.FormValue(field))
@@ -595,7 +599,7 @@ func actionForm(c echo.Context) (actionInput, *actionError) {
 var actionSections = map[string]string{
 	"deploy": "control", "teardown": "control", "start": "control", "pause": "control", "resume": "control", "end": "control",
 	"speed": "control", "halt": "control", "unhalt": "control", "approval": "control",
-	"fire": "timeline", "skip": "timeline", "approve": "timeline", "deliver": "injects", "reset": "grid",
+	"fire": "timeline", "skip": "timeline", "approve": "timeline", "deliver": "injects", "reset": "grid", "relocate": "operation",
 	"adjust": "adjust", "grade": "grading", "match": "grading", "move": "trainees",
 }
 

@@ -212,6 +212,11 @@ func TestInstructDrivesTheTimeline(t *testing.T) {
 	}
 	expect(t, c.post("/instruct/drill/fire", url.Values{"csrf": {token}, "team": {"cl1"}, "attack": {"nope"}}), http.StatusUnprocessableEntity, "has no attack")
 	expect(t, c.post("/instruct/drill/skip", url.Values{"csrf": {token}, "team": {"co1"}, "attack": {"portal-password-spray"}, "reason": {"team late"}}), http.StatusSeeOther)
+	// Moving a team to another node names a team of the exercise and a
+	// node, and needs a container engine.
+	expect(t, c.post("/instruct/drill/relocate", url.Values{"csrf": {token}, "team": {"zz9"}, "node": {"node-2"}}), http.StatusUnprocessableEntity, "has no team")
+	expect(t, c.post("/instruct/drill/relocate", url.Values{"csrf": {token}, "team": {"cl1"}}), http.StatusUnprocessableEntity, "Choose the node")
+	expect(t, c.post("/instruct/drill/relocate", url.Values{"csrf": {token}, "team": {"cl1"}, "node": {"node-2"}}), http.StatusServiceUnavailable, "docker not reachable")
 
 	execs, err := f.store.Executions(ctx, "drill")
 	if err != nil {

@@ -301,6 +301,16 @@ func TestDeployTerminalResetTearDown(t *testing.T) {
 	if _, err := d.Terminal(ctx, name, "cl-1", "nowhere", orchestrator.TermSize{}); !errors.Is(err, director.ErrInvalid) {
 		t.Errorf("terminal on a host that does not exist: %v", err)
 	}
+	// One engine has no other node to move a team to, and no nodes to show.
+	if err := d.MoveTeam(ctx, name, "cl-1", "node-2", "instructor"); !errors.Is(err, director.ErrInvalid) || !strings.Contains(err.Error(), "one engine") {
+		t.Errorf("moving a team on one engine: %v; want ErrInvalid saying there is one engine", err)
+	}
+	if nodes, ok, err := d.Nodes(ctx); ok || nodes != nil || err != nil {
+		t.Errorf("nodes of one engine: %v, %v, %v; want none, not a cluster", nodes, ok, err)
+	}
+	if len(g.Nodes) != 0 || g.Teams[0].Node != "" {
+		t.Errorf("the grid of one engine shows nodes: %+v, team on %q", g.Nodes, g.Teams[0].Node)
+	}
 
 	// A reset host is a new container that lost what was changed.
 	sess, err = d.Terminal(ctx, name, "co-1", "box", orchestrator.TermSize{})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
 	"github.com/cordillera-range/cordillera/scoreboard"
@@ -62,19 +63,30 @@ func (d *Director) Terminal(ctx context.Context, name, team, host string, size o
 // Grid is the state of every team's range: what an instructor watches.
 type Grid struct {
 	Teams []GridTeam
+	// Nodes are the swarm's nodes when the exercises run on one, nil on a
+	// single engine. NodeError says why they could not be listed.
+	Nodes     []orchestrator.Node
+	NodeError string
+	// Down says which nodes do not answer and which teams are on them,
+	// when one does not; the teams' hosts are then StateNodeDown.
+	Down string
 }
 
 // GridTeam is one team's range.
 type GridTeam struct {
 	ID, Name, Country string
-	Hosts             []GridHost
+	// Node is the swarm node the team is placed on ("" on one engine);
+	// NodeDown is true while it does not answer.
+	Node     string
+	NodeDown bool
+	Hosts    []GridHost
 }
 
 // GridHost is one host or attacker of a team, with its services' last
 // checks.
 type GridHost struct {
 	Name, Role string
-	// State is "running", "stopped" or "missing".
+	// State is "running", "stopped", "missing", or StateNodeDown.
 	State     string
 	Addresses []string
 	Services  []scoreboard.CheckResult
@@ -87,10 +99,22 @@ func (d *Director) Grid(ctx context.Context, name string) (Grid, error) {
 	if !ok {
 		return Grid{}, fmt.Errorf("%w: %q", ErrUnknown, name)
 	}
+	var g Grid
 	states := map[orchestrator.Key]string{}
+	down := map[string]bool{} // teams on nodes that do not answer
+	placed := map[string]string{}
 	if d.rt != nil {
 		o, err := orchestrator.Observe(ctx, d.rt, name)
-		if err != nil {
+		var nd *orchestrator.NodeDownError
+		switch {
+		case errors.As(err, &nd):
+			g.Down = nd.Error()
+			for _, t := range nd.Teams {
+				if ex, team, ok := strings.Cut(t, "/"); ok && ex == name {
+					down[team] = true
+				}
+			}
+		case err != nil:
 			return Grid{}, err
 		}
 		for _, c := range o.Containers {
@@ -98,19 +122,37 @@ func (d *Director) Grid(ctx context.Context, name string) (Grid, error) {
 			if c.Running {
 				st = "running"
 			}
-			states[orchestrator.KeyOf(c.Labels)] = st
+			k := orchestrator.KeyOf(c.Labels)
+			states[k] = st
+			placed[k.Team] = cmp.Or(placed[k.Team], c.Node)
+		}
+	}
+	if cl := d.cluster(); cl != nil {
+		nodes, err := cl.Nodes(ctx)
+		if err != nil {
+			g.NodeError = err.Error()
+		}
+		g.Nodes = nodes
+		for _, n := range nodes {
+			for _, t := range n.Teams {
+				if t.Exercise == name {
+					placed[t.Team] = n.Name
+				}
+			}
 		}
 	}
 	status, err := d.store.ServiceStatus(ctx, name)
 	if err != nil {
 		return Grid{}, err
 	}
-	var g Grid
 	for _, p := range x.Plans {
-		t := GridTeam{ID: p.Team.ID, Name: p.Team.Name, Country: p.Team.Country}
+		t := GridTeam{ID: p.Team.ID, Name: p.Team.Name, Country: p.Team.Country, Node: placed[p.Team.ID], NodeDown: down[p.Team.ID]}
 		state := func(k orchestrator.Key) string {
-			if d.rt == nil {
+			switch {
+			case d.rt == nil:
 				return "unknown"
+			case t.NodeDown && states[k] == "":
+				return StateNodeDown
 			}
 			return cmp.Or(states[k], "missing")
 		}

@@ -147,20 +147,25 @@ func artifactsDir(t *testing.T) string {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	// Last run's pictures would pass for this run's.
-	old, _ := filepath.Glob(filepath.Join(dir, "*.png"))
-	for _, f := range old {
-		os.Remove(f)
-	}
+	// Last run's pictures would pass for this run's; this run's other
+	// tests' stay.
+	clearShots.Do(func() {
+		old, _ := filepath.Glob(filepath.Join(dir, "*.png"))
+		for _, f := range old {
+			os.Remove(f)
+		}
+	})
 	return dir
 }
+
+var clearShots sync.Once
 
 // harness is one server, one director and one browser, shared by every
 // journey.
 type harness struct {
 	t     *testing.T
 	store *scoreboard.Store
-	rt    *docker.Runtime // nil without Docker
+	rt    orchestrator.Runtime // nil without Docker
 	pool  netip.Prefix
 	dir   *director.Director
 	url   string
@@ -176,8 +181,18 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	chromium := needChromium(t)
-	h := &harness{t: t, passwords: map[string]string{}}
-	h.rt, h.pool = needDocker(t)
+	rt, pool := needDocker(t)
+	if rt == nil {
+		return startHarness(t, chromium, nil, pool)
+	}
+	return startHarness(t, chromium, rt, pool)
+}
+
+// startHarness starts the server and the browser on a runtime: an engine,
+// a swarm, or nil for none.
+func startHarness(t *testing.T, chromium string, rt orchestrator.Runtime, pool netip.Prefix) *harness {
+	t.Helper()
+	h := &harness{t: t, passwords: map[string]string{}, rt: rt, pool: pool}
 	h.shots = artifactsDir(t)
 	ctx := context.Background()
 
@@ -188,7 +203,7 @@ func newHarness(t *testing.T) *harness {
 	t.Cleanup(func() { store.Close() })
 	h.store = store
 
-	h.log = filepath.Join(filepath.Dir(h.shots), "server.log")
+	h.log = filepath.Join(filepath.Dir(h.shots), "server-"+t.Name()+".log")
 	logFile, err := os.Create(h.log)
 	if err != nil {
 		t.Fatal(err)
@@ -196,11 +211,8 @@ func newHarness(t *testing.T) *harness {
 	t.Cleanup(func() { logFile.Close() })
 	logger := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelDebug}))
 
-	var rt orchestrator.Runtime
 	var rtErr error
-	if h.rt != nil {
-		rt = h.rt
-	} else {
+	if rt == nil {
 		rtErr = errors.New("CORDILLERA_NO_DOCKER=1")
 	}
 	h.dir = director.New(store, rt, rtErr, director.Options{
