@@ -267,6 +267,7 @@ func (s *Store) UpdateExecution(ctx context.Context, e Execution, from string) e
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
+	s.changes.bump()
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("%s is no longer %s: %w", what, from, ErrConflict)
 	}

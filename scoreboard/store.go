@@ -35,6 +35,7 @@ type Store struct {
 	// transaction, so that the crash test can kill the process between
 	// writes that belong together. It is nil outside tests.
 	afterWrite func(step string)
+	changes    changes
 }
 
 // Open opens the database file at path, creating it if needed, and brings
@@ -233,7 +234,11 @@ func (s *Store) tx(ctx context.Context, fn func(*sqlx.Tx) error) error {
 		tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.changes.bump()
+	return nil
 }
 
 func (s *Store) wrote(step string) {
@@ -480,6 +485,7 @@ func (s *Store) setTime(ctx context.Context, name, query string, at time.Time) e
 	if err != nil {
 		return fmt.Errorf("exercise %q: %w", name, err)
 	}
+	s.changes.bump()
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("exercise %q: %w", name, ErrNotFound)
 	}
