@@ -151,10 +151,22 @@ func CheckImages(ctx context.Context, rt Runtime, d *Desired) error {
 	return errors.Join(errs...)
 }
 
-// Up makes the exercise run as desired: it checks the images, builds those
-// of build blocks that the engine lacks (quietly: call [Build] first to show
-// its progress), observes, reconciles and executes. It returns the plan it
-// carried out, which is empty when everything already ran as desired.
+// PrepareImages readies the images an exercise needs before anything is
+// created: it reports every missing image at once ([CheckImages]), then
+// builds those of build blocks that the engine lacks ([Build], which says
+// each line to progress when not nil). It returns the tags it built.
+func PrepareImages(ctx context.Context, rt Runtime, d *Desired, progress func(string)) ([]string, error) {
+	if err := CheckImages(ctx, rt, d); err != nil {
+		return nil, err
+	}
+	return Build(ctx, rt, d.Builds, progress)
+}
+
+// Up makes the exercise run as desired: it readies the images, quietly
+// ([PrepareImages]), then applies the exercise ([Apply]). It returns the
+// plan it carried out, which is empty when everything already ran as
+// desired. A deploy that shows its progress and waits for the checks is
+// orchestrator/deploy's.
 func Up(ctx context.Context, rt Runtime, d *Desired, progress func(Event)) (Plan, error) {
 	return UpTeams(ctx, rt, d, progress, nil)
 }
@@ -177,11 +189,18 @@ func UpTeams(ctx context.Context, rt Runtime, d *Desired, progress func(Event), 
 	if d == nil {
 		return Plan{}, errors.New("up: nothing desired")
 	}
-	if err := CheckImages(ctx, rt, d); err != nil {
+	if _, err := PrepareImages(ctx, rt, d, nil); err != nil {
 		return Plan{Exercise: d.Exercise}, err
 	}
-	if _, err := Build(ctx, rt, d.Builds, nil); err != nil {
-		return Plan{Exercise: d.Exercise}, err
+	return Apply(ctx, rt, d, progress, w)
+}
+
+// Apply makes the exercise run as desired once its images are there
+// ([PrepareImages]): it observes, reconciles and executes, telling w, when
+// not nil, how each team's part goes. It returns the plan it carried out.
+func Apply(ctx context.Context, rt Runtime, d *Desired, progress func(Event), w TeamWatcher) (Plan, error) {
+	if d == nil {
+		return Plan{}, errors.New("up: nothing desired")
 	}
 	o, err := Observe(ctx, rt, d.Exercise)
 	if err != nil {
