@@ -144,11 +144,20 @@ func (s *Server) apiStandings(c echo.Context) error {
 	default:
 		return echo.NewHTTPError(http.StatusBadRequest)
 	}
-	st, err := s.store.Standings(c.Request().Context(), c.Param("name"), view)
+	name := c.Param("name")
+	if view == scoreboard.Live {
+		st, err := s.store.Standings(c.Request().Context(), name, view)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, standingsOut(st))
+	}
+	// The public board is the same for everyone: one copy per write.
+	r, err := s.publicStandings(c.Request().Context(), name)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, standingsOut(st))
+	return sendKept(c, r)
 }
 
 type apiEntry struct {

@@ -373,6 +373,22 @@ func (s *Server) setLanguage(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, safeNext(c.FormValue("next")))
 }
 
+// setVisitorLanguage is the language switch of a visitor's pages: a link
+// that changes nothing but the browser's own cookie, so that it needs no
+// token and the public pages, which carry none, are one copy for every
+// visitor. A signed-in user's pages switch with a form (setLanguage), which
+// keeps the choice in their account.
+func (s *Server) setVisitorLanguage(c echo.Context) error {
+	lang := c.QueryParam("lang")
+	if !supported(lang) {
+		return errBadInput
+	}
+	ck := s.cookie(langCookie, lang, 365*24*3600)
+	ck.HttpOnly = false
+	c.SetCookie(ck)
+	return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
+}
+
 type accountView struct {
 	Tokens   []scoreboard.APIToken
 	NewToken string

@@ -16,10 +16,12 @@ import (
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
 
-// Live updates: one hub per exercise polls the store and fans out what
-// changed to every open stream of that exercise, so that a hundred viewers
-// cost one poll. Each stream has a small buffer; a stream that falls behind
-// is dropped and its browser reconnects.
+// Live updates: one hub per exercise wakes when the store is written (at
+// once for this process's writes, within Config.Poll for another
+// process's), reads what changed and fans it out to every open stream of
+// that exercise, so that a thousand viewers cost one read per write. Each
+// stream has a small buffer; a stream that falls behind is dropped and its
+// browser reconnects.
 
 // message is one server-sent event; Team is set on team events, for the
 // streams to filter.
@@ -111,10 +113,10 @@ func (h *hubs) poll(ctx context.Context, hb *hub) {
 	if evs, err := s.store.LastEvents(ctx, hb.exercise, 1); err == nil && len(evs) > 0 {
 		lastEvent = evs[0].ID
 	}
-	t := time.NewTicker(s.cfg.Poll)
-	defer t.Stop()
 	for {
-		if b, err := scoresJSON(ctx, s.store, hb.exercise); err == nil && !bytes.Equal(b, lastScores) {
+		// Taken before reading: a write while reading wakes the next turn.
+		_, changed := s.store.Changed()
+		if b, err := s.scoresJSON(ctx, hb.exercise); err == nil && !bytes.Equal(b, lastScores) {
 			if lastScores != nil {
 				h.broadcast(hb, message{Event: "scores", Data: b})
 			}
@@ -138,7 +140,7 @@ func (h *hubs) poll(ctx context.Context, hb *hub) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-changed:
 		}
 	}
 }
@@ -147,12 +149,24 @@ func eventOut(ev scoreboard.Event) apiEvent {
 	return apiEvent{ID: ev.ID, Team: ev.Team, Kind: ev.Kind, Text: ev.Text, Audience: ev.Audience, At: apiTime(ev.At), Elapsed: scenarios.Clock(ev.Elapsed)}
 }
 
-func scoresJSON(ctx context.Context, store *scoreboard.Store, exercise string) ([]byte, error) {
-	st, err := store.Standings(ctx, exercise, scoreboard.Public)
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(standingsOut(st))
+// scoresJSON is the public standings, as the API serves them: one copy per
+// write for the streams and the API alike.
+func (s *Server) scoresJSON(ctx context.Context, exercise string) ([]byte, error) {
+	r, err := s.publicStandings(ctx, exercise)
+	return bytes.TrimSuffix(r.body, []byte("\n")), err
+}
+
+// publicStandings is the public standings' reply, kept until the next
+// write.
+func (s *Server) publicStandings(ctx context.Context, exercise string) (kept, error) {
+	return s.current("standings\x00"+exercise, func() (made, error) {
+		st, err := s.store.Standings(ctx, exercise, scoreboard.Public)
+		if err != nil {
+			return made{}, err
+		}
+		b, err := json.Marshal(standingsOut(st))
+		return made{body: append(b, '\n'), ctype: echo.MIMEApplicationJSON}, err
+	})
 }
 
 // clockJSON is the clock's state, not its reading: it changes on a start,
@@ -176,7 +190,7 @@ func clockJSON(ctx context.Context, store *scoreboard.Store, exercise string, no
 func (s *Server) events(c echo.Context) error {
 	ctx := c.Request().Context()
 	name := c.Param("exercise")
-	scores, err := scoresJSON(ctx, s.store, name)
+	scores, err := s.scoresJSON(ctx, name)
 	if err != nil {
 		return err
 	}

@@ -133,17 +133,26 @@ func (s *Server) page(c echo.Context, titleKey string) *page {
 // render writes a page; it renders to a buffer first, so that a template
 // error becomes a clean 500, not half a page.
 func (s *Server) render(c echo.Context, status int, name string, p *page) error {
-	t, ok := s.pages[name]
-	if !ok {
-		return fmt.Errorf("no template %q", name)
-	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
-		return fmt.Errorf("template %s: %w", name, err)
+	b, err := s.renderBytes(name, p)
+	if err != nil {
+		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	c.Response().Header().Set("Content-Language", p.Lang)
-	return c.HTMLBlob(status, buf.Bytes())
+	return c.HTMLBlob(status, b)
+}
+
+// renderBytes renders a page inside the layout.
+func (s *Server) renderBytes(name string, p *page) ([]byte, error) {
+	t, ok := s.pages[name]
+	if !ok {
+		return nil, fmt.Errorf("no template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		return nil, fmt.Errorf("template %s: %w", name, err)
+	}
+	return buf.Bytes(), nil
 }
 
 // countryNames is the JSON the live scoreboard names countries with.

@@ -147,9 +147,41 @@ func (s *Server) exerciseHead(ctx context.Context, name string) (scoreboard.Exer
 	return ex, clock, clock.Elapsed(s.cfg.Now()), nil
 }
 
+// scoreboardPage is the public board. A visitor's is one copy per
+// language and zone, made again after each write (and each second while
+// the clock runs, for the time it shows); a signed-in user's page carries
+// their name and token, and is made for them.
 func (s *Server) scoreboardPage(c echo.Context) error {
-	ctx := c.Request().Context()
 	name := c.Param("exercise")
+	v := viewerOf(c)
+	if v.user != nil {
+		p := s.page(c, "home.scoreboard")
+		if err := s.scoreboardView(c.Request().Context(), p, name); err != nil {
+			return err
+		}
+		return s.render(c, http.StatusOK, tmplScoreboard, p)
+	}
+	key := "scoreboard\x00" + name + "\x00" + v.lang + "\x00" + v.loc.String()
+	r, err := s.current(key, func() (made, error) {
+		p := &page{Lang: v.lang, loc: v.loc, Path: c.Request().URL.Path}
+		if err := s.scoreboardView(c.Request().Context(), p, name); err != nil {
+			return made{}, err
+		}
+		body, err := s.renderBytes(tmplScoreboard, p)
+		m := made{body: body, ctype: echo.MIMETextHTMLCharsetUTF8, lang: p.Lang}
+		if p.Data.(scoreboardView).Running {
+			m.ttl = time.Second
+		}
+		return m, err
+	})
+	if err != nil {
+		return err
+	}
+	return sendKept(c, r)
+}
+
+// scoreboardView fills the page with the exercise's public board.
+func (s *Server) scoreboardView(ctx context.Context, p *page, name string) error {
 	ex, clock, elapsed, err := s.exerciseHead(ctx, name)
 	if err != nil {
 		return err
@@ -158,17 +190,16 @@ func (s *Server) scoreboardPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	events, err := s.visibleEvents(ctx, viewerOf(c).user, name, "", 20)
+	events, err := s.visibleEvents(ctx, p.User, name, "", 20)
 	if err != nil {
 		return err
 	}
-	p := s.page(c, "home.scoreboard")
 	p.Title = ex.Title
 	p.Data = scoreboardView{
 		Exercise: ex, Clock: clock, Elapsed: elapsed, ElapsedMS: elapsed.Milliseconds(), Running: clock.State == scoreboard.ClockRunning,
 		Standings: st, Categories: scoreboard.Categories, CountryNames: countryNames(p, st), Events: newestFirst(events),
 	}
-	return s.render(c, http.StatusOK, tmplScoreboard, p)
+	return nil
 }
 
 // visibleEvents returns up to n of the latest events u may see, oldest

@@ -93,6 +93,7 @@ var routeAccess = map[string]access{
 	"POST /login":                           public,
 	"POST /logout":                          public,
 	"POST /lang":                            public,
+	"GET /lang":                             public,
 	"GET /scoreboard/:exercise":             public,
 	"GET /events/:exercise":                 public,
 	"GET /static/*":                         public,

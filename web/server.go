@@ -57,7 +57,8 @@ type Config struct {
 	// user name per minute (default 5); SubmitLimit how many forms one user
 	// may submit per minute (default 30).
 	LoginLimit, SubmitLimit int
-	// Poll is how often live streams look at the store (default 1s);
+	// Poll is how often a serving server looks whether another process
+	// wrote to the store (default 100ms; its own writes are seen at once);
 	// Heartbeat how often an idle stream says it is alive (default 15s).
 	Poll, Heartbeat time.Duration
 	// SessionTTL is how long a session lasts unused (default 12h).
@@ -92,6 +93,8 @@ type Server struct {
 	login  *limiter
 	submit *limiter
 	hubs   *hubs
+	// replies are the public replies kept until the next write.
+	replies *replies
 
 	closing   chan struct{}
 	closeOnce sync.Once
@@ -118,7 +121,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.SubmitLimit = 30
 	}
 	if cfg.Poll <= 0 {
-		cfg.Poll = time.Second
+		cfg.Poll = 100 * time.Millisecond
 	}
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = 15 * time.Second
@@ -135,6 +138,7 @@ func New(cfg Config) (*Server, error) {
 		login:   newLimiter(cfg.LoginLimit, time.Minute),
 		submit:  newLimiter(cfg.SubmitLimit, time.Minute),
 		closing: make(chan struct{}),
+		replies: newReplies(),
 	}
 	s.hubs = newHubs(s)
 	s.echo = s.routes()
@@ -160,6 +164,7 @@ func (s *Server) routes() *echo.Echo {
 	e.POST("/login", s.signIn)
 	e.POST("/logout", s.signOut)
 	e.POST("/lang", s.setLanguage)
+	e.GET("/lang", s.setVisitorLanguage)
 	e.GET("/account", s.account)
 	e.POST("/account/tokens", s.createToken)
 	e.POST("/account/tokens/revoke", s.revokeToken)
@@ -211,6 +216,7 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	go s.sweepSessions(ctx)
+	go s.watchOthers(ctx)
 	select {
 	case err := <-errc:
 		return err
@@ -231,6 +237,14 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 // Close ends every live stream; the server still answers other requests.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() { close(s.closing) })
+}
+
+// watchOthers moves the store's version on when another process writes,
+// so that kept replies and live streams show it.
+func (s *Server) watchOthers(ctx context.Context) {
+	if err := s.store.WatchOthers(ctx, s.cfg.Poll); err != nil && ctx.Err() == nil {
+		s.log.Warn("watching the store for other processes' writes stopped: their changes show only after this server's next write", "err", err)
+	}
 }
 
 // sweepSessions forgets expired sessions every hour.
