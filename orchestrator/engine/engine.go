@@ -80,6 +80,12 @@ type Engine struct {
 	wg        sync.WaitGroup
 	// away is set while the container engine does not answer.
 	away atomic.Bool
+
+	// Tests set these before Run to know when the engine has looked: ticked
+	// once a tick's work is done, with the wall time the tick began at;
+	// waitsForLease each time the lease is refused and it waits.
+	ticked        func(at time.Time)
+	waitsForLease func()
 }
 
 // New makes an engine for an exercise whose teams' plans are given. It does
@@ -307,7 +313,8 @@ func (e *Engine) Run(ctx context.Context) error {
 	defer e.wg.Wait()
 	renewed := e.opt.Now()
 	for {
-		if now := e.opt.Now(); now.Sub(renewed) >= e.opt.LeaseTTL/3 {
+		began := e.opt.Now()
+		if now := began; now.Sub(renewed) >= e.opt.LeaseTTL/3 {
 			got, other, err := e.store.AcquireLease(ctx, e.exercise.Name, e.opt.Holder, now, now.Add(e.opt.LeaseTTL))
 			if err != nil && ctx.Err() == nil {
 				return err
@@ -347,6 +354,9 @@ func (e *Engine) Run(ctx context.Context) error {
 				}
 				return err
 			}
+		}
+		if e.ticked != nil {
+			e.ticked(began)
 		}
 		select {
 		case <-ctx.Done():

@@ -240,6 +240,53 @@ func (r *rig) run(e *Engine) (stop func() error) {
 	}
 }
 
+// watcher hears what an engine did: the ticks it finished, by the wall
+// time each began at, and its waits for the lease.
+type watcher struct {
+	r      *rig
+	mu     sync.Mutex
+	ticks  []time.Time
+	leases int
+}
+
+// watch listens to an engine that has not run yet.
+func (r *rig) watch(e *Engine) *watcher {
+	w := &watcher{r: r}
+	e.ticked = func(at time.Time) {
+		w.mu.Lock()
+		w.ticks = append(w.ticks, at)
+		w.mu.Unlock()
+	}
+	e.waitsForLease = func() {
+		w.mu.Lock()
+		w.leases++
+		w.mu.Unlock()
+	}
+	return w
+}
+
+// looked waits until the engine has finished a tick that read the clock
+// at or after at: whatever was due then has been done.
+func (w *watcher) looked(at time.Time) {
+	w.r.t.Helper()
+	w.r.eventually("a tick at "+at.Format(time.TimeOnly), func() bool {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		return slices.ContainsFunc(w.ticks, func(t time.Time) bool { return !t.Before(at) })
+	})
+}
+
+// refused waits until the engine, refused the lease, has begun to wait
+// for it n times.
+func (w *watcher) refused(n int) {
+	w.r.t.Helper()
+	w.r.eventually(fmt.Sprintf("%d waits for the lease", n), func() bool {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		return w.leases >= n
+	})
+}
+
 // eventually waits for cond, failing the test after a generous bound.
 func (r *rig) eventually(what string, cond func() bool) {
 	r.t.Helper()
@@ -278,10 +325,11 @@ func TestTimelineRunsAttacksByTheirEvidence(t *testing.T) {
 	if err := e.Start(ctx, "instructor", 0); err != nil {
 		t.Fatal(err)
 	}
+	w := r.watch(e)
 	stop := r.run(e)
 
 	r.clock.Advance(59 * time.Second)
-	time.Sleep(50 * time.Millisecond)
+	w.looked(r.clock.Now())
 	if xs := r.executions(); len(xs) != 0 {
 		t.Fatalf("before 1m: executions %v; want none", xs)
 	}
@@ -370,8 +418,10 @@ func TestRestartNeverFiresAnAttackTwice(t *testing.T) {
 
 	// A second restart changes nothing more.
 	before := len(r.rt.commands("echo pwned"))
-	stop = r.run(r.engine())
-	time.Sleep(50 * time.Millisecond)
+	again := r.engine()
+	w := r.watch(again)
+	stop = r.run(again)
+	w.looked(r.clock.Now())
 	stop()
 	if after := len(r.rt.commands("echo pwned")); after != before {
 		t.Errorf("a restart ran deface again: %d runs, then %d", before, after)
@@ -450,8 +500,10 @@ func TestInjectsAreDeliveredOnce(t *testing.T) {
 	}
 	r.eventually("both deliveries", func() bool { return count() == 2 })
 	stop()
-	stop = r.run(r.engine())
-	time.Sleep(50 * time.Millisecond)
+	again := r.engine()
+	w := r.watch(again)
+	stop = r.run(again)
+	w.looked(r.clock.Now())
 	stop()
 	if err := r.engine().Deliver(ctx, "cl", "news", "instructor"); err != nil {
 		t.Fatal(err)
@@ -732,6 +784,7 @@ func TestOneEngineAtATime(t *testing.T) {
 		t.Fatalf("lease of the dead engine: %v %v", got, err)
 	}
 	r.clock.Advance(70 * time.Second)
+	w := r.watch(e)
 	stop := r.run(e)
 	defer stop()
 	r.eventually("the wait to be said", func() bool {
@@ -743,7 +796,9 @@ func TestOneEngineAtATime(t *testing.T) {
 		}
 		return false
 	})
-	time.Sleep(100 * time.Millisecond)
+	// The wait is said after a first refusal; an engine that waits a
+	// second time has not gone on to run the exercise after the first.
+	w.refused(2)
 	if xs := r.executions(); len(xs) != 0 {
 		t.Fatalf("an engine without the lease ran attacks: %v", xs)
 	}

@@ -46,6 +46,9 @@ func (e *Engine) takeLease(ctx context.Context) error {
 					"Another engine (%s) runs this exercise: waiting until it stops, or for %s if it died.", other, e.opt.LeaseTTL))
 			}
 		}
+		if e.waitsForLease != nil {
+			e.waitsForLease()
+		}
 		select {
 		case <-ctx.Done():
 			return nil
