@@ -28,6 +28,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/orchestrator/deploy"
 	"github.com/cordillera-range/cordillera/orchestrator/engine"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
@@ -136,7 +137,7 @@ type Exercise struct {
 	// nothing else.
 	Source *scenarios.Source
 
-	desired *orchestrator.Desired
+	rng *deploy.Range
 
 	mu      sync.Mutex
 	op      *Operation
@@ -442,7 +443,7 @@ func (d *Director) load(ctx context.Context, name string, src []byte, ref string
 
 // exercise makes an exercise's engine and desired ranges from its plans.
 func (d *Director) exercise(ex *scenarios.Exercise, sc *scenarios.Scenario, plans []*scenarios.TeamPlan, ref string, cp *scenarios.Source) (*Exercise, error) {
-	desired, err := orchestrator.NewDesired(plans, orchestrator.Options{ScorebotImage: d.opt.ScorebotImage})
+	rng, err := deploy.New(plans, orchestrator.Options{ScorebotImage: d.opt.ScorebotImage})
 	if err != nil {
 		return nil, err
 	}
@@ -450,7 +451,7 @@ func (d *Director) exercise(ex *scenarios.Exercise, sc *scenarios.Scenario, plan
 	if err != nil {
 		return nil, err
 	}
-	return &Exercise{Name: ex.Name, Scenario: sc, Spec: ex, Plans: plans, Engine: eng, ScenarioRef: ref, Source: cp, desired: desired}, nil
+	return &Exercise{Name: ex.Name, Scenario: sc, Spec: ex, Plans: plans, Engine: eng, ScenarioRef: ref, Source: cp, rng: rng}, nil
 }
 
 // scenarioFS is the folder of the scenario at ref, its root the

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/orchestrator/deploy"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
@@ -188,11 +189,8 @@ func planSource(loader *scenarios.Loader, src *scenarios.Source, ex *scenarios.E
 	if sc == nil || diags.HasErrors() {
 		return sc, nil, diags, nil
 	}
-	if err := pool(sc); err != nil {
-		return sc, nil, diags, err
-	}
-	plans, d := scenarios.Plan(sc, ex)
-	return sc, plans, append(diags, d...), nil
+	plans, d, err := deploy.Plan(sc, ex, func(sc *scenarios.Scenario, _ *scenarios.Exercise) error { return pool(sc) })
+	return sc, plans, append(diags, d...), err
 }
 
 // noteChanges logs what differs between the scenario an exercise keeps

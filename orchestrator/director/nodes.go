@@ -7,8 +7,7 @@ import (
 	"strings"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
-	"github.com/cordillera-range/cordillera/orchestrator/agent"
-	"github.com/cordillera-range/cordillera/scenarios"
+	"github.com/cordillera-range/cordillera/orchestrator/deploy"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
 
@@ -56,7 +55,7 @@ func (d *Director) MoveTeam(ctx context.Context, name, team, node, author string
 	if cl == nil {
 		return fmt.Errorf("%w: the exercises run on one engine, %s, not on a swarm: there is no other node to move a team to", ErrInvalid, runtimeHost(d.rt))
 	}
-	if !slices.Contains(x.desired.Teams(), team) {
+	if !slices.Contains(x.rng.Desired.Teams(), team) {
 		return fmt.Errorf("%w: exercise %s has no team %q", ErrInvalid, name, team)
 	}
 	nodes, err := cl.Nodes(ctx)
@@ -93,26 +92,7 @@ func (d *Director) MoveTeam(ctx context.Context, name, team, node, author string
 
 func (d *Director) move(ctx context.Context, cl orchestrator.Cluster, x *Exercise, team, node string) error {
 	x.say("Moving team %s of exercise %s to node %s", team, x.Name, node)
-	if _, err := orchestrator.Move(ctx, cl, x.desired, team, node, x.progress); err != nil {
-		return err
-	}
-	var plans []*scenarios.TeamPlan
-	for _, p := range x.Plans {
-		if p.Team.ID == team {
-			plans = append(plans, p)
-		}
-	}
-	opts := d.opt.Engine.Agent
-	opts.PutFirst = true
-	agents := agent.NewPool(d.rt, opts)
-	defer agents.Close()
-	x.say("Waiting up to %s for every service's check to pass", d.opt.Wait)
-	failing, err := orchestrator.WaitReady(ctx, d.rt, plans, agents.Check, d.opt.Wait, func(r orchestrator.CheckResult) {
-		x.say("ready  %s %s/%s (%s)", r.Team, r.Host, r.Service, r.Detail)
-	})
-	for _, f := range failing {
-		x.say("NOT READY %s", f)
-	}
+	_, err := deploy.Move(ctx, cl, x.rng, team, node, deploy.Options{Wait: d.opt.Wait, Agent: d.opt.Engine.Agent, Report: x.report(true)})
 	if err != nil {
 		return err
 	}

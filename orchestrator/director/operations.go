@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
-	"github.com/cordillera-range/cordillera/orchestrator/agent"
+	"github.com/cordillera-range/cordillera/orchestrator/deploy"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
@@ -156,48 +156,60 @@ func (d *Director) Deploy(ctx context.Context, name, author string) error {
 
 func (d *Director) deploy(ctx context.Context, x *Exercise) error {
 	x.say("Deploying exercise %s: %d teams on %s", x.Name, len(x.Plans), runtimeHost(d.rt))
-	x.say("Checking images")
-	if err := orchestrator.CheckImages(ctx, d.rt, x.desired); err != nil {
-		return err
-	}
-	if len(x.desired.Builds) > 0 {
-		x.say("Building the scenario's images")
-		if _, err := orchestrator.Build(ctx, d.rt, x.desired.Builds, func(line string) { x.say("%s", line) }); err != nil {
-			return err
-		}
-	}
-	// Each team's checks start as soon as its containers run, from its
-	// scorebot's agent, while the other teams are still being created.
-	opts := d.opt.Engine.Agent
-	opts.PutFirst = true // the containers are new, mostly
-	agents := agent.NewPool(d.rt, opts)
-	defer agents.Close()
-	ready := orchestrator.NewReadiness(ctx, d.rt, x.Plans, agents.Check, func(r orchestrator.CheckResult) {
-		x.say("ready  %s %s/%s (%s)", r.Team, r.Host, r.Service, r.Detail)
+	_, err := deploy.Deploy(ctx, d.rt, x.rng, deploy.Options{
+		Wait: d.opt.Wait, Agent: d.opt.Engine.Agent, Report: x.report(false),
+		Applied: func(plan orchestrator.Plan) error {
+			if plan.Empty() {
+				x.say("Nothing to change: every range runs as planned.")
+			}
+			return nil
+		},
 	})
-	defer ready.Stop()
-	plan, err := orchestrator.UpTeams(ctx, d.rt, x.desired, x.progress, ready)
-	if err != nil {
-		return poolTaken(x, err)
-	}
-	if plan.Empty() {
-		x.say("Nothing to change: every range runs as planned.")
-	}
-	x.say("Waiting up to %s more for every service's check to pass", d.opt.Wait)
-	failing, err := ready.Wait(d.opt.Wait)
-	if err != nil {
+	var notReady *deploy.NotReadyError
+	if errors.As(err, &notReady) && len(notReady.Failing) > 0 {
 		var names []string
-		for _, f := range failing {
-			x.say("NOT READY %s", f)
+		for _, f := range notReady.Failing {
 			names = append(names, f.Team+" "+f.Host+"/"+f.Service)
 		}
-		if len(names) > 0 {
-			return fmt.Errorf("not ready: %s", strings.Join(names, ", "))
-		}
-		return err
+		return fmt.Errorf("not ready: %s", strings.Join(names, ", "))
 	}
-	x.say("Every check passes.")
-	return nil
+	return poolTaken(x, err)
+}
+
+// report says the steps of a deploy, or of a move, in the operation's
+// lines.
+func (x *Exercise) report(move bool) func(deploy.Event) {
+	building := false
+	more := "more "
+	if move {
+		more = ""
+	}
+	return func(ev deploy.Event) {
+		switch ev.Step {
+		case deploy.StepImages:
+			x.say("Checking images")
+		case deploy.StepBuild, deploy.StepBuilt:
+			if !building && (ev.Step == deploy.StepBuild || len(x.rng.Desired.Builds) > 0) {
+				building = true
+				x.say("Building the scenario's images")
+			}
+			if ev.Step == deploy.StepBuild {
+				x.say("%s", ev.Line)
+			}
+		case deploy.StepAction:
+			x.progress(ev.Action)
+		case deploy.StepWait:
+			x.say("Waiting up to %s %sfor every service's check to pass", ev.Wait, more)
+		case deploy.StepReady:
+			x.say("ready  %s %s/%s (%s)", ev.Check.Team, ev.Check.Host, ev.Check.Service, ev.Check.Detail)
+		case deploy.StepNotReady:
+			x.say("NOT READY %s", ev.Check)
+		case deploy.StepAllReady:
+			if !move {
+				x.say("Every check passes.")
+			}
+		}
+	}
 }
 
 // TearDown removes the exercise's ranges in the background. A running
@@ -239,10 +251,10 @@ func (d *Director) ResetHost(ctx context.Context, name, team, host, author strin
 	if d.rt == nil {
 		return d.noRuntime()
 	}
-	if _, ok := x.desired.Container(orchestrator.Key{Team: team, Role: orchestrator.RoleHost, Name: host}); !ok {
+	if _, ok := x.rng.Desired.Container(orchestrator.Key{Team: team, Role: orchestrator.RoleHost, Name: host}); !ok {
 		return fmt.Errorf("%w: team %q has no host %q", ErrInvalid, team, host)
 	}
-	if err := orchestrator.Reset(ctx, d.rt, x.desired, team, host); err != nil {
+	if err := orchestrator.Reset(ctx, d.rt, x.rng.Desired, team, host); err != nil {
 		return err
 	}
 	// A reset before the start is preparation, not play: nothing to score.
