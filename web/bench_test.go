@@ -33,10 +33,9 @@ import (
 // iterations:
 //
 //   - to-last-p50-ms, to-last-p99-ms: from the entry being recorded to the
-//     last viewer receiving it. It includes the wait for the hub's next poll
-//     of the store (uniform between 0 and the poll interval, as entries
-//     are recorded at random moments; the benchmark polls every 100 ms,
-//     `cordillera serve` every second).
+//     last viewer receiving it. The hub wakes when the store is written
+//     (the server runs with `cordillera serve`'s own settings), so this is
+//     the read of the new standings and the fan-out.
 //   - spread-p50-ms, spread-p99-ms: from the first viewer receiving it to
 //     the last, which is the fan-out alone.
 //   - server-KiB/viewer: heap and stacks the server holds per open stream:
@@ -47,7 +46,9 @@ import (
 // The viewers are lean raw HTTP/1.0 clients in the same process, so that
 // what they cost is small next to what the server does.
 
-const benchPoll = 100 * time.Millisecond
+// benchPause is the most the benchmark waits between two entries, a random
+// share of it each time, so that entries fall at any moment.
+const benchPause = 100 * time.Millisecond
 
 // benchServer is the fixture of server_test.go without users: exercise "ex"
 // with teams cl1 and co1, on a real SQLite file. (newFixture takes a
@@ -65,7 +66,7 @@ func benchServer(b *testing.B) (*scoreboard.Store, *httptest.Server) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv, err := New(Config{Store: store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Poll: benchPoll, Heartbeat: time.Hour})
+	srv, err := New(Config{Store: store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Heartbeat: time.Hour})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -232,9 +233,7 @@ func benchViewers(b *testing.B, n int) {
 	round := int(time.Now().UnixNano() % 1e9)
 	b.ResetTimer()
 	for i := range b.N {
-		// The previous iteration ended just after a poll; without a pause
-		// of random length, every entry would wait a whole interval.
-		time.Sleep(rand.N(benchPoll))
+		time.Sleep(rand.N(benchPause))
 		pending.Store(int64(n))
 		start := time.Now()
 		_, err := store.RecordCheck(ctx, scoreboard.CheckResult{Exercise: "ex", Team: []string{"cl1", "co1"}[i%2], Host: "web", Service: "http",

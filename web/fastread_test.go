@@ -154,3 +154,51 @@ func TestKeptPageFollowsARunningClock(t *testing.T) {
 		t.Errorf("standings a minute later with no write: ETag %q, want %q", s2, s1)
 	}
 }
+
+// TestStaffStreamsSayEveryWrite: a write to the store reaches staff's
+// streams at once as "changed", which the instructors' page reads itself
+// again on; a visitor's stream does not carry it.
+func TestStaffStreamsSayEveryWrite(t *testing.T) {
+	f := newFixture(t)
+	staff, stop := f.stream(t, f.signedIn("ines"), "/events/ex")
+	defer stop()
+	visitor, stopVisitor := f.stream(t, f.client(), "/events/ex")
+	defer stopVisitor()
+	for _, r := range []sseReader{staff, visitor} {
+		for seen := map[string]bool{}; !seen["scores"] || !seen["clock"]; {
+			ev, err := r.next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen[ev.event] = true
+		}
+	}
+	recordPoint(t, f, 1)
+	if _, err := f.store.AddEvent(context.Background(), "ex", scoreboard.Event{Kind: scoreboard.EventControl, Text: "marker", Audience: scoreboard.AudiencePublic, Moment: scoreboard.Moment{At: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		ev, err := staff.next()
+		if err != nil {
+			t.Fatalf("no changed event on staff's stream after a write: %v", err)
+		}
+		if ev.event == "changed" {
+			if !strings.Contains(ev.data, `"version":`) {
+				t.Errorf("changed event: %q", ev.data)
+			}
+			break
+		}
+	}
+	for {
+		ev, err := visitor.next()
+		if err != nil {
+			t.Fatalf("the visitor's stream ended before the marker: %v", err)
+		}
+		if ev.event == "changed" {
+			t.Fatalf("a visitor's stream carries staff's changed event: %q", ev.data)
+		}
+		if ev.event == "log" && strings.Contains(ev.data, "marker") {
+			break
+		}
+	}
+}

@@ -331,12 +331,6 @@ func (v instructExerciseView) Value(action, field string) string {
 	return v.Form.Get(field)
 }
 
-// Live says the page should refresh itself: the clock runs or an
-// operation goes on.
-func (v instructExerciseView) Live() bool {
-	return v.Running || v.Operation != nil && v.Operation.Running()
-}
-
 func (s *Server) instructExercise(c echo.Context) error {
 	if u, err := requireInstructor(c); u == nil || err != nil {
 		return err

@@ -36,7 +36,15 @@
     });
   }
 
+  // The page is made again when the store is written: the exercise's
+  // stream says so ("changed", to staff; clock and log events). A
+  // deployment's progress is not in the store: while one runs, the page
+  // asks every 3 s. Without the stream, every 15 s.
+  var timer = null, inflight = false, again = false;
   function refresh() {
+    timer = null;
+    if (inflight) { again = true; return; }
+    inflight = true;
     fetch(location.pathname, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
@@ -51,10 +59,26 @@
         readClock();
       })
       .catch(function () { /* try again at the next turn */ })
-      .then(schedule);
+      .then(function () {
+        inflight = false;
+        if (again) { again = false; soon(); } else { schedule(); }
+      });
   }
+  var stream = null;
   function schedule() {
-    setTimeout(refresh, root.dataset.instructLive === "fast" ? 3000 : 15000);
+    if (timer) clearTimeout(timer);
+    var fast = root.dataset.instructLive === "fast";
+    timer = setTimeout(refresh, fast ? 3000 : stream ? 60000 : 15000);
+  }
+  // soon refreshes shortly after a change, once for a burst of them.
+  var burst = null;
+  function soon() {
+    if (burst) return;
+    burst = setTimeout(function () { burst = null; refresh(); }, 300);
+  }
+  if (window.EventSource && root.dataset.stream) {
+    stream = new EventSource(root.dataset.stream);
+    ["changed", "clock", "log"].forEach(function (name) { stream.addEventListener(name, soon); });
   }
   schedule();
 })();
