@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"html/template"
 	"math"
 	"net/http"
 	"os"
@@ -28,40 +27,12 @@ const (
 	tmplCompare     = "compare.html"
 )
 
-func init() { pageFiles = append(pageFiles, tmplAfterAction, tmplCompare) }
-
-// analysisPages are the pages that use analysis-partials.html.
-var analysisPages = []string{tmplManager, tmplAfterAction, tmplCompare}
-
-// parseAnalysisPages parses the analysis pages again with their shared
-// blocks, which parsePages does not know of. The files are embedded, so an
-// error is a programming error that every test run meets.
-func (s *Server) parseAnalysisPages() {
-	for _, name := range analysisPages {
-		files := []string{"templates/layout.html", "templates/partials.html", "templates/analysis-partials.html", "templates/" + name}
-		s.pages[name] = template.Must(template.New(name).Funcs(templateFuncs).ParseFS(templateFiles, files...))
-	}
-}
-
 // chartScript is the file of Debian's libjs-chart.js the pages load.
 const chartScript = "chart.min.js"
 
 // afterActionPoints is about how many points the report's score-over-time chart
 // and table have: a table of more does not read on paper.
 const afterActionPoints = 24
-
-// analysisRoutes registers the analysis workspace's pages and API routes.
-func (s *Server) analysisRoutes(e *echo.Echo, api *echo.Group) {
-	s.parseAnalysisPages()
-	// Static segments win over :exercise in Echo's router, so these are
-	// not read as an exercise named "compare".
-	e.GET("/manager/compare", s.comparePage)
-	e.GET("/manager/compare/export/:file", s.compareExport)
-	e.GET("/manager/:exercise/report", s.afterActionPage)
-	api.GET("/exercises/:name/series", s.apiSeries)
-	api.GET("/exercises/:name/report", s.apiAfterAction)
-	api.GET("/compare", s.apiCompare)
-}
 
 // chartInstalled says whether /vendor/chart/ can serve Chart.js; the pages
 // say what to install when it cannot.

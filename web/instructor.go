@@ -17,10 +17,6 @@ import (
 // /api/v1/instruct for scripts. Every handler starts with
 // requireInstructor; managers and trainees get 403.
 
-func init() {
-	pageFiles = append(pageFiles, tmplInstructHome, tmplInstructScenarios, tmplInstructScenario, tmplInstructNew, tmplInstructExercise)
-}
-
 const (
 	tmplInstructHome      = "instructor_home.html"
 	tmplInstructScenarios = "instructor_scenarios.html"
@@ -28,34 +24,6 @@ const (
 	tmplInstructNew       = "instructor_new.html"
 	tmplInstructExercise  = "instructor_exercise.html"
 )
-
-// instructorRoutes registers the instructor workspace's pages and API routes.
-func (s *Server) instructorRoutes(e *echo.Echo, api *echo.Group) {
-	e.GET("/instruct", s.instructHome)
-	e.GET("/instruct/scenarios", s.instructScenarios)
-	e.GET("/instruct/scenarios/new", s.instructScenarioNew)
-	e.POST("/instruct/scenarios/new", s.instructScenarioPost)
-	e.GET("/instruct/scenarios/:name/edit", s.instructScenarioEdit)
-	e.POST("/instruct/scenarios/:name/edit", s.instructScenarioPost)
-	e.GET("/instruct/new", s.instructNewPage)
-	e.POST("/instruct/new", s.instructCreate)
-	e.GET("/instruct/:exercise", s.instructExercise)
-	e.POST("/instruct/:exercise/:action", s.instructAction)
-
-	g := api.Group("/instruct")
-	g.GET("/scenarios", s.apiInstructScenarios)
-	g.POST("/scenarios", s.apiInstructSaveScenario)
-	g.GET("/scenarios/:name", s.apiInstructScenario)
-	g.GET("/exercises", s.apiInstructExercises)
-	g.POST("/exercises", s.apiInstructCreate)
-	g.GET("/exercises/:name", s.apiInstructExercise)
-	g.GET("/exercises/:name/operation", s.apiInstructOperation)
-	g.GET("/exercises/:name/grid", s.apiInstructGrid)
-	g.GET("/exercises/:name/timeline", s.apiInstructTimeline)
-	g.GET("/exercises/:name/queue", s.apiInstructQueue)
-	g.GET("/exercises/:name/trainees", s.apiInstructTrainees)
-	g.POST("/exercises/:name/:action", s.apiInstructAction)
-}
 
 // requireInstructor lets instructors in: visitors are sent to sign in,
 // managers and trainees refused.

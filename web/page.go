@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,7 +29,33 @@ const (
 	tmplError      = "error.html"
 )
 
-var pageFiles = []string{tmplHome, tmplLogin, tmplJoin, tmplScoreboard, tmplTeam, tmplManager, tmplAccount, tmplError}
+// pageTemplates are every page, each with the partials it uses besides
+// layout.html and partials.html: one list, parsed once, at start.
+var pageTemplates = []struct {
+	name     string
+	partials []string
+}{
+	{tmplHome, nil}, {tmplLogin, nil}, {tmplJoin, nil}, {tmplScoreboard, nil}, {tmplTeam, nil},
+	{tmplAccount, nil}, {tmplError, nil}, {tmplTerminal, nil},
+	{tmplManager, analysisPartials}, {tmplAfterAction, analysisPartials}, {tmplCompare, analysisPartials},
+	{tmplInstructHome, nil}, {tmplInstructScenarios, nil}, {tmplInstructScenario, nil}, {tmplInstructNew, nil}, {tmplInstructExercise, nil},
+}
+
+// analysisPartials are the partials of the managers' analysis pages.
+var analysisPartials = []string{"analysis-partials.html"}
+
+// templateNames are the files of every page and partial.
+func templateNames() []string {
+	names := []string{"layout.html", "partials.html"}
+	for _, pt := range pageTemplates {
+		for _, p := range append(pt.partials, pt.name) {
+			if !slices.Contains(names, p) {
+				names = append(names, p)
+			}
+		}
+	}
+	return names
+}
 
 var templateFuncs = template.FuncMap{
 	// map builds the argument of a sub-template: map "K" v "K2" v2.
@@ -50,14 +77,17 @@ var templateFuncs = template.FuncMap{
 
 // parsePages parses every page once, at start.
 func parsePages() (map[string]*template.Template, error) {
-	pages := make(map[string]*template.Template, len(pageFiles))
-	for _, name := range pageFiles {
-		files := []string{"templates/layout.html", "templates/partials.html", "templates/" + name}
-		t, err := template.New(name).Funcs(templateFuncs).ParseFS(templateFiles, files...)
-		if err != nil {
-			return nil, fmt.Errorf("web: template %s: %w", name, err)
+	pages := make(map[string]*template.Template, len(pageTemplates))
+	for _, pt := range pageTemplates {
+		files := []string{"templates/layout.html", "templates/partials.html"}
+		for _, p := range pt.partials {
+			files = append(files, "templates/"+p)
 		}
-		pages[name] = t
+		t, err := template.New(pt.name).Funcs(templateFuncs).ParseFS(templateFiles, append(files, "templates/"+pt.name)...)
+		if err != nil {
+			return nil, fmt.Errorf("web: template %s: %w", pt.name, err)
+		}
+		pages[pt.name] = t
 	}
 	return pages, nil
 }

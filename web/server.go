@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -143,52 +142,6 @@ func New(cfg Config) (*Server, error) {
 	s.hubs = newHubs(s)
 	s.echo = s.routes()
 	return s, nil
-}
-
-// routes registers every route, in one place.
-func (s *Server) routes() *echo.Echo {
-	e := echo.New()
-	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = s.handleError
-	// Rate limits key on the address: only the connection's is trusted,
-	// never a header the client writes.
-	e.IPExtractor = echo.ExtractIPDirect()
-	e.Use(s.recover, s.securityHeaders, s.identify, s.checkCSRF, s.limitSubmissions)
-
-	static, _ := fs.Sub(staticFiles, "static")
-	e.GET("/static/*", echo.WrapHandler(cacheFor(5*time.Minute, http.StripPrefix("/static/", http.FileServer(http.FS(noDirs{static}))))))
-	s.vendor(e)
-
-	e.GET("/", s.home)
-	e.GET("/login", s.loginPage)
-	e.POST("/login", s.signIn)
-	e.POST("/logout", s.signOut)
-	e.POST("/lang", s.setLanguage)
-	e.GET("/lang", s.setVisitorLanguage)
-	e.GET("/account", s.account)
-	e.POST("/account/tokens", s.createToken)
-	e.POST("/account/tokens/revoke", s.revokeToken)
-	e.GET("/join", s.joinPage)
-	e.POST("/join", s.join)
-	e.GET("/scoreboard/:exercise", s.scoreboardPage)
-	e.GET("/team", s.ownTeam)
-	e.GET("/team/:exercise/:team", s.teamPage)
-	e.GET("/manager/:exercise", s.managerPage)
-	e.GET("/manager/:exercise/export/:file", s.export)
-	e.GET("/events/:exercise", s.events)
-
-	api := e.Group("/api/v1")
-	api.GET("/exercises", s.apiExercises)
-	api.GET("/exercises/:name/standings", s.apiStandings)
-	api.GET("/exercises/:name/teams/:team/breakdown", s.apiBreakdown)
-	api.GET("/exercises/:name/statistics", s.apiStatistics)
-	// Each workspace registers its own pages and API routes.
-	s.instructorRoutes(e, api)
-	s.traineeRoutes(e, api)
-	s.terminalRoutes(e, api)
-	s.analysisRoutes(e, api)
-	api.Any("/*", func(c echo.Context) error { return echo.ErrNotFound })
-	return e
 }
 
 // Handler is the server's HTTP handler, for tests and for embedding.

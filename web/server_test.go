@@ -591,7 +591,7 @@ func TestCatalog(t *testing.T) {
 			}
 		}
 	}
-	for _, name := range append(pageFiles, "layout.html", "partials.html") {
+	for _, name := range templateNames() {
 		b, err := templateFiles.ReadFile("templates/" + name)
 		if err != nil {
 			t.Fatal(err)

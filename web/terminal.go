@@ -24,8 +24,6 @@ import (
 // tmplTerminal is the web terminal's page.
 const tmplTerminal = "terminal.html"
 
-func init() { pageFiles = append(pageFiles, tmplTerminal) }
-
 // terminalLimits bound what web terminals may cost the server.
 type terminalLimits struct {
 	// MaxMessage is the largest message a browser may send, in bytes.
@@ -83,37 +81,6 @@ type terminals struct {
 
 	mu     sync.Mutex
 	byUser map[string]int
-}
-
-// terminalRoutes registers the terminal workspace's pages and API routes.
-func (s *Server) terminalRoutes(e *echo.Echo, api *echo.Group) {
-	x := xtermFor(s.cfg.AssetsDirs) // made once, as the /vendor/ routes are
-	t := &terminals{s: s, limits: defaultTerminalLimits, xterm: x.State, byUser: map[string]int{}}
-	file := filepath.Join(s.cfg.AssetsDirs.Xterm, "xterm.js")
-	const install = "apt-get install libjs-xterm node-xterm"
-	switch {
-	case x.State == xtermReady && x.Bundle != nil:
-		b := x.Bundle
-		s.log.Info("web terminals use xterm.js bundled from node-xterm's modules",
-			"modules_dir", s.cfg.AssetsDirs.XtermModules, "version", b.Version, "modules", len(b.Modules),
-			"bytes", len(b.JS), "fit_addon", b.Fit, "refused_links", len(b.Refused), "took", x.Built.Round(time.Millisecond).String())
-		if !b.Fit {
-			s.log.Warn("xterm.js has no fit addon: terminals will not fit their window",
-				"want", filepath.Join(s.cfg.AssetsDirs.Xterm, "addons", "fit", "fit.js"), "install", install)
-		}
-	case x.State == xtermReady:
-		s.log.Info("web terminals use the installed xterm.js", "file", file)
-	case x.State == xtermMissing:
-		s.log.Info("web terminals fall back to a plain text terminal until xterm.js is installed", "install", install)
-	default:
-		attrs := []any{"file", file, "modules_dir", s.cfg.AssetsDirs.XtermModules, "install", install}
-		if x.Err != nil {
-			attrs = append(attrs, "err", x.Err)
-		}
-		s.log.Warn("web terminals fall back to a plain text terminal: the installed xterm.js is not a browser build, and none could be built from node-xterm's modules", attrs...)
-	}
-	e.GET("/terminal/:exercise/:team/:host", t.page)
-	e.GET("/terminal/:exercise/:team/:host/ws", t.connect)
 }
 
 // xtermState says whether the terminal page can load xterm.js with these
@@ -507,4 +474,36 @@ func every(ctx context.Context, wg *sync.WaitGroup, d time.Duration, cancel cont
 			}
 		}
 	}()
+}
+
+// newTerminals sets the web terminals up: xterm.js as Debian installs it,
+// or bundled from node-xterm's modules, or the plain fallback, and says in
+// the log which, with what to install.
+func (s *Server) newTerminals() *terminals {
+	x := xtermFor(s.cfg.AssetsDirs) // made once, as the /vendor/ routes are
+	t := &terminals{s: s, limits: defaultTerminalLimits, xterm: x.State, byUser: map[string]int{}}
+	file := filepath.Join(s.cfg.AssetsDirs.Xterm, "xterm.js")
+	const install = "apt-get install libjs-xterm node-xterm"
+	switch {
+	case x.State == xtermReady && x.Bundle != nil:
+		b := x.Bundle
+		s.log.Info("web terminals use xterm.js bundled from node-xterm's modules",
+			"modules_dir", s.cfg.AssetsDirs.XtermModules, "version", b.Version, "modules", len(b.Modules),
+			"bytes", len(b.JS), "fit_addon", b.Fit, "refused_links", len(b.Refused), "took", x.Built.Round(time.Millisecond).String())
+		if !b.Fit {
+			s.log.Warn("xterm.js has no fit addon: terminals will not fit their window",
+				"want", filepath.Join(s.cfg.AssetsDirs.Xterm, "addons", "fit", "fit.js"), "install", install)
+		}
+	case x.State == xtermReady:
+		s.log.Info("web terminals use the installed xterm.js", "file", file)
+	case x.State == xtermMissing:
+		s.log.Info("web terminals fall back to a plain text terminal until xterm.js is installed", "install", install)
+	default:
+		attrs := []any{"file", file, "modules_dir", s.cfg.AssetsDirs.XtermModules, "install", install}
+		if x.Err != nil {
+			attrs = append(attrs, "err", x.Err)
+		}
+		s.log.Warn("web terminals fall back to a plain text terminal: the installed xterm.js is not a browser build, and none could be built from node-xterm's modules", attrs...)
+	}
+	return t
 }

@@ -30,27 +30,6 @@ import (
 // the exercise's engine, which stamps it with the exercise clock; every
 // permission is checked here, on the server.
 
-// traineeRoutes registers the trainee workspace's pages and API routes.
-func (s *Server) traineeRoutes(e *echo.Echo, api *echo.Group) {
-	e.POST("/team/:exercise/:team/injects/:inject", s.respondForm)
-	e.POST("/team/:exercise/:team/reports", s.reportForm)
-	e.POST("/team/:exercise/:team/indicators", s.shareForm)
-	e.POST("/team/:exercise/:team/challenges/:challenge", s.answerForm)
-	e.POST("/team/:exercise/:team/challenges/:challenge/hints", s.hintForm)
-
-	t := api.Group("/exercises/:name/teams/:team")
-	t.GET("/hosts", s.apiTeamHosts)
-	t.GET("/injects", s.apiTeamInjects)
-	t.POST("/injects", s.apiTeamRespond)
-	t.GET("/reports", s.apiTeamReports)
-	t.POST("/reports", s.apiTeamReport)
-	t.GET("/indicators", s.apiTeamIndicators)
-	t.POST("/indicators", s.apiTeamShare)
-	t.GET("/challenges", s.apiTeamChallenges)
-	t.POST("/challenges", s.apiTeamAnswer)
-	t.POST("/challenges/:challenge/hints", s.apiTeamHint)
-}
-
 // Limits of what a team may write in one submission.
 const (
 	maxAnswerBody   = 20000
