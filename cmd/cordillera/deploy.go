@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/orchestrator/deploy"
 	"github.com/cordillera-range/cordillera/orchestrator/docker"
 	"github.com/cordillera-range/cordillera/scenarios"
 )
@@ -49,9 +50,8 @@ func loadPlans(e *env, name string, f rangeFlags, pos []string, preview bool) (*
 
 // loadPlansWith is loadPlans, with pool, when not nil, called to give the
 // exercise its address pool once it loads without errors and before it is
-// planned (see choosePool).
-func loadPlansWith(e *env, name string, f rangeFlags, pos []string, preview bool,
-	pool func(*scenarios.Scenario, *scenarios.Exercise) error) (*scenarios.Scenario, *scenarios.Exercise, []*scenarios.TeamPlan, error) {
+// planned (see choosePool and deploy.Plan).
+func loadPlansWith(e *env, name string, f rangeFlags, pos []string, preview bool, pool deploy.Pool) (*scenarios.Scenario, *scenarios.Exercise, []*scenarios.TeamPlan, error) {
 	loader := scenarios.NewLoader()
 	var sc *scenarios.Scenario
 	var ex *scenarios.Exercise
@@ -84,14 +84,11 @@ func loadPlansWith(e *env, name string, f rangeFlags, pos []string, preview bool
 		if ex.Seed == "" {
 			return nil, nil, nil, errNoSeed
 		}
-		if pool != nil {
-			if err := pool(sc, ex); err != nil {
-				return nil, nil, nil, err
-			}
+		p, d, err := deploy.Plan(sc, ex, pool)
+		if err != nil {
+			return nil, nil, nil, err
 		}
-		var d hcl.Diagnostics
-		plans, d = scenarios.Plan(sc, ex)
-		diags = append(diags, d...)
+		plans, diags = p, append(diags, d...)
 	}
 	if len(diags) > 0 {
 		if err := scenarios.WriteDiagnostics(e.stderr, loader.Files(), diags, e.color); err != nil {

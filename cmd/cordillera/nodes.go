@@ -11,9 +11,8 @@ import (
 	"time"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
-	"github.com/cordillera-range/cordillera/orchestrator/agent"
+	"github.com/cordillera-range/cordillera/orchestrator/deploy"
 	"github.com/cordillera-range/cordillera/orchestrator/docker"
-	"github.com/cordillera-range/cordillera/scenarios"
 )
 
 // connectCluster reaches the swarm, for the commands that need one.
@@ -143,45 +142,18 @@ func runMove(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := orchestrator.NewDesired(plans, orchestrator.Options{ScorebotImage: *scorebot})
+	r, err := deploy.New(plans, orchestrator.Options{ScorebotImage: *scorebot})
 	if err != nil {
 		return err
 	}
-	if !slices.Contains(d.Teams(), *team) {
-		return fmt.Errorf("exercise %s has no team %q; its teams are %s", d.Exercise, *team, strings.Join(d.Teams(), ", "))
+	if teams := r.Desired.Teams(); !slices.Contains(teams, *team) {
+		return fmt.Errorf("exercise %s has no team %q; its teams are %s", r.Exercise(), *team, strings.Join(teams, ", "))
 	}
-	fmt.Fprintf(e.stdout, "Moving team %s of exercise %s to node %s\n", *team, d.Exercise, *to)
+	fmt.Fprintf(e.stdout, "Moving team %s of exercise %s to node %s\n", *team, r.Exercise(), *to)
 	started := time.Now()
-	if _, err := orchestrator.Move(ctx, cl, d, *team, *to, progress(e.stdout, true)); err != nil {
+	if _, err := deploy.Move(ctx, cl, r, *team, *to, deploy.Options{Wait: *wait, Report: report(e.stdout, true)}); err != nil {
 		return err
-	}
-	var mine []*scenarios.TeamPlan
-	for _, p := range plans {
-		if p.Team.ID == *team {
-			mine = append(mine, p)
-		}
-	}
-	if *wait > 0 {
-		if err := waitTeamReady(ctx, e, rt, mine, *wait); err != nil {
-			return err
-		}
 	}
 	fmt.Fprintf(e.stdout, "Team %s runs on node %s (%v); its ledger is as it was.\n", *team, *to, time.Since(started).Round(time.Second))
 	return nil
-}
-
-// waitTeamReady waits for every check of the plans to pass from their
-// teams' scorebots, saying each as it passes.
-func waitTeamReady(ctx context.Context, e *env, rt orchestrator.Runtime, plans []*scenarios.TeamPlan, wait time.Duration) error {
-	agents := agent.NewPool(rt, agent.PoolOptions{PutFirst: true})
-	defer agents.Close()
-	out := &lockedWriter{w: e.stdout}
-	fmt.Fprintf(out, "Waiting up to %s for every service's check to pass, from the team's scorebot:\n", wait)
-	failing, err := orchestrator.WaitReady(ctx, rt, plans, agents.Check, wait, func(r orchestrator.CheckResult) {
-		fmt.Fprintf(out, "  ready  %-12s %s/%s (%s)\n", r.Team, r.Host, r.Service, r.Detail)
-	})
-	for _, f := range failing {
-		fmt.Fprintf(out, "  NOT READY %s\n", f)
-	}
-	return err
 }

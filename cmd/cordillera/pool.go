@@ -7,6 +7,7 @@ import (
 	"net/netip"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/orchestrator/deploy"
 	"github.com/cordillera-range/cordillera/orchestrator/director"
 	"github.com/cordillera-range/cordillera/scenarios"
 )
@@ -19,7 +20,7 @@ import (
 // w, a chosen block that is not where plan shows the teams is said there.
 // Without an engine (rt nil) the exercise keeps the default pool: it is
 // planned only for its mistakes to be shown before the engine's error.
-func choosePool(ctx context.Context, rt orchestrator.Runtime, w io.Writer) func(*scenarios.Scenario, *scenarios.Exercise) error {
+func choosePool(ctx context.Context, rt orchestrator.Runtime, w io.Writer) deploy.Pool {
 	return func(sc *scenarios.Scenario, ex *scenarios.Exercise) error {
 		if rt == nil {
 			return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
 )
@@ -57,5 +58,17 @@ func runReset(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "Reset host %s of team %s: %s recreated from %s at %s.\n",
 		*host, *team, spec.Name, spec.Image, strings.Join(addrs, ", "))
+	return nil
+}
+
+// build builds the images of the scenario's build blocks that the engine
+// lacks, showing the builds' progress, and says how long it took.
+func build(ctx context.Context, e *env, rt orchestrator.Runtime, builds []orchestrator.BuildSpec) error {
+	start := time.Now()
+	built, err := orchestrator.Build(ctx, rt, builds, func(line string) { fmt.Fprintln(e.stdout, line) })
+	if err != nil {
+		return err
+	}
+	sayBuilt(e.stdout, built, time.Since(start))
 	return nil
 }

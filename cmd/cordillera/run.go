@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/orchestrator/deploy"
 	"github.com/cordillera-range/cordillera/orchestrator/engine"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
@@ -82,36 +83,41 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		return writeStandings(ctx, e.stdout, store, ex.Name)
 	}
 	if !*noDeploy {
-		d, err := orchestrator.NewDesired(plans, orchestrator.Options{ScorebotImage: *scorebotImage})
+		r, err := deploy.New(plans, orchestrator.Options{ScorebotImage: *scorebotImage})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "Deploying exercise %s: %s on %s\n", ex.Name, plural(len(plans), "team"), rt.Host())
-		if err := orchestrator.CheckImages(ctx, rt, d); err != nil {
-			return err
-		}
-		if err := build(ctx, e, rt, d.Builds); err != nil {
-			return err
-		}
-		if err := deployReady(ctx, e, rt, d, plans, *wait, nil); err != nil {
+		if err := deployRange(ctx, e, rt, r, *wait, nil); err != nil {
 			return err
 		}
 	}
+	if err := startClock(ctx, e, eng, ex.Name, clock, *speed); err != nil {
+		return err
+	}
+	return drive(ctx, e, eng, live, rt, ex.Name, *db, *down)
+}
+
+// startClock starts the exercise's clock, resumes it if paused, or takes
+// up a running exercise where it is.
+func startClock(ctx context.Context, e *env, eng *engine.Engine, exercise string, clock scoreboard.Clock, speed float64) error {
 	const author = "cordillera run"
 	switch clock.State {
 	case scoreboard.ClockCreated:
-		err = eng.Start(ctx, author, *speed)
+		return eng.Start(ctx, author, speed)
 	case scoreboard.ClockPaused:
-		fmt.Fprintf(e.stdout, "Exercise %s was paused at %s; resuming it.\n", ex.Name, scenarios.Clock(clock.Since.Elapsed))
-		err = eng.Resume(ctx, author)
+		fmt.Fprintf(e.stdout, "Exercise %s was paused at %s; resuming it.\n", exercise, scenarios.Clock(clock.Since.Elapsed))
+		return eng.Resume(ctx, author)
 	default:
-		fmt.Fprintf(e.stdout, "Exercise %s is running since %s; taking it up at %s.\n", ex.Name,
+		fmt.Fprintf(e.stdout, "Exercise %s is running since %s; taking it up at %s.\n", exercise,
 			clock.Since.At.Local().Format(time.DateTime), scenarios.Clock(clock.Elapsed(time.Now())))
+		return nil
 	}
-	if err != nil {
-		return err
-	}
+}
 
+// drive runs the exercise's engine until the exercise ends or ctx is done,
+// drawing the live view every second, and tears the ranges down at the
+// end when down is set.
+func drive(ctx context.Context, e *env, eng *engine.Engine, live *liveView, rt orchestrator.Runtime, exercise, db string, down bool) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan error, 1)
@@ -126,13 +132,13 @@ func runRun(ctx context.Context, e *env, args []string) error {
 				return err
 			}
 			if ctx.Err() != nil {
-				fmt.Fprintf(e.stdout, "\nStopped. Exercise %s goes on where it was with the same command.\n", ex.Name)
+				fmt.Fprintf(e.stdout, "\nStopped. Exercise %s goes on where it was with the same command.\n", exercise)
 				return nil
 			}
-			fmt.Fprintf(e.stdout, "\nExercise %s has ended. Export it with: cordillera export --db %s --exercise %s\n", ex.Name, *db, ex.Name)
-			if *down {
-				fmt.Fprintf(e.stdout, "Tearing down exercise %s\n", ex.Name)
-				if _, err := orchestrator.Down(context.WithoutCancel(ctx), rt, ex.Name, progress(e.stdout, false)); err != nil {
+			fmt.Fprintf(e.stdout, "\nExercise %s has ended. Export it with: cordillera export --db %s --exercise %s\n", exercise, db, exercise)
+			if down {
+				fmt.Fprintf(e.stdout, "Tearing down exercise %s\n", exercise)
+				if _, err := orchestrator.Down(context.WithoutCancel(ctx), rt, exercise, progress(e.stdout, false)); err != nil {
 					return err
 				}
 			}

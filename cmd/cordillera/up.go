@@ -4,12 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
-	"github.com/cordillera-range/cordillera/orchestrator/agent"
-	"github.com/cordillera-range/cordillera/scenarios"
+	"github.com/cordillera-range/cordillera/orchestrator/deploy"
+	"github.com/cordillera-range/cordillera/orchestrator/docker"
 )
 
 func runUp(ctx context.Context, e *env, args []string) error {
@@ -37,136 +36,115 @@ func runUp(ctx context.Context, e *env, args []string) error {
 		defer rt.Close()
 		pools = rt
 	}
-	_, ex, plans, err := loadPlansWith(e, "up", rf, pos, false, choosePool(ctx, pools, e.stdout))
+	_, _, plans, err := loadPlansWith(e, "up", rf, pos, false, choosePool(ctx, pools, e.stdout))
 	if err != nil {
 		return err
 	}
-	d, err := orchestrator.NewDesired(plans, orchestrator.Options{ScorebotImage: *scorebot})
+	r, err := deploy.New(plans, orchestrator.Options{ScorebotImage: *scorebot})
 	if err != nil {
 		return err
 	}
 	if rtErr != nil {
 		return rtErr
 	}
-
 	if *dryRun {
-		o, err := orchestrator.Observe(ctx, rt, d.Exercise)
-		if err != nil {
-			return err
-		}
-		builds, err := orchestrator.PendingBuilds(ctx, rt, d.Builds)
-		if err != nil {
-			return err
-		}
-		plan := orchestrator.Reconcile(d, o)
-		if plan.Empty() && len(builds) == 0 {
-			fmt.Fprintf(e.stdout, "Nothing to change: exercise %s runs as planned.\n", d.Exercise)
-		} else {
-			fmt.Fprintf(e.stdout, "up would, for exercise %s:\n", d.Exercise)
-			for _, b := range builds {
-				fmt.Fprintf(e.stdout, "build image %s for %s %s, from %s\n", b.Tag, b.Role, b.Name, b.Dir)
-			}
-			fmt.Fprint(e.stdout, plan)
-		}
-		// A missing image would stop the real up before it did anything.
-		return orchestrator.CheckImages(ctx, rt, d)
+		return upDryRun(ctx, e, rt, r.Desired)
 	}
-
-	fmt.Fprintf(e.stdout, "Deploying exercise %s: %s on %s\n", ex.Name, plural(len(plans), "team"), rt.Host())
-	// Every missing image is said before minutes go into building one.
-	if err := orchestrator.CheckImages(ctx, rt, d); err != nil {
-		return err
-	}
-	if err := build(ctx, e, rt, d.Builds); err != nil {
-		return err
-	}
-	return deployReady(ctx, e, rt, d, plans, *wait, func(out io.Writer, plan orchestrator.Plan) error {
-		if plan.Empty() {
-			fmt.Fprintf(out, "Nothing to change: exercise %s already runs as planned.\n", d.Exercise)
-		} else {
-			containers, networks := counts(plan, orchestrator.CreateContainer, orchestrator.CreateNetwork)
-			removed, _ := counts(plan, orchestrator.RemoveContainer, orchestrator.RemoveNetwork)
-			msg := fmt.Sprintf("Created %s and %s", plural(containers, "container"), plural(networks, "network"))
-			if removed > 0 {
-				msg += fmt.Sprintf(", replacing %s", plural(removed, "outdated or stopped container"))
-			}
-			fmt.Fprintln(out, msg+".")
-		}
-		o, err := orchestrator.Observe(ctx, rt, d.Exercise)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(out)
-		writeObserved(out, o)
-		return nil
-	})
+	return deployRange(ctx, e, rt, r, *wait, func(plan orchestrator.Plan) error { return sayApplied(ctx, e.stdout, rt, r.Desired, plan) })
 }
 
-// deployReady deploys the exercise, showing its progress, and, unless wait
-// is 0, waits for every service's check to pass from each team's
-// scorebot's agent: a team's checks start as soon as its containers run,
-// while other teams are still being created, and then go on for up to
-// wait more. between, if not nil, is called once the deploy is done.
-func deployReady(ctx context.Context, e *env, rt orchestrator.Runtime, d *orchestrator.Desired, plans []*scenarios.TeamPlan,
-	wait time.Duration, between func(io.Writer, orchestrator.Plan) error) error {
-	agents := agent.NewPool(rt, agent.PoolOptions{PutFirst: true})
-	defer agents.Close()
-	out := &lockedWriter{w: e.stdout}
-	var ready *orchestrator.Readiness
-	var watch orchestrator.TeamWatcher
-	if wait > 0 {
-		ready = orchestrator.NewReadiness(ctx, rt, plans, agents.Check, func(r orchestrator.CheckResult) {
-			fmt.Fprintf(out, "  ready  %-12s %s/%s (%s)\n", r.Team, r.Host, r.Service, r.Detail)
-		})
-		watch = ready
-		defer ready.Stop()
-	}
-	start := time.Now()
-	plan, err := orchestrator.UpTeams(ctx, rt, d, progress(out, true), watch)
+// upDryRun prints what up would do, and does nothing.
+func upDryRun(ctx context.Context, e *env, rt orchestrator.Runtime, d *orchestrator.Desired) error {
+	o, err := orchestrator.Observe(ctx, rt, d.Exercise)
 	if err != nil {
 		return err
 	}
-	if between != nil {
-		if err := between(out, plan); err != nil {
-			return err
-		}
-	}
-	if ready == nil {
-		return nil
-	}
-	fmt.Fprintf(out, "\nWaiting up to %s more for every service's check to pass, from each team's scorebot:\n", wait)
-	failing, err := ready.Wait(wait)
+	builds, err := orchestrator.PendingBuilds(ctx, rt, d.Builds)
 	if err != nil {
-		for _, f := range failing {
-			fmt.Fprintf(out, "  NOT READY %s\n", f)
+		return err
+	}
+	plan := orchestrator.Reconcile(d, o)
+	if plan.Empty() && len(builds) == 0 {
+		fmt.Fprintf(e.stdout, "Nothing to change: exercise %s runs as planned.\n", d.Exercise)
+	} else {
+		fmt.Fprintf(e.stdout, "up would, for exercise %s:\n", d.Exercise)
+		for _, b := range builds {
+			fmt.Fprintf(e.stdout, "build image %s for %s %s, from %s\n", b.Tag, b.Role, b.Name, b.Dir)
 		}
+		fmt.Fprint(e.stdout, plan)
+	}
+	// A missing image would stop the real up before it did anything.
+	return orchestrator.CheckImages(ctx, rt, d)
+}
+
+// sayApplied says what up did, and lists what runs now.
+func sayApplied(ctx context.Context, out io.Writer, rt orchestrator.Runtime, d *orchestrator.Desired, plan orchestrator.Plan) error {
+	if plan.Empty() {
+		fmt.Fprintf(out, "Nothing to change: exercise %s already runs as planned.\n", d.Exercise)
+	} else {
+		containers, networks := counts(plan, orchestrator.CreateContainer, orchestrator.CreateNetwork)
+		removed, _ := counts(plan, orchestrator.RemoveContainer, orchestrator.RemoveNetwork)
+		msg := fmt.Sprintf("Created %s and %s", plural(containers, "container"), plural(networks, "network"))
+		if removed > 0 {
+			msg += fmt.Sprintf(", replacing %s", plural(removed, "outdated or stopped container"))
+		}
+		fmt.Fprintln(out, msg+".")
+	}
+	o, err := orchestrator.Observe(ctx, rt, d.Exercise)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Every check passes, %s after the deploy began.\n", time.Since(start).Round(time.Second))
+	fmt.Fprintln(out)
+	writeObserved(out, o)
 	return nil
 }
 
-// lockedWriter lets the deploy's progress and the readiness checks, which
-// run side by side, print whole lines.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+// deployRange deploys the exercise's range, as up and run do (see
+// deploy.Deploy), and says how it goes: the images built, each action,
+// and, unless wait is 0, each check as it passes, while other teams are
+// still being created, for up to wait more once every range runs.
+// applied, if not nil, is called once every range runs, before the wait.
+func deployRange(ctx context.Context, e *env, rt docker.Engine, r *deploy.Range, wait time.Duration, applied func(orchestrator.Plan) error) error {
+	fmt.Fprintf(e.stdout, "Deploying exercise %s: %s on %s\n", r.Exercise(), plural(len(r.Plans), "team"), rt.Host())
+	_, err := deploy.Deploy(ctx, rt, r, deploy.Options{Wait: wait, Report: report(e.stdout, false), Applied: applied})
+	return err
 }
 
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
-// build builds the images of the scenario's build blocks that the engine
-// lacks, showing the builds' progress, and says how long it took.
-func build(ctx context.Context, e *env, rt orchestrator.Runtime, builds []orchestrator.BuildSpec) error {
-	start := time.Now()
-	built, err := orchestrator.Build(ctx, rt, builds, func(line string) { fmt.Fprintln(e.stdout, line) })
-	if err != nil || len(built) == 0 {
-		return err
+// report prints the steps of a deploy, or of a move, as they go: the
+// builds' lines, one line per action (see progress), each check as it
+// passes and those still failing when the time ran out.
+func report(w io.Writer, move bool) func(deploy.Event) {
+	actions := progress(w, true)
+	return func(ev deploy.Event) {
+		switch ev.Step {
+		case deploy.StepBuild:
+			fmt.Fprintln(w, ev.Line)
+		case deploy.StepBuilt:
+			sayBuilt(w, ev.Built, ev.Took)
+		case deploy.StepAction:
+			actions(ev.Action)
+		case deploy.StepWait:
+			if move {
+				fmt.Fprintf(w, "Waiting up to %s for every service's check to pass, from the team's scorebot:\n", ev.Wait)
+			} else {
+				fmt.Fprintf(w, "\nWaiting up to %s more for every service's check to pass, from each team's scorebot:\n", ev.Wait)
+			}
+		case deploy.StepReady:
+			fmt.Fprintf(w, "  ready  %-12s %s/%s (%s)\n", ev.Check.Team, ev.Check.Host, ev.Check.Service, ev.Check.Detail)
+		case deploy.StepNotReady:
+			fmt.Fprintf(w, "  NOT READY %s\n", ev.Check)
+		case deploy.StepAllReady:
+			if !move {
+				fmt.Fprintf(w, "Every check passes, %s after the deploy began.\n", ev.Took.Round(time.Second))
+			}
+		}
 	}
-	fmt.Fprintf(e.stdout, "Built %s of the scenario's build blocks in %s.\n", plural(len(built), "image"), time.Since(start).Round(100*time.Millisecond))
-	return nil
+}
+
+// sayBuilt says how many images of the scenario's build blocks were built,
+// if any, and how long it took.
+func sayBuilt(w io.Writer, built []string, took time.Duration) {
+	if len(built) > 0 {
+		fmt.Fprintf(w, "Built %s of the scenario's build blocks in %s.\n", plural(len(built), "image"), took.Round(100*time.Millisecond))
+	}
 }
