@@ -15,128 +15,27 @@ import (
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
 
-// startAttacks puts every timeline attack that fell due in the store and
-// starts it (or holds it for approval), skips those whose parent's outcome
-// says not to run, and starts what instructors approved or fired.
-func (e *Engine) startAttacks(ctx context.Context, c scoreboard.Clock) error {
-	execs, err := e.store.Executions(ctx, e.exercise.Name)
+// record stores a timeline attack that fell due, as decided: to start,
+// which it does, to wait for approval, or skipped or missed. One that
+// another hand stored first is left to it.
+func (e *Engine) record(ctx context.Context, c scoreboard.Clock, x scoreboard.Execution) error {
+	id, err := e.store.AddExecution(ctx, x)
+	if errors.Is(err, scoreboard.ErrDuplicate) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	timeline := map[string]scoreboard.Execution{}
-	for _, x := range execs {
-		if x.Trigger == scoreboard.TriggerTimeline {
-			timeline[x.Team+"/"+x.Attack] = x
-		}
-	}
-	elapsed := c.Elapsed(e.opt.Now())
-	for _, p := range e.plans {
-		for _, a := range p.Attacks {
-			if _, ok := timeline[p.Team.ID+"/"+a.Name]; ok {
-				continue
-			}
-			x, ok := e.due(p, a, timeline, elapsed)
-			if !ok {
-				continue
-			}
-			if x.State == "" {
-				if c.Halted {
-					continue // held by the kill switch; it runs late when released
-				}
-				x.State = scoreboard.ExecApproved
-				if c.Approval {
-					x.State = scoreboard.ExecApproval
-				}
-			}
-			x.ID, err = e.store.AddExecution(ctx, x)
-			if errors.Is(err, scoreboard.ErrDuplicate) {
-				continue // another hand got there first
-			}
-			if err != nil {
-				return err
-			}
-			timeline[p.Team.ID+"/"+a.Name] = x
-			switch x.State {
-			case scoreboard.ExecSkipped:
-				e.event(ctx, c, scoreboard.AudienceStaff, p.Team.ID, scoreboard.EventAttack, fmt.Sprintf("attack %q skipped: %s", a.Name, x.Reason))
-			case scoreboard.ExecApproval:
-				e.event(ctx, c, scoreboard.AudienceStaff, p.Team.ID, scoreboard.EventAttack, fmt.Sprintf("attack %q is due and waits for an instructor's approval", a.Name))
-			}
-			execs = append(execs, x)
-		}
-	}
-	if c.Halted {
-		return nil
-	}
-	for _, x := range execs {
-		if x.State != scoreboard.ExecApproved {
-			continue
-		}
-		e.mu.Lock()
-		_, busy := e.running[x.ID]
-		e.mu.Unlock()
-		if !busy {
-			e.launch(ctx, c, x)
-		}
+	x.ID = id
+	switch x.State {
+	case scoreboard.ExecSkipped:
+		e.event(ctx, c, scoreboard.AudienceStaff, x.Team, scoreboard.EventAttack, fmt.Sprintf("attack %q skipped: %s", x.Attack, x.Reason))
+	case scoreboard.ExecApproval:
+		e.event(ctx, c, scoreboard.AudienceStaff, x.Team, scoreboard.EventAttack, fmt.Sprintf("attack %q is due and waits for an instructor's approval", x.Attack))
+	case scoreboard.ExecApproved:
+		e.launch(ctx, c, x)
 	}
 	return nil
-}
-
-// due says whether a timeline attack of a team falls due now, and if so
-// returns its execution: to run (State empty), or skipped with the reason.
-func (e *Engine) due(p *scenarios.TeamPlan, a scenarios.AttackPlan, timeline map[string]scoreboard.Execution, elapsed time.Duration) (scoreboard.Execution, bool) {
-	x := scoreboard.Execution{
-		Exercise: e.exercise.Name, Team: p.Team.ID, Attack: a.Name, Trigger: scoreboard.TriggerTimeline,
-		Jitter: e.jitter(p.Team.ID, "attack "+a.Name, e.opt.AttackJitter),
-	}
-	if a.After == "" {
-		x.Due = time.Duration(a.At) + x.Jitter
-		return x, elapsed >= x.Due
-	}
-	parent, ok := timeline[p.Team.ID+"/"+a.After]
-	if !ok {
-		return x, false
-	}
-	switch parent.State {
-	case scoreboard.ExecDone:
-	case scoreboard.ExecSkipped, scoreboard.ExecMissed, scoreboard.ExecInterrupted:
-		x.Due, x.State = elapsed, scoreboard.ExecSkipped
-		x.Reason = fmt.Sprintf("it runs after %q, which was %s", a.After, parent.State)
-		return x, true
-	default:
-		return x, false
-	}
-	if !follows(a.When, parent.Outcome) {
-		x.Due, x.State = parent.Ended.Elapsed, scoreboard.ExecSkipped
-		x.Reason = fmt.Sprintf("it runs only if %q %s, and it %s", a.After, whenWords(a.When), outcomeWords(parent.Outcome))
-		return x, true
-	}
-	x.Due = parent.Ended.Elapsed + time.Duration(a.Delay) + x.Jitter
-	return x, elapsed >= x.Due
-}
-
-// follows says whether an attack that waits on another with `when` runs
-// after the parent's outcome. A parent that could not be judged (not
-// applicable, error) lets nothing follow.
-func follows(when, outcome string) bool {
-	switch when {
-	case scenarios.WhenSucceeded:
-		return outcome == scoreboard.OutcomeSucceeded
-	case scenarios.WhenBlocked:
-		return outcome == scoreboard.OutcomeBlocked || outcome == scoreboard.OutcomeTimedOut
-	default:
-		return outcome == scoreboard.OutcomeSucceeded || outcome == scoreboard.OutcomeBlocked || outcome == scoreboard.OutcomeTimedOut
-	}
-}
-
-func whenWords(when string) string {
-	switch when {
-	case scenarios.WhenSucceeded:
-		return "succeeded"
-	case scenarios.WhenBlocked:
-		return "was blocked"
-	}
-	return "ran"
 }
 
 func outcomeWords(outcome string) string {
@@ -274,6 +173,13 @@ func (e *Engine) attack(team, name string) (*scenarios.TeamPlan, scenarios.Attac
 	return nil, scenarios.AttackPlan{}, fmt.Errorf("no attack %q in exercise %q", name, e.exercise.Name)
 }
 
+// runningAttack is an execution this engine runs: its cancel, and
+// whether it was told to stop.
+type runningAttack struct {
+	cancel  context.CancelFunc
+	stopped bool
+}
+
 // launch runs an approved execution in the background.
 func (e *Engine) launch(ctx context.Context, c scoreboard.Clock, x scoreboard.Execution) {
 	p, a, err := e.attack(x.Team, x.Attack)
@@ -282,7 +188,7 @@ func (e *Engine) launch(ctx context.Context, c scoreboard.Clock, x scoreboard.Ex
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	e.mu.Lock()
-	e.running[x.ID] = cancel
+	e.running[x.ID] = &runningAttack{cancel: cancel}
 	e.mu.Unlock()
 	e.wg.Add(1)
 	go func() {
@@ -308,8 +214,19 @@ func (e *Engine) launch(ctx context.Context, c scoreboard.Clock, x scoreboard.Ex
 func (e *Engine) stopAttacks() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, cancel := range e.running {
-		cancel()
+	for _, run := range e.running {
+		run.cancel()
+		run.stopped = true
+	}
+}
+
+// stopAttack cancels one attack this engine runs.
+func (e *Engine) stopAttack(id int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if run, ok := e.running[id]; ok {
+		run.cancel()
+		run.stopped = true
 	}
 }
 
@@ -351,7 +268,11 @@ func (e *Engine) execute(ctx context.Context, c scoreboard.Clock, p *scenarios.T
 		e.event(ctx, c, scoreboard.AudienceStaff, p.Team.ID, scoreboard.EventEngine, "could not record an attack's outcome: "+err.Error())
 		return
 	}
-	e.score(store, a, x)
+	if e.score(store, a, x) == nil {
+		e.mu.Lock()
+		e.unrevealed[x.Run] = x.Started.Elapsed
+		e.mu.Unlock()
+	}
 	// The evidence is the staff's: it says what the attack leaves behind.
 	// The team learns the outcome when the attack is revealed (RevealDue),
 	// or now in a drill that reveals live.
@@ -388,12 +309,19 @@ func (e *Engine) score(ctx context.Context, a scenarios.AttackPlan, x scoreboard
 // recover takes up after an engine that stopped: executions it left
 // running are marked interrupted (their processes killed and their cleanup
 // run; they are not run again), and finished ones it may not have scored
-// are scored.
+// are scored. Every finished run is taken to be unrevealed, to be asked
+// about once its window has closed, and the stored exercise says when
+// teams learn of attacks.
 func (e *Engine) recover(ctx context.Context) error {
 	c, err := e.store.Clock(ctx, e.exercise.Name)
 	if err != nil {
 		return err
 	}
+	stored, err := e.store.Exercise(ctx, e.exercise.Name)
+	if err != nil {
+		return err
+	}
+	e.set.reveal, e.set.window = stored.Scoring.Reveal, stored.Scoring.Detection.Window
 	if err := e.loadRounds(ctx, c); err != nil {
 		return err
 	}
@@ -401,6 +329,15 @@ func (e *Engine) recover(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	unrevealed := map[string]time.Duration{}
+	for _, x := range execs {
+		if x.State == scoreboard.ExecDone && x.Run != "" {
+			unrevealed[x.Run] = x.Started.Elapsed
+		}
+	}
+	e.mu.Lock()
+	e.unrevealed = unrevealed
+	e.mu.Unlock()
 	for _, x := range execs {
 		p, a, err := e.attack(x.Team, x.Attack)
 		if err != nil {

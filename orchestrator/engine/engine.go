@@ -11,9 +11,6 @@ package engine
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -67,24 +64,38 @@ type Engine struct {
 	byTeam   map[string]*scenarios.TeamPlan
 	opt      Options
 
+	// set is what the engine's decisions read that does not change.
+	set *setting
+
 	attacks chan struct{} // a semaphore
 	// agents runs checks in the scorebots, while Run runs.
 	agents *agent.Pool
 
 	mu        sync.Mutex
-	delivered map[string]bool              // team/inject
-	rounds    map[string]*roundState       // by team
-	bots      map[string]string            // team: its scorebot's container id
-	botAway   map[string]bool              // team: its scorebot could not run a round
-	running   map[int64]context.CancelFunc // executions this engine runs
-	wg        sync.WaitGroup
+	delivered map[string]bool          // team/inject
+	rounds    map[string]*roundState   // by team
+	bots      map[string]string        // team: its scorebot's container id
+	botAway   map[string]bool          // team: its scorebot could not run a round
+	running   map[int64]*runningAttack // executions this engine runs
+	// unrevealed is the runs scored in the ledger and not known to be
+	// revealed, with the exercise time each started at.
+	unrevealed map[string]time.Duration
+	wg         sync.WaitGroup
 	// away is set while the container engine does not answer.
 	away atomic.Bool
 
+	// Only Run's loop reads and writes these: when it last renewed the
+	// lease, whether it lost it and to whom, and whether what ran after
+	// the exercise ended has finished.
+	renewed time.Time
+	lost    bool
+	lostTo  string
+	drained bool
+
 	// Tests set these before Run to know when the engine has looked: ticked
-	// once a tick's work is done, with the wall time the tick began at;
+	// once a tick's actions are done, with what they were decided on;
 	// waitsForLease each time the lease is refused and it waits.
-	ticked        func(at time.Time)
+	ticked        func(in inputs, acts []action)
 	waitsForLease func()
 }
 
@@ -122,13 +133,18 @@ func New(store *scoreboard.Store, rt orchestrator.Runtime, sc *scenarios.Scenari
 	}
 	e := &Engine{
 		store: store, rt: rt, scenario: sc, exercise: ex, plans: plans, opt: opt,
-		byTeam:    map[string]*scenarios.TeamPlan{},
-		bots:      map[string]string{},
-		botAway:   map[string]bool{},
-		attacks:   make(chan struct{}, opt.Attacks),
-		delivered: map[string]bool{},
-		rounds:    map[string]*roundState{},
-		running:   map[int64]context.CancelFunc{},
+		byTeam:     map[string]*scenarios.TeamPlan{},
+		bots:       map[string]string{},
+		botAway:    map[string]bool{},
+		attacks:    make(chan struct{}, opt.Attacks),
+		delivered:  map[string]bool{},
+		rounds:     map[string]*roundState{},
+		running:    map[int64]*runningAttack{},
+		unrevealed: map[string]time.Duration{},
+		set: &setting{
+			exercise: ex.Name, seed: ex.Seed, plans: plans, duration: sc.Duration,
+			attackJitter: opt.AttackJitter, minRound: opt.MinRound, leaseTTL: opt.LeaseTTL,
+		},
 	}
 	for _, p := range plans {
 		e.byTeam[p.Team.ID] = p
@@ -287,127 +303,10 @@ func (e *Engine) event(ctx context.Context, c scoreboard.Clock, audience, team, 
 	}
 }
 
-// Run runs the exercise until it ends or ctx is done. It does not start
-// the clock: Start does, and Run waits for it. A Run after a restart takes
-// up where the last one stopped.
-//
-// One engine runs an exercise at a time: Run first takes the exercise's
-// lease, waiting while another engine holds it, and renews it as it goes.
-func (e *Engine) Run(ctx context.Context) error {
-	if err := e.takeLease(ctx); err != nil || ctx.Err() != nil {
-		return err
-	}
-	defer e.store.ReleaseLease(context.WithoutCancel(ctx), e.exercise.Name, e.opt.Holder)
-	if err := e.recover(ctx); err != nil {
-		return err
-	}
-	e.agents = agent.NewPool(e.rt, e.opt.Agent)
-	defer e.agents.Close()
-	e.wg.Add(1)
-	go func() {
-		defer e.wg.Done()
-		e.startAgents(ctx)
-	}()
-	tick := time.NewTicker(e.opt.Tick)
-	defer tick.Stop()
-	defer e.wg.Wait()
-	renewed := e.opt.Now()
-	for {
-		began := e.opt.Now()
-		if now := began; now.Sub(renewed) >= e.opt.LeaseTTL/3 {
-			got, other, err := e.store.AcquireLease(ctx, e.exercise.Name, e.opt.Holder, now, now.Add(e.opt.LeaseTTL))
-			if err != nil && ctx.Err() == nil {
-				return err
-			}
-			if !got && ctx.Err() == nil {
-				e.stopAttacks()
-				return fmt.Errorf("exercise %s: another engine (%s) took the exercise over: this one stops", e.exercise.Name, other)
-			}
-			renewed = now
-		}
-		c, err := e.store.Clock(ctx, e.exercise.Name)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return err
-		}
-		if c.State == scoreboard.ClockRunning && e.scenario.Duration > 0 && c.Elapsed(e.opt.Now()) >= e.scenario.Duration {
-			if c, err = e.control(ctx, scoreboard.ControlEnd, 0, "engine", "", "exercise ended: its duration is over"); err != nil {
-				return err
-			}
-		}
-		if c.State == scoreboard.ClockEnded {
-			e.wg.Wait()
-			if err := e.closeTimeline(ctx, c); err != nil && ctx.Err() == nil {
-				return err
-			}
-			return nil
-		}
-		if c.Halted {
-			e.stopAttacks()
-		}
-		if c.State == scoreboard.ClockRunning {
-			if err := e.step(ctx, c); err != nil {
-				if ctx.Err() != nil {
-					return nil
-				}
-				return err
-			}
-		}
-		if e.ticked != nil {
-			e.ticked(began)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-tick.C:
-		}
-	}
-}
-
-// step does what is due at the clock's current reading.
-func (e *Engine) step(ctx context.Context, c scoreboard.Clock) error {
-	if err := e.deliverInjects(ctx, c); err != nil {
-		return err
-	}
-	e.startRounds(ctx, c)
-	if err := e.startAttacks(ctx, c); err != nil {
-		return err
-	}
-	return e.reveal(ctx, c)
-}
-
-// reveal shows teams the attacks whose detection window has closed.
-func (e *Engine) reveal(ctx context.Context, c scoreboard.Clock) error {
-	evs, err := e.store.RevealDue(ctx, e.exercise.Name, e.moment(c))
-	if err != nil {
-		return err
-	}
-	if e.opt.OnEvent != nil {
-		for _, ev := range evs {
-			e.opt.OnEvent(ev)
-		}
-	}
-	return nil
-}
-
 // revealsLive says whether the scenario shows teams attacks' outcomes as
 // soon as they are known.
 func (e *Engine) revealsLive() bool {
 	return e.scenario.Scoring != nil && e.scenario.Scoring.Reveal == scenarios.RevealLive
-}
-
-// jitter draws a team's jitter for a named thing from the exercise's seed:
-// the same seed gives the same jitter, and no team can guess another's.
-func (e *Engine) jitter(team, what string, limit time.Duration) time.Duration {
-	if limit <= 0 {
-		return 0
-	}
-	mac := hmac.New(sha256.New, scenarios.TeamKey(e.exercise.Seed, e.exercise.Name, team))
-	mac.Write([]byte("jitter\x00" + what))
-	n := binary.BigEndian.Uint64(mac.Sum(nil))
-	return (time.Duration(n%uint64(limit/time.Millisecond)) * time.Millisecond)
 }
 
 // container finds a team's container of a role and name.

@@ -252,9 +252,9 @@ type watcher struct {
 // watch listens to an engine that has not run yet.
 func (r *rig) watch(e *Engine) *watcher {
 	w := &watcher{r: r}
-	e.ticked = func(at time.Time) {
+	e.ticked = func(in inputs, _ []action) {
 		w.mu.Lock()
-		w.ticks = append(w.ticks, at)
+		w.ticks = append(w.ticks, in.now)
 		w.mu.Unlock()
 	}
 	e.waitsForLease = func() {

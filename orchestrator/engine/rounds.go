@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -24,16 +23,6 @@ type roundState struct {
 	running bool
 }
 
-// roundLength is a team's round in exercise time, stretched at a high speed
-// factor so that a team is checked at most every MinRound of real time.
-func (e *Engine) roundLength(p *scenarios.TeamPlan, c scoreboard.Clock) time.Duration {
-	r := time.Duration(p.Scorebot.Round)
-	if r <= 0 {
-		r = scenarios.DefaultRound
-	}
-	return max(r, time.Duration(float64(e.opt.MinRound)*c.Speed))
-}
-
 // loadRounds takes up each team's rounds where the store has them: the
 // next round is numbered after the last one recorded and is due now. Rounds
 // that fell due while no engine ran are not made up (the scorebot cannot
@@ -49,7 +38,7 @@ func (e *Engine) loadRounds(ctx context.Context, c scoreboard.Clock) error {
 		if r, ok := last[p.Team.ID]; ok {
 			st.number = r.Number
 			st.next = now
-			length := e.roundLength(p, c)
+			length := e.set.roundLength(p, c.Speed)
 			if c.State != scoreboard.ClockCreated && now-r.Elapsed > 2*length {
 				lost := int((now - r.Elapsed) / length)
 				e.event(ctx, c, scoreboard.AudienceTeam, p.Team.ID, scoreboard.EventRound,
@@ -57,46 +46,29 @@ func (e *Engine) loadRounds(ctx context.Context, c scoreboard.Clock) error {
 						lost, scenarios.Clock(r.Elapsed), scenarios.Clock(now), r.Number+1))
 			}
 		} else {
-			st.next = e.jitter(p.Team.ID, "round 1", time.Duration(p.Scorebot.Jitter))
+			st.next = e.set.jitter(p.Team.ID, "round 1", time.Duration(p.Scorebot.Jitter))
 		}
 		e.rounds[p.Team.ID] = st
 	}
 	return nil
 }
 
-// startRounds starts each team's round that is due. A team's round runs on
-// its own: a slow team never delays another, and every check has its own
+// startRound starts a team's round, as decided: it runs on its own, so
+// that a slow team never delays another, and every check has its own
 // timeout, so a round always ends.
-func (e *Engine) startRounds(ctx context.Context, c scoreboard.Clock) {
-	now := e.opt.Now()
-	elapsed := c.Elapsed(now)
-	for _, p := range e.plans {
+func (e *Engine) startRound(ctx context.Context, c scoreboard.Clock, team string, number int, next time.Duration) {
+	p := e.byTeam[team]
+	e.mu.Lock()
+	e.rounds[team] = &roundState{number: number, next: next, running: true}
+	e.mu.Unlock()
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		e.round(ctx, c, p, number)
 		e.mu.Lock()
-		st := e.rounds[p.Team.ID]
-		due := st != nil && !st.running && elapsed >= st.next
-		if due {
-			st.number++
-			st.running = true
-			length := e.roundLength(p, c)
-			jitter := e.jitter(p.Team.ID, "round "+strconv.Itoa(st.number+1), min(time.Duration(p.Scorebot.Jitter), length/2))
-			st.next = st.next + length + jitter
-			if st.next < elapsed {
-				st.next = elapsed + jitter
-			}
-		}
+		e.rounds[team].running = false
 		e.mu.Unlock()
-		if !due {
-			continue
-		}
-		e.wg.Add(1)
-		go func(p *scenarios.TeamPlan, number int) {
-			defer e.wg.Done()
-			e.round(ctx, c, p, number)
-			e.mu.Lock()
-			e.rounds[p.Team.ID].running = false
-			e.mu.Unlock()
-		}(p, st.number)
-	}
+	}()
 }
 
 // round runs one round of a team's checks in its scorebot's agent, all at
@@ -257,20 +229,12 @@ func (e *Engine) engineBack(ctx context.Context, c scoreboard.Clock) {
 	}
 }
 
-// deliverInjects delivers every inject that is due and not yet delivered.
-func (e *Engine) deliverInjects(ctx context.Context, c scoreboard.Clock) error {
-	elapsed := c.Elapsed(e.opt.Now())
-	for _, p := range e.plans {
-		for _, in := range p.Injects {
-			e.mu.Lock()
-			done := e.delivered[p.Team.ID+"/"+in.Name]
-			e.mu.Unlock()
-			if done || elapsed < time.Duration(in.At) {
-				continue
-			}
-			if err := e.deliver(ctx, c, p, in, ""); err != nil {
-				return err
-			}
+// deliverDue delivers an inject that fell due.
+func (e *Engine) deliverDue(ctx context.Context, c scoreboard.Clock, team, inject string) error {
+	p := e.byTeam[team]
+	for _, in := range p.Injects {
+		if in.Name == inject {
+			return e.deliver(ctx, c, p, in, "")
 		}
 	}
 	return nil
