@@ -400,10 +400,8 @@ func (s *Server) account(c echo.Context) error {
 }
 
 func (s *Server) renderAccount(c echo.Context, status int, view accountView) error {
-	u, err := requireUser(c)
-	if u == nil || err != nil {
-		return err
-	}
+	u := userOf(c)
+	var err error
 	view.Tokens, err = s.store.APITokens(c.Request().Context(), u.Name)
 	if err != nil {
 		return err
@@ -414,10 +412,7 @@ func (s *Server) renderAccount(c echo.Context, status int, view accountView) err
 }
 
 func (s *Server) createToken(c echo.Context) error {
-	u, err := requireUser(c)
-	if u == nil || err != nil {
-		return err
-	}
+	u := userOf(c)
 	name := strings.TrimSpace(c.FormValue("name"))
 	if name == "" || len(name) > 64 {
 		return errBadInput
@@ -434,10 +429,7 @@ func (s *Server) createToken(c echo.Context) error {
 }
 
 func (s *Server) revokeToken(c echo.Context) error {
-	u, err := requireUser(c)
-	if u == nil || err != nil {
-		return err
-	}
+	u := userOf(c)
 	if err := s.store.RevokeAPIToken(c.Request().Context(), u.Name, c.FormValue("name")); err != nil {
 		return err
 	}

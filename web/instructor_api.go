@@ -60,9 +60,6 @@ type apiScenario struct {
 }
 
 func (s *Server) apiInstructScenarios(c echo.Context) error {
-	if u, err := requireInstructor(c); u == nil || err != nil {
-		return err
-	}
 	out := []apiScenario{}
 	if s.cfg.Director != nil {
 		scs, err := s.cfg.Director.Scenarios(c.Request().Context())
@@ -78,9 +75,6 @@ func (s *Server) apiInstructScenarios(c echo.Context) error {
 }
 
 func (s *Server) apiInstructScenario(c echo.Context) error {
-	if u, err := requireInstructor(c); u == nil || err != nil {
-		return err
-	}
 	name := c.Param("name")
 	if !instructName.MatchString(name) || s.cfg.Director == nil {
 		return errNotFound
@@ -99,10 +93,8 @@ func (s *Server) apiInstructScenario(c echo.Context) error {
 // set, stores it when it has no errors: 200 with the diagnostics when it
 // is valid (warnings may remain), 422 with them when not.
 func (s *Server) apiInstructSaveScenario(c echo.Context) error {
-	u, err := requireInstructor(c)
-	if u == nil || err != nil {
-		return err
-	}
+	u := userOf(c)
+	var err error
 	var in struct {
 		Name      string `json:"name"`
 		Source    string `json:"source"`
@@ -149,10 +141,7 @@ type apiTeamDefinition struct {
 }
 
 func (s *Server) apiInstructCreate(c echo.Context) error {
-	u, err := requireInstructor(c)
-	if u == nil || err != nil {
-		return err
-	}
+	u := userOf(c)
 	var in struct {
 		Name     string              `json:"name"`
 		Title    string              `json:"title"`
@@ -247,9 +236,6 @@ func (s *Server) apiExerciseOut(c echo.Context, name string) (apiInstructExercis
 }
 
 func (s *Server) apiInstructExercises(c echo.Context) error {
-	if u, err := requireInstructor(c); u == nil || err != nil {
-		return err
-	}
 	exs, err := s.store.Exercises(c.Request().Context())
 	if err != nil {
 		return err
@@ -266,9 +252,6 @@ func (s *Server) apiInstructExercises(c echo.Context) error {
 }
 
 func (s *Server) apiInstructExercise(c echo.Context) error {
-	if u, err := requireInstructor(c); u == nil || err != nil {
-		return err
-	}
 	out, err := s.apiExerciseOut(c, c.Param("name"))
 	if err != nil {
 		return err
@@ -277,9 +260,6 @@ func (s *Server) apiInstructExercise(c echo.Context) error {
 }
 
 func (s *Server) apiInstructOperation(c echo.Context) error {
-	if u, err := requireInstructor(c); u == nil || err != nil {
-		return err
-	}
 	name := c.Param("name")
 	if _, err := s.heldExercise(name); err != nil {
 		return apiFail(c, err)
@@ -320,9 +300,6 @@ type apiGridTeam struct {
 }
 
 func (s *Server) apiInstructGrid(c echo.Context) error {
-	if u, err := requireInstructor(c); u == nil || err != nil {
-		return err
-	}
 	name := c.Param("name")
 	if _, err := s.heldExercise(name); err != nil {
 		return apiFail(c, err)
@@ -396,9 +373,6 @@ type apiPlannedInject struct {
 // apiInstructTimeline is the scenario's attacks and injects, and every
 // attack execution so far.
 func (s *Server) apiInstructTimeline(c echo.Context) error {
-	if u, err := requireInstructor(c); u == nil || err != nil {
-		return err
-	}
 	ctx := c.Request().Context()
 	name := c.Param("name")
 	execs, err := s.store.Executions(ctx, name)
@@ -490,9 +464,6 @@ type apiUnmatchedReport struct {
 // apiInstructQueue is the grading queue: answers to injects (?all=1 also
 // the graded ones) and reports no run matched.
 func (s *Server) apiInstructQueue(c echo.Context) error {
-	if u, err := requireInstructor(c); u == nil || err != nil {
-		return err
-	}
 	ctx := c.Request().Context()
 	name := c.Param("name")
 	responses, err := s.store.InjectResponses(ctx, name, c.QueryParam("all") == "")
@@ -549,9 +520,6 @@ type apiTeamMove struct {
 // apiInstructTrainees is who is in the exercise's teams, who waits for a
 // team, and every move into or out of its teams, newest first.
 func (s *Server) apiInstructTrainees(c echo.Context) error {
-	if u, err := requireInstructor(c); u == nil || err != nil {
-		return err
-	}
 	ctx := c.Request().Context()
 	name := c.Param("name")
 	if _, err := s.store.Exercise(ctx, name); err != nil {
@@ -581,10 +549,7 @@ func (s *Server) apiInstructTrainees(c echo.Context) error {
 
 // apiInstructAction does one of the control page's actions.
 func (s *Server) apiInstructAction(c echo.Context) error {
-	u, err := requireInstructor(c)
-	if u == nil || err != nil {
-		return err
-	}
+	u := userOf(c)
 	name, action := c.Param("name"), c.Param("action")
 	if !instructKnownAction(action) {
 		return errNotFound

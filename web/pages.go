@@ -71,10 +71,7 @@ type joinView struct {
 }
 
 func (s *Server) joinPage(c echo.Context) error {
-	u, err := requireUser(c)
-	if u == nil || err != nil {
-		return err
-	}
+	u := userOf(c)
 	if u.Role != scoreboard.RoleTrainee {
 		return errForbidden
 	}
@@ -84,10 +81,7 @@ func (s *Server) joinPage(c echo.Context) error {
 }
 
 func (s *Server) join(c echo.Context) error {
-	u, err := requireUser(c)
-	if u == nil || err != nil {
-		return err
-	}
+	u := userOf(c)
 	if u.Role != scoreboard.RoleTrainee {
 		return errForbidden
 	}
@@ -245,10 +239,7 @@ func newestFirst(evs []scoreboard.Event) []scoreboard.Event {
 
 // ownTeam sends a trainee to their team's page.
 func (s *Server) ownTeam(c echo.Context) error {
-	u, err := requireUser(c)
-	if u == nil || err != nil {
-		return err
-	}
+	u := userOf(c)
 	if u.Role != scoreboard.RoleTrainee {
 		return c.Redirect(http.StatusSeeOther, "/")
 	}
@@ -269,10 +260,7 @@ type teamView struct {
 }
 
 func (s *Server) teamPage(c echo.Context) error {
-	u, err := requireUser(c)
-	if u == nil || err != nil {
-		return err
-	}
+	u := userOf(c)
 	name, team := c.Param("exercise"), c.Param("team")
 	if !mayViewTeam(u, name, team) {
 		s.log.Info("team page refused", "user", u.Name, "exercise", name, "team", team)
@@ -314,10 +302,6 @@ type managerView struct {
 }
 
 func (s *Server) managerPage(c echo.Context) error {
-	u, err := requireStaff(c)
-	if u == nil || err != nil {
-		return err
-	}
 	ctx := c.Request().Context()
 	name := c.Param("exercise")
 	ex, clock, elapsed, err := s.exerciseHead(ctx, name)
@@ -347,10 +331,7 @@ func (s *Server) managerPage(c echo.Context) error {
 
 // export streams one of scoreboard.Export's files as a download.
 func (s *Server) export(c echo.Context) error {
-	u, err := requireStaff(c)
-	if u == nil || err != nil {
-		return err
-	}
+	u := userOf(c)
 	name, file := c.Param("exercise"), c.Param("file")
 	known := false
 	for _, d := range downloads {

@@ -6,11 +6,17 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/cordillera-range/cordillera/scoreboard"
 )
 
 // routes registers every route of the server, pages and API, in this one
-// place: who may use each is in web/security_test.go's routeAccess.
+// place: who may use each is in web/security_test.go's routeAccess. A
+// route for some users only has its middleware here (signedIn, staff,
+// instructors), which lets them in before the handler runs; the handler
+// reads who they are with userOf.
 func (s *Server) routes() *echo.Echo {
+	signedIn, staff, instructors := only(requireUser), only(requireStaff), only(requireInstructor)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -30,81 +36,98 @@ func (s *Server) routes() *echo.Echo {
 	e.POST("/logout", s.signOut)
 	e.POST("/lang", s.setLanguage)
 	e.GET("/lang", s.setVisitorLanguage)
-	e.GET("/account", s.account)
-	e.POST("/account/tokens", s.createToken)
-	e.POST("/account/tokens/revoke", s.revokeToken)
-	e.GET("/join", s.joinPage)
-	e.POST("/join", s.join)
+	e.GET("/account", s.account, signedIn)
+	e.POST("/account/tokens", s.createToken, signedIn)
+	e.POST("/account/tokens/revoke", s.revokeToken, signedIn)
+	e.GET("/join", s.joinPage, signedIn)
+	e.POST("/join", s.join, signedIn)
 	e.GET("/scoreboard/:exercise", s.scoreboardPage)
 	e.GET("/events/:exercise", s.events)
 
 	// Trainees: their team's page, its forms, its terminals.
-	e.GET("/team", s.ownTeam)
-	e.GET("/team/:exercise/:team", s.teamPage)
-	e.POST("/team/:exercise/:team/injects/:inject", s.respondForm)
-	e.POST("/team/:exercise/:team/reports", s.reportForm)
-	e.POST("/team/:exercise/:team/indicators", s.shareForm)
-	e.POST("/team/:exercise/:team/challenges/:challenge", s.answerForm)
-	e.POST("/team/:exercise/:team/challenges/:challenge/hints", s.hintForm)
+	e.GET("/team", s.ownTeam, signedIn)
+	e.GET("/team/:exercise/:team", s.teamPage, signedIn)
+	e.POST("/team/:exercise/:team/injects/:inject", s.respondForm, signedIn)
+	e.POST("/team/:exercise/:team/reports", s.reportForm, signedIn)
+	e.POST("/team/:exercise/:team/indicators", s.shareForm, signedIn)
+	e.POST("/team/:exercise/:team/challenges/:challenge", s.answerForm, signedIn)
+	e.POST("/team/:exercise/:team/challenges/:challenge/hints", s.hintForm, signedIn)
 	terms := s.newTerminals()
-	e.GET("/terminal/:exercise/:team/:host", terms.page)
+	e.GET("/terminal/:exercise/:team/:host", terms.page, signedIn)
 	e.GET("/terminal/:exercise/:team/:host/ws", terms.connect)
 
 	// Program managers. Static segments win over :exercise in Echo's
 	// router, so "compare" is not read as an exercise's name.
-	e.GET("/manager/compare", s.comparePage)
-	e.GET("/manager/compare/export/:file", s.compareExport)
-	e.GET("/manager/:exercise", s.managerPage)
-	e.GET("/manager/:exercise/report", s.afterActionPage)
-	e.GET("/manager/:exercise/export/:file", s.export)
+	e.GET("/manager/compare", s.comparePage, staff)
+	e.GET("/manager/compare/export/:file", s.compareExport, staff)
+	e.GET("/manager/:exercise", s.managerPage, staff)
+	e.GET("/manager/:exercise/report", s.afterActionPage, staff)
+	e.GET("/manager/:exercise/export/:file", s.export, staff)
 
 	// Instructors.
-	e.GET("/instruct", s.instructHome)
-	e.GET("/instruct/scenarios", s.instructScenarios)
-	e.GET("/instruct/scenarios/new", s.instructScenarioNew)
-	e.POST("/instruct/scenarios/new", s.instructScenarioPost)
-	e.GET("/instruct/scenarios/:name/edit", s.instructScenarioEdit)
-	e.POST("/instruct/scenarios/:name/edit", s.instructScenarioPost)
-	e.GET("/instruct/new", s.instructNewPage)
-	e.POST("/instruct/new", s.instructCreate)
-	e.GET("/instruct/:exercise", s.instructExercise)
-	e.POST("/instruct/:exercise/:action", s.instructAction)
+	e.GET("/instruct", s.instructHome, instructors)
+	e.GET("/instruct/scenarios", s.instructScenarios, instructors)
+	e.GET("/instruct/scenarios/new", s.instructScenarioNew, instructors)
+	e.POST("/instruct/scenarios/new", s.instructScenarioPost, instructors)
+	e.GET("/instruct/scenarios/:name/edit", s.instructScenarioEdit, instructors)
+	e.POST("/instruct/scenarios/:name/edit", s.instructScenarioPost, instructors)
+	e.GET("/instruct/new", s.instructNewPage, instructors)
+	e.POST("/instruct/new", s.instructCreate, instructors)
+	e.GET("/instruct/:exercise", s.instructExercise, instructors)
+	e.POST("/instruct/:exercise/:action", s.instructAction, instructors)
 
 	api := e.Group("/api/v1")
 	api.GET("/exercises", s.apiExercises)
 	api.GET("/exercises/:name/standings", s.apiStandings)
-	api.GET("/exercises/:name/teams/:team/breakdown", s.apiBreakdown)
-	api.GET("/exercises/:name/statistics", s.apiStatistics)
-	api.GET("/exercises/:name/series", s.apiSeries)
-	api.GET("/exercises/:name/report", s.apiAfterAction)
-	api.GET("/compare", s.apiCompare)
+	api.GET("/exercises/:name/teams/:team/breakdown", s.apiBreakdown, signedIn)
+	api.GET("/exercises/:name/statistics", s.apiStatistics, staff)
+	api.GET("/exercises/:name/series", s.apiSeries, staff)
+	api.GET("/exercises/:name/report", s.apiAfterAction, staff)
+	api.GET("/compare", s.apiCompare, staff)
 
 	team := api.Group("/exercises/:name/teams/:team")
-	team.GET("/hosts", s.apiTeamHosts)
-	team.GET("/injects", s.apiTeamInjects)
-	team.POST("/injects", s.apiTeamRespond)
-	team.GET("/reports", s.apiTeamReports)
-	team.POST("/reports", s.apiTeamReport)
-	team.GET("/indicators", s.apiTeamIndicators)
-	team.POST("/indicators", s.apiTeamShare)
-	team.GET("/challenges", s.apiTeamChallenges)
-	team.POST("/challenges", s.apiTeamAnswer)
-	team.POST("/challenges/:challenge/hints", s.apiTeamHint)
+	team.GET("/hosts", s.apiTeamHosts, signedIn)
+	team.GET("/injects", s.apiTeamInjects, signedIn)
+	team.POST("/injects", s.apiTeamRespond, signedIn)
+	team.GET("/reports", s.apiTeamReports, signedIn)
+	team.POST("/reports", s.apiTeamReport, signedIn)
+	team.GET("/indicators", s.apiTeamIndicators, signedIn)
+	team.POST("/indicators", s.apiTeamShare, signedIn)
+	team.GET("/challenges", s.apiTeamChallenges, signedIn)
+	team.POST("/challenges", s.apiTeamAnswer, signedIn)
+	team.POST("/challenges/:challenge/hints", s.apiTeamHint, signedIn)
 
 	in := api.Group("/instruct")
-	in.GET("/scenarios", s.apiInstructScenarios)
-	in.POST("/scenarios", s.apiInstructSaveScenario)
-	in.GET("/scenarios/:name", s.apiInstructScenario)
-	in.GET("/exercises", s.apiInstructExercises)
-	in.POST("/exercises", s.apiInstructCreate)
-	in.GET("/exercises/:name", s.apiInstructExercise)
-	in.GET("/exercises/:name/operation", s.apiInstructOperation)
-	in.GET("/exercises/:name/grid", s.apiInstructGrid)
-	in.GET("/exercises/:name/timeline", s.apiInstructTimeline)
-	in.GET("/exercises/:name/queue", s.apiInstructQueue)
-	in.GET("/exercises/:name/trainees", s.apiInstructTrainees)
-	in.POST("/exercises/:name/:action", s.apiInstructAction)
+	in.GET("/scenarios", s.apiInstructScenarios, instructors)
+	in.POST("/scenarios", s.apiInstructSaveScenario, instructors)
+	in.GET("/scenarios/:name", s.apiInstructScenario, instructors)
+	in.GET("/exercises", s.apiInstructExercises, instructors)
+	in.POST("/exercises", s.apiInstructCreate, instructors)
+	in.GET("/exercises/:name", s.apiInstructExercise, instructors)
+	in.GET("/exercises/:name/operation", s.apiInstructOperation, instructors)
+	in.GET("/exercises/:name/grid", s.apiInstructGrid, instructors)
+	in.GET("/exercises/:name/timeline", s.apiInstructTimeline, instructors)
+	in.GET("/exercises/:name/queue", s.apiInstructQueue, instructors)
+	in.GET("/exercises/:name/trainees", s.apiInstructTrainees, instructors)
+	in.POST("/exercises/:name/:action", s.apiInstructAction, instructors)
 
 	api.Any("/*", func(c echo.Context) error { return echo.ErrNotFound })
 	return e
 }
+
+// only runs the handler for the users require lets in: it sends visitors to
+// sign in (a page) or says they must (the API, a form), and refuses the
+// others.
+func only(require func(echo.Context) (*scoreboard.User, error)) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if u, err := require(c); u == nil || err != nil {
+				return err
+			}
+			return next(c)
+		}
+	}
+}
+
+// userOf is the signed-in user of a request that only let in.
+func userOf(c echo.Context) *scoreboard.User { return viewerOf(c).user }

@@ -160,10 +160,7 @@ type terminalView struct {
 }
 
 func (t *terminals) page(c echo.Context) error {
-	u, err := requireUser(c)
-	if u == nil || err != nil {
-		return err
-	}
+	u := userOf(c)
 	tt, err := t.target(c, u)
 	if err != nil {
 		return err

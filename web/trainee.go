@@ -76,13 +76,10 @@ type player struct {
 	plan           *scenarios.TeamPlan
 }
 
-// player checks who may submit, in order: signed in, the team's own
-// trainee, an exercise this server runs.
+// player checks who may submit, in order: the team's own trainee (the
+// route let in signed-in users only), an exercise this server runs.
 func (s *Server) player(c echo.Context, exercise, team string) (*player, error) {
-	u, err := requireUser(c)
-	if u == nil || err != nil {
-		return nil, err
-	}
+	u := userOf(c)
 	if !mayPlay(u, exercise, team) {
 		s.log.Info("submission refused", "user", u.Name, "exercise", exercise, "team", team, "path", c.Request().URL.Path)
 		return nil, errForbidden
@@ -694,10 +691,7 @@ func (s *Server) hintForm(c echo.Context) error {
 
 // wsViewer lets the team's trainees and staff read a team's workspace.
 func (s *Server) wsViewer(c echo.Context) (*scoreboard.User, string, string, error) {
-	u, err := requireUser(c)
-	if u == nil || err != nil {
-		return nil, "", "", err
-	}
+	u := userOf(c)
 	name, team := c.Param("name"), c.Param("team")
 	if !mayViewTeam(u, name, team) {
 		return nil, "", "", errForbidden
@@ -846,8 +840,8 @@ func wsAddresses(as []scenarios.Attachment) []wsAddress {
 }
 
 func (s *Server) apiTeamHosts(c echo.Context) error {
-	u, name, team, err := s.wsViewer(c)
-	if u == nil || err != nil {
+	_, name, team, err := s.wsViewer(c)
+	if err != nil {
 		return err
 	}
 	status, err := s.store.ServiceStatus(c.Request().Context(), name)
@@ -930,8 +924,8 @@ func wsInjectOut(it scoreboard.InboxItem, plan *scenarios.TeamPlan) wsInject {
 }
 
 func (s *Server) apiTeamInjects(c echo.Context) error {
-	u, name, team, err := s.wsViewer(c)
-	if u == nil || err != nil {
+	_, name, team, err := s.wsViewer(c)
+	if err != nil {
 		return err
 	}
 	items, err := s.store.InjectsOf(c.Request().Context(), name, team)
@@ -990,8 +984,8 @@ func wsReportOut(r scoreboard.IncidentReport) wsReport {
 }
 
 func (s *Server) apiTeamReports(c echo.Context) error {
-	u, name, team, err := s.wsViewer(c)
-	if u == nil || err != nil {
+	_, name, team, err := s.wsViewer(c)
+	if err != nil {
 		return err
 	}
 	reps, err := s.store.ReportsOf(c.Request().Context(), name, team)
@@ -1053,8 +1047,8 @@ func wsIndicatorsOut(is []scoreboard.SharedIndicator) []wsIndicator {
 }
 
 func (s *Server) apiTeamIndicators(c echo.Context) error {
-	u, name, team, err := s.wsViewer(c)
-	if u == nil || err != nil {
+	_, name, team, err := s.wsViewer(c)
+	if err != nil {
 		return err
 	}
 	got, err := s.store.IndicatorsFor(c.Request().Context(), name, team)
@@ -1099,8 +1093,8 @@ type wsChallenge struct {
 }
 
 func (s *Server) apiTeamChallenges(c echo.Context) error {
-	u, name, team, err := s.wsViewer(c)
-	if u == nil || err != nil {
+	_, name, team, err := s.wsViewer(c)
+	if err != nil {
 		return err
 	}
 	cvs, err := s.challengeViews(c.Request().Context(), name, team, s.teamPlan(name, team))
