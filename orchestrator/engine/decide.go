@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cordillera-range/cordillera/orchestrator"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
@@ -381,6 +383,36 @@ func dueReveals(in inputs) []action {
 	}
 	slices.Sort(runs)
 	return []action{{kind: reveal, runs: runs}}
+}
+
+// roundVerdict is what a round comes to, once its scorebot ran it or
+// could not.
+type roundVerdict int
+
+const (
+	roundScored     roundVerdict = iota // its checks are recorded; an outage said is over
+	roundCutOff                         // the engine stops: checks cut off are not scored, and nothing is said
+	roundEngineAway                     // not scored: the container engine does not answer
+	roundBotAway                        // not scored: the team's scorebot (its agent, container or node) could not run it
+)
+
+func (v roundVerdict) String() string {
+	return [...]string{"scored", "cut off", "not scored: the engine is away", "not scored: the scorebot is away"}[v]
+}
+
+// judgeRound says what a round comes to. A round the scorebot could not
+// run says nothing of the team's services, so it is not scored; one node
+// of a cluster down is its teams' outage, not the whole engine's.
+func judgeRound(stopping bool, err error) roundVerdict {
+	switch {
+	case stopping:
+		return roundCutOff
+	case err == nil:
+		return roundScored
+	case errors.Is(err, orchestrator.ErrEngineUnreachable) && !errors.Is(err, orchestrator.ErrNodeDown):
+		return roundEngineAway
+	}
+	return roundBotAway
 }
 
 // attack finds a team's attack in the plans.

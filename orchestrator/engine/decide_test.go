@@ -1,12 +1,16 @@
 package engine
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cordillera-range/cordillera/orchestrator"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
@@ -269,5 +273,28 @@ reveal cr-a, cr-b`},
 				t.Errorf("at %s decide says\n%s\nwant\n%s", scenarios.Clock(tt.elapsed), got, tt.want)
 			}
 		})
+	}
+}
+
+func TestJudgeRound(t *testing.T) {
+	unreachable := fmt.Errorf("list containers: %w", orchestrator.ErrEngineUnreachable)
+	nodeDown := &orchestrator.NodeDownError{Nodes: []string{"node-2"}, Cause: fmt.Errorf("its engine: %w", orchestrator.ErrEngineUnreachable)}
+	for _, tt := range []struct {
+		name     string
+		stopping bool
+		err      error
+		want     string
+	}{
+		{"checks answered", false, nil, "scored"},
+		{"the engine stops as the round runs", true, nil, "cut off"},
+		{"the engine stops and the checks were cut off", true, context.Canceled, "cut off"},
+		{"the container engine does not answer", false, unreachable, "not scored: the engine is away"},
+		{"the team's node is down", false, fmt.Errorf("exec: %w", nodeDown), "not scored: the scorebot is away"},
+		{"the team has no scorebot", false, fmt.Errorf("team %q has no scorebot container: %w", "co", orchestrator.ErrNotFound), "not scored: the scorebot is away"},
+		{"the agent's stream was lost", false, errors.New("agent: stream closed"), "not scored: the scorebot is away"},
+	} {
+		if got := judgeRound(tt.stopping, tt.err).String(); got != tt.want {
+			t.Errorf("%s: %s, want %s", tt.name, got, tt.want)
+		}
 	}
 }

@@ -89,17 +89,15 @@ func (e *Engine) round(ctx context.Context, c scoreboard.Clock, p *scenarios.Tea
 		results, err = e.agents.Check(rctx, bot, checks)
 		cancel()
 	}
-	if ctx.Err() != nil {
-		return // stopping: the round is not scored on cut-off checks
-	}
-	if err != nil {
+	switch judgeRound(ctx.Err() != nil, err) {
+	case roundCutOff:
+		return
+	case roundEngineAway:
 		e.forgetScorebot(team, bot)
-		// One node of a cluster down is its teams' outage, not the
-		// engine's: the others' rounds go on.
-		if errors.Is(err, orchestrator.ErrEngineUnreachable) && !errors.Is(err, orchestrator.ErrNodeDown) {
-			e.engineAway(ctx, c, err)
-			return
-		}
+		e.engineAway(ctx, c, err)
+		return
+	case roundBotAway:
+		e.forgetScorebot(team, bot)
 		e.scorebotAway(ctx, c, team, number, err)
 		return
 	}
