@@ -1,0 +1,488 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cordillera-range/cordillera/scenarios"
+	"github.com/cordillera-range/cordillera/scoreboard"
+)
+
+// The team's workspace as JSON, for scripts.
+
+// wsViewer lets the team's trainees and staff read a team's workspace.
+func (s *Server) wsViewer(c echo.Context) (*scoreboard.User, string, string, error) {
+	u := userOf(c)
+	name, team := c.Param("name"), c.Param("team")
+	if !mayViewTeam(u, name, team) {
+		return nil, "", "", errForbidden
+	}
+	// An unknown exercise or team is a 404, for staff who may ask.
+	teams, err := s.store.Teams(c.Request().Context(), name)
+	if err != nil {
+		return nil, "", "", err
+	}
+	if !slices.ContainsFunc(teams, func(t scoreboard.Team) bool { return t.ID == team }) {
+		return nil, "", "", fmt.Errorf("team %q of exercise %q: %w", team, name, scoreboard.ErrNotFound)
+	}
+	return u, name, team, nil
+}
+
+// wsPlayer is player for the API, with JSON refusals.
+func (s *Server) wsPlayer(c echo.Context) (*player, error) {
+	p, err := s.player(c, c.Param("name"), c.Param("team"))
+	if errors.Is(err, errForbidden) {
+		return nil, wsFail(c, http.StatusForbidden, "only the team's own trainees may submit for it", "")
+	}
+	return p, err
+}
+
+func wsFail(c echo.Context, status int, msg, field string) error {
+	body := map[string]string{"error": msg}
+	if field != "" {
+		body["field"] = field
+	}
+	return c.JSON(status, body)
+}
+
+// wsRefuse answers a refused submission as JSON, or hands other errors on.
+func wsRefuse(c echo.Context, err error) error {
+	var pe *playError
+	if errors.As(err, &pe) {
+		return wsFail(c, pe.Status, pe.Error(), pe.Field)
+	}
+	return err
+}
+
+// wsDecodeJSON reads a request's JSON object into v, strictly: one object,
+// known fields of the right types, at most maxJSONBody bytes. When the body
+// is not that, it answers 400 saying what is wrong and returns false: v may
+// then hold part of the body, and must not be acted on.
+func wsDecodeJSON(c echo.Context, v any) (bool, error) {
+	msg, field := readJSONBody(c, v)
+	if msg != "" {
+		return false, wsFail(c, http.StatusBadRequest, msg, field)
+	}
+	return true, nil
+}
+
+// readJSONBody decodes the body into v and says what is wrong with it, if
+// anything, and in which field.
+func readJSONBody(c echo.Context, v any) (msg, field string) {
+	req := c.Request()
+	if ct := req.Header.Get(echo.HeaderContentType); ct != "" && !strings.HasPrefix(strings.ToLower(ct), echo.MIMEApplicationJSON) {
+		return fmt.Sprintf("the body must be JSON (Content-Type: application/json), not %s", ct), ""
+	}
+	data, err := io.ReadAll(io.LimitReader(req.Body, maxJSONBody+1))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) || len(data) > maxJSONBody {
+		return fmt.Sprintf("the body is larger than %d KiB", maxJSONBody>>10), ""
+	}
+	if err != nil {
+		return "the body could not be read", ""
+	}
+	if strings.TrimSpace(string(data)) == "" {
+		return "the body is empty: send a JSON object", ""
+	}
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	err = dec.Decode(v)
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("the body is not valid JSON: %v (at byte %d)", syntax, syntax.Offset), ""
+	case errors.As(err, &typ) && typ.Field != "":
+		return fmt.Sprintf("field %q must be %s, not %s", typ.Field, wsJSONType(typ.Type.Kind().String()), typ.Value), typ.Field
+	case errors.As(err, &typ):
+		return fmt.Sprintf("the body must be a JSON object, not %s", typ.Value), ""
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the body is not valid JSON: it ends too early", ""
+	case err != nil && strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return fmt.Sprintf("unknown field %q", field), field
+	case err != nil:
+		return "the body is not valid JSON: " + err.Error(), ""
+	}
+	if dec.More() {
+		return "the body must hold one JSON object, and nothing after it", ""
+	}
+	return "", ""
+}
+
+func wsJSONType(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "slice":
+		return "an array"
+	case "int", "int64":
+		return "a whole number"
+	case "bool":
+		return "true or false"
+	}
+	return kind
+}
+
+type wsCheck struct {
+	Up        bool   `json:"up"`
+	Detail    string `json:"detail"`
+	Round     int    `json:"round"`
+	At        string `json:"at"`
+	Elapsed   string `json:"elapsed"`
+	ElapsedMS int64  `json:"elapsed_ms"`
+}
+
+type wsService struct {
+	Name     string   `json:"name"`
+	Port     int      `json:"port"`
+	Protocol string   `json:"protocol"`
+	Status   *wsCheck `json:"status"` // null until the scorebot checks it
+}
+
+type wsAddress struct {
+	Network string `json:"network"`
+	Address string `json:"address"`
+}
+
+type wsHost struct {
+	Name      string      `json:"name"`
+	Addresses []wsAddress `json:"addresses"`
+	Services  []wsService `json:"services"`
+	Terminal  string      `json:"terminal"`
+}
+
+func wsAddresses(as []scenarios.Attachment) []wsAddress {
+	out := []wsAddress{}
+	for _, a := range as {
+		out = append(out, wsAddress{Network: a.Network, Address: a.Address.String()})
+	}
+	return out
+}
+
+func (s *Server) apiTeamHosts(c echo.Context) error {
+	_, name, team, err := s.wsViewer(c)
+	if err != nil {
+		return err
+	}
+	status, err := s.store.ServiceStatus(c.Request().Context(), name)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Hosts    []wsHost    `json:"hosts"`
+		Scorebot []wsAddress `json:"scorebot"`
+	}{Hosts: []wsHost{}, Scorebot: []wsAddress{}}
+	if plan := s.teamPlan(name, team); plan != nil {
+		for _, h := range wsHostViews(name, team, plan, status[team]) {
+			ah := wsHost{Name: h.Name, Addresses: wsAddresses(h.Networks), Services: []wsService{}, Terminal: h.Terminal}
+			for _, sv := range h.Services {
+				as := wsService{Name: sv.Name, Port: sv.Port, Protocol: sv.Protocol}
+				if sv.Checked {
+					as.Status = &wsCheck{Up: sv.Check.Up, Detail: sv.Check.Detail, Round: sv.Check.Round, At: apiTime(sv.Check.At),
+						Elapsed: scenarios.Clock(sv.Check.Elapsed), ElapsedMS: sv.Check.Elapsed.Milliseconds()}
+				}
+				ah.Services = append(ah.Services, as)
+			}
+			out.Hosts = append(out.Hosts, ah)
+		}
+		out.Scorebot = wsAddresses(plan.Scorebot.Networks)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+type wsGrade struct {
+	Percent int    `json:"percent"`
+	Author  string `json:"author"`
+	Note    string `json:"note"`
+	At      string `json:"at"`
+}
+
+type wsAnswer struct {
+	Body      string `json:"body"`
+	At        string `json:"at"`
+	Elapsed   string `json:"elapsed"`
+	ElapsedMS int64  `json:"elapsed_ms"`
+	Late      bool   `json:"late"`
+}
+
+type wsInject struct {
+	Inject      string    `json:"inject"`
+	Subject     string    `json:"subject"`
+	From        string    `json:"from,omitempty"`
+	Body        string    `json:"body,omitempty"`
+	DeliveredAt string    `json:"delivered_at"`
+	Elapsed     string    `json:"elapsed"`
+	ElapsedMS   int64     `json:"elapsed_ms"`
+	Expects     bool      `json:"expects_answer"`
+	Points      int       `json:"points"`
+	Due         *string   `json:"due"` // exercise time, HH:MM:SS; null for none
+	Answer      *wsAnswer `json:"answer"`
+	Grade       *wsGrade  `json:"grade"`
+}
+
+func wsInjectOut(it scoreboard.InboxItem, plan *scenarios.TeamPlan) wsInject {
+	out := wsInject{Inject: it.Inject, Subject: it.Subject, DeliveredAt: apiTime(it.At), Elapsed: scenarios.Clock(it.Elapsed),
+		ElapsedMS: it.Elapsed.Milliseconds(), Expects: it.Expects, Points: it.Points}
+	if plan != nil {
+		for _, ip := range plan.Injects {
+			if ip.Name == it.Inject {
+				out.From, out.Body = ip.From, ip.Body
+			}
+		}
+	}
+	if d := it.Deadline(); d > 0 {
+		due := scenarios.Clock(d)
+		out.Due = &due
+	}
+	if r := it.Response; r != nil {
+		out.Answer = &wsAnswer{Body: r.Body, At: apiTime(r.At), Elapsed: scenarios.Clock(r.Elapsed), ElapsedMS: r.Elapsed.Milliseconds(), Late: it.Late(0)}
+	}
+	if g := it.Grade; g != nil {
+		out.Grade = &wsGrade{Percent: g.Percent, Author: g.Author, Note: g.Note, At: apiTime(g.At)}
+	}
+	return out
+}
+
+func (s *Server) apiTeamInjects(c echo.Context) error {
+	_, name, team, err := s.wsViewer(c)
+	if err != nil {
+		return err
+	}
+	items, err := s.store.InjectsOf(c.Request().Context(), name, team)
+	if err != nil {
+		return err
+	}
+	plan := s.teamPlan(name, team)
+	out := []wsInject{}
+	for _, it := range items {
+		out = append(out, wsInjectOut(it, plan))
+	}
+	return c.JSON(http.StatusOK, map[string]any{"injects": out})
+}
+
+func (s *Server) apiTeamRespond(c echo.Context) error {
+	p, err := s.wsPlayer(c)
+	if p == nil || err != nil {
+		return err
+	}
+	var in struct {
+		Inject string `json:"inject"`
+		Body   string `json:"body"`
+	}
+	if ok, err := wsDecodeJSON(c, &in); !ok || err != nil {
+		return err
+	}
+	if strings.TrimSpace(in.Inject) == "" {
+		return wsRefuse(c, playInvalid("inject", "trainee.err.required"))
+	}
+	it, err := s.respond(c.Request().Context(), p, in.Inject, in.Body)
+	if err != nil {
+		return wsRefuse(c, err)
+	}
+	return c.JSON(http.StatusCreated, wsInjectOut(it, p.plan))
+}
+
+type wsReport struct {
+	ID         int64    `json:"id"`
+	Target     string   `json:"target"`
+	Techniques []string `json:"techniques"`
+	Source     string   `json:"source"`
+	Summary    string   `json:"summary"`
+	At         string   `json:"at"`
+	Elapsed    string   `json:"elapsed"`
+	ElapsedMS  int64    `json:"elapsed_ms"`
+	Matched    bool     `json:"matched"`
+}
+
+func wsReportOut(r scoreboard.IncidentReport) wsReport {
+	ts := r.Techniques
+	if ts == nil {
+		ts = []string{}
+	}
+	return wsReport{ID: r.ID, Target: r.Target, Techniques: ts, Source: r.Source, Summary: r.Summary, At: apiTime(r.At),
+		Elapsed: scenarios.Clock(r.Elapsed), ElapsedMS: r.Elapsed.Milliseconds(), Matched: r.Run != ""}
+}
+
+func (s *Server) apiTeamReports(c echo.Context) error {
+	_, name, team, err := s.wsViewer(c)
+	if err != nil {
+		return err
+	}
+	reps, err := s.store.ReportsOf(c.Request().Context(), name, team)
+	if err != nil {
+		return err
+	}
+	out := []wsReport{}
+	for _, r := range reps {
+		out = append(out, wsReportOut(r))
+	}
+	return c.JSON(http.StatusOK, map[string]any{"reports": out})
+}
+
+func (s *Server) apiTeamReport(c echo.Context) error {
+	p, err := s.wsPlayer(c)
+	if p == nil || err != nil {
+		return err
+	}
+	var in reportInput
+	if ok, err := wsDecodeJSON(c, &in); !ok || err != nil {
+		return err
+	}
+	rep, err := s.report(c.Request().Context(), p, in)
+	if err != nil {
+		return wsRefuse(c, err)
+	}
+	return c.JSON(http.StatusCreated, wsReportOut(rep))
+}
+
+type wsIndicator struct {
+	ID          int64    `json:"id"`
+	Team        string   `json:"team"`
+	Country     string   `json:"country"`
+	Kind        string   `json:"kind"`
+	Value       string   `json:"value"`
+	Attack      string   `json:"attack,omitempty"`
+	Techniques  []string `json:"techniques"`
+	Description string   `json:"description"`
+	At          string   `json:"at"`
+	Elapsed     string   `json:"elapsed"`
+	ElapsedMS   int64    `json:"elapsed_ms"`
+}
+
+func wsIndicatorOut(i scoreboard.SharedIndicator) wsIndicator {
+	ts := i.Techniques
+	if ts == nil {
+		ts = []string{}
+	}
+	return wsIndicator{ID: i.ID, Team: i.Team, Country: i.Country, Kind: i.Kind, Value: i.Value, Attack: i.Attack, Techniques: ts,
+		Description: i.Description, At: apiTime(i.At), Elapsed: scenarios.Clock(i.Elapsed), ElapsedMS: i.Elapsed.Milliseconds()}
+}
+
+func wsIndicatorsOut(is []scoreboard.SharedIndicator) []wsIndicator {
+	out := []wsIndicator{}
+	for _, i := range is {
+		out = append(out, wsIndicatorOut(i))
+	}
+	return out
+}
+
+func (s *Server) apiTeamIndicators(c echo.Context) error {
+	_, name, team, err := s.wsViewer(c)
+	if err != nil {
+		return err
+	}
+	got, err := s.store.IndicatorsFor(c.Request().Context(), name, team)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"shared": wsIndicatorsOut(got.Shared), "received": wsIndicatorsOut(got.Received)})
+}
+
+func (s *Server) apiTeamShare(c echo.Context) error {
+	p, err := s.wsPlayer(c)
+	if p == nil || err != nil {
+		return err
+	}
+	var in indicatorInput
+	if ok, err := wsDecodeJSON(c, &in); !ok || err != nil {
+		return err
+	}
+	ind, err := s.share(c.Request().Context(), p, in)
+	if err != nil {
+		return wsRefuse(c, err)
+	}
+	return c.JSON(http.StatusCreated, wsIndicatorOut(ind))
+}
+
+type wsHint struct {
+	Hint  int    `json:"hint"`
+	Cost  int    `json:"cost"`
+	Taken bool   `json:"taken"`
+	Text  string `json:"text,omitempty"`
+}
+
+type wsChallenge struct {
+	Name      string   `json:"name"`
+	Question  string   `json:"question"`
+	Points    int      `json:"points"`
+	Solved    bool     `json:"solved"`
+	SolvedAt  *string  `json:"solved_at"`
+	Attempts  int      `json:"attempts"`
+	LastWrong string   `json:"last_wrong_answer,omitempty"`
+	Hints     []wsHint `json:"hints"`
+}
+
+func (s *Server) apiTeamChallenges(c echo.Context) error {
+	_, name, team, err := s.wsViewer(c)
+	if err != nil {
+		return err
+	}
+	cvs, err := s.challengeViews(c.Request().Context(), name, team, s.teamPlan(name, team))
+	if err != nil {
+		return err
+	}
+	out := []wsChallenge{}
+	for _, cv := range cvs {
+		ac := wsChallenge{Name: cv.Name, Question: cv.Question, Points: cv.Points, Solved: cv.Solved, Attempts: cv.Attempts,
+			LastWrong: cv.LastWrong, Hints: []wsHint{}}
+		if cv.Solved {
+			ac.SolvedAt = apiNullTime(cv.SolvedAt.At)
+		}
+		for _, h := range cv.Hints {
+			ac.Hints = append(ac.Hints, wsHint{Hint: h.Index, Cost: h.Cost, Taken: h.Taken, Text: h.Text})
+		}
+		out = append(out, ac)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"challenges": out})
+}
+
+func (s *Server) apiTeamAnswer(c echo.Context) error {
+	p, err := s.wsPlayer(c)
+	if p == nil || err != nil {
+		return err
+	}
+	var in struct {
+		Challenge string `json:"challenge"`
+		Answer    string `json:"answer"`
+	}
+	if ok, err := wsDecodeJSON(c, &in); !ok || err != nil {
+		return err
+	}
+	if strings.TrimSpace(in.Challenge) == "" {
+		return wsRefuse(c, playInvalid("challenge", "trainee.err.required"))
+	}
+	correct, err := s.answer(c.Request().Context(), p, in.Challenge, in.Answer)
+	if err != nil {
+		return wsRefuse(c, err)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"challenge": in.Challenge, "correct": correct})
+}
+
+func (s *Server) apiTeamHint(c echo.Context) error {
+	p, err := s.wsPlayer(c)
+	if p == nil || err != nil {
+		return err
+	}
+	var in struct {
+		Hint *int `json:"hint"`
+	}
+	if ok, err := wsDecodeJSON(c, &in); !ok || err != nil {
+		return err
+	}
+	if in.Hint == nil {
+		return wsRefuse(c, playInvalid("hint", "trainee.err.required"))
+	}
+	h, err := s.takeHint(c.Request().Context(), p, c.Param("challenge"), *in.Hint)
+	if err != nil {
+		return wsRefuse(c, err)
+	}
+	return c.JSON(http.StatusOK, wsHint{Hint: *in.Hint, Cost: h.Cost, Taken: true, Text: h.Text})
+}
