@@ -453,4 +453,3 @@ func (s *Server) compareExport(c echo.Context) error {
 	s.log.Info("export", "user", u.Name, "file", file)
 	return c.Blob(http.StatusOK, contentType, buf.Bytes())
 }
-
