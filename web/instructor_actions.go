@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cordillera-range/cordillera/orchestrator/director"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
@@ -76,27 +77,41 @@ func (s *Server) instructAct(ctx context.Context, u *scoreboard.User, exercise, 
 	case "move":
 		return s.instructMove(ctx, author, exercise, in)
 	case "match":
-		if in.Report <= 0 {
-			return actionResult{}, instructBadField("report", "instruct.err.report")
-		}
-		if in.Run == "" {
-			return actionResult{}, instructBadField("run", "instruct.err.run")
-		}
-		if in.Reason == "" {
-			return actionResult{}, instructBadField("reason", "instruct.err.reason")
-		}
-		rec, err := s.store.MatchReportByHand(ctx, exercise, in.Report, in.Run, author, in.Reason)
-		if err != nil {
-			return actionResult{}, err
-		}
-		return actionResult{Message: fmt.Sprintf("report %d matched to run %s", in.Report, in.Run), ID: rec.ID}, nil
+		return s.instructMatch(ctx, author, exercise, in)
 	}
-
 	x, err := s.heldExercise(exercise)
 	if err != nil {
 		return actionResult{}, err
 	}
-	d, eng := s.cfg.Director, x.Engine
+	switch action {
+	case "deploy", "teardown", "start", "resume", "pause", "end", "speed", "halt", "unhalt", "approval":
+		return s.instructDrive(ctx, author, x, action, in)
+	}
+	return s.instructPlay(ctx, author, x, action, in)
+}
+
+// instructMatch matches an incident report to an attack run by hand.
+func (s *Server) instructMatch(ctx context.Context, author, exercise string, in actionInput) (actionResult, error) {
+	if in.Report <= 0 {
+		return actionResult{}, instructBadField("report", "instruct.err.report")
+	}
+	if in.Run == "" {
+		return actionResult{}, instructBadField("run", "instruct.err.run")
+	}
+	if in.Reason == "" {
+		return actionResult{}, instructBadField("reason", "instruct.err.reason")
+	}
+	rec, err := s.store.MatchReportByHand(ctx, exercise, in.Report, in.Run, author, in.Reason)
+	if err != nil {
+		return actionResult{}, err
+	}
+	return actionResult{Message: fmt.Sprintf("report %d matched to run %s", in.Report, in.Run), ID: rec.ID}, nil
+}
+
+// instructDrive deploys or tears down the ranges, or drives the clock and
+// the switches of an exercise the director holds.
+func (s *Server) instructDrive(ctx context.Context, author string, x *director.Exercise, action string, in actionInput) (actionResult, error) {
+	d, eng, exercise := s.cfg.Director, x.Engine, x.Name
 	checkSpeed := func(required bool) error {
 		if (required || in.Speed != 0) && (in.Speed <= 0 || in.Speed > scenarios.MaxSpeed) {
 			return instructBadField("speed", "instruct.err.speed", scenarios.MaxSpeed)
@@ -140,30 +155,17 @@ func (s *Server) instructAct(ctx context.Context, u *scoreboard.User, exercise, 
 			msg = "attacks now wait for approval"
 		}
 		return actionResult{Message: msg}, eng.RequireApproval(ctx, author, *in.On)
+	}
+	return actionResult{}, &actionError{Status: http.StatusNotFound, Key: "instruct.err.action", Args: []any{action}}
+}
+
+// instructPlay fires, skips and approves attacks, delivers injects, and
+// resets or moves a team's hosts, in an exercise the director holds.
+func (s *Server) instructPlay(ctx context.Context, author string, x *director.Exercise, action string, in actionInput) (actionResult, error) {
+	d, eng, exercise := s.cfg.Director, x.Engine, x.Name
+	switch action {
 	case "fire":
-		if err := planHasAttack(x.Plans, in.Team, in.Attack); err != nil {
-			return actionResult{}, err
-		}
-		// A re-fire scores the team again: it is done only when asked for
-		// in so many words. The store decides whether it is one, in the
-		// transaction that fires it, so a double submit fires once.
-		fire := eng.Fire
-		if in.Confirm {
-			fire = eng.Refire
-		}
-		f, err := fire(ctx, in.Team, in.Attack, author)
-		var ar *scoreboard.AlreadyRanError
-		if errors.As(err, &ar) {
-			return actionResult{}, &actionError{Status: http.StatusConflict, Field: "confirm", Key: "instruct.err.refire", Args: []any{in.Attack, in.Team, ar.Runs}}
-		}
-		if err != nil {
-			return actionResult{}, err
-		}
-		msg := fmt.Sprintf("attack %s fired against team %s", in.Attack, in.Team)
-		if f.Before > 0 {
-			msg = fmt.Sprintf("attack %s fired again against team %s (re-fire, confirmed; it had run %d×)", in.Attack, in.Team, f.Before)
-		}
-		return actionResult{Message: msg, ID: f.ID}, nil
+		return s.instructFire(ctx, author, x, in)
 	case "skip":
 		reason := in.Reason
 		if reason == "" {
@@ -197,6 +199,33 @@ func (s *Server) instructAct(ctx context.Context, u *scoreboard.User, exercise, 
 		return actionResult{Message: fmt.Sprintf("team %s moves to node %s", in.Team, in.Node)}, d.MoveTeam(ctx, exercise, in.Team, in.Node, author)
 	}
 	return actionResult{}, &actionError{Status: http.StatusNotFound, Key: "instruct.err.action", Args: []any{action}}
+}
+
+// instructFire runs an attack against a team now. A re-fire scores the
+// team again: it is done only when asked for in so many words. The store
+// decides whether it is one, in the transaction that fires it, so a double
+// submit fires once.
+func (s *Server) instructFire(ctx context.Context, author string, x *director.Exercise, in actionInput) (actionResult, error) {
+	if err := planHasAttack(x.Plans, in.Team, in.Attack); err != nil {
+		return actionResult{}, err
+	}
+	fire := x.Engine.Fire
+	if in.Confirm {
+		fire = x.Engine.Refire
+	}
+	f, err := fire(ctx, in.Team, in.Attack, author)
+	var ar *scoreboard.AlreadyRanError
+	if errors.As(err, &ar) {
+		return actionResult{}, &actionError{Status: http.StatusConflict, Field: "confirm", Key: "instruct.err.refire", Args: []any{in.Attack, in.Team, ar.Runs}}
+	}
+	if err != nil {
+		return actionResult{}, err
+	}
+	msg := fmt.Sprintf("attack %s fired against team %s", in.Attack, in.Team)
+	if f.Before > 0 {
+		msg = fmt.Sprintf("attack %s fired again against team %s (re-fire, confirmed; it had run %d×)", in.Attack, in.Team, f.Before)
+	}
+	return actionResult{Message: msg, ID: f.ID}, nil
 }
 
 // deployAllowed refuses a deployment once the exercise has started: while
