@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -10,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cordillera-range/cordillera/orchestrator"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
@@ -304,114 +302,6 @@ func (e *Engine) score(ctx context.Context, a scenarios.AttackPlan, x scoreboard
 		return nil
 	}
 	return err
-}
-
-// recover takes up after an engine that stopped: executions it left
-// running are marked interrupted (their processes killed and their cleanup
-// run; they are not run again), and finished ones it may not have scored
-// are scored. Every finished run is taken to be unrevealed, to be asked
-// about once its window has closed, and the stored exercise says when
-// teams learn of attacks.
-func (e *Engine) recover(ctx context.Context) error {
-	c, err := e.store.Clock(ctx, e.exercise.Name)
-	if err != nil {
-		return err
-	}
-	stored, err := e.store.Exercise(ctx, e.exercise.Name)
-	if err != nil {
-		return err
-	}
-	e.set.reveal, e.set.window = stored.Scoring.Reveal, stored.Scoring.Detection.Window
-	if err := e.loadRounds(ctx, c); err != nil {
-		return err
-	}
-	execs, err := e.store.Executions(ctx, e.exercise.Name)
-	if err != nil {
-		return err
-	}
-	unrevealed := map[string]time.Duration{}
-	for _, x := range execs {
-		if x.State == scoreboard.ExecDone && x.Run != "" {
-			unrevealed[x.Run] = x.Started.Elapsed
-		}
-	}
-	e.mu.Lock()
-	e.unrevealed = unrevealed
-	e.mu.Unlock()
-	for _, x := range execs {
-		p, a, err := e.attack(x.Team, x.Attack)
-		if err != nil {
-			continue
-		}
-		switch x.State {
-		case scoreboard.ExecDone:
-			if x.Run != "" {
-				if err := e.score(ctx, a, x); err != nil {
-					return err
-				}
-			}
-		case scoreboard.ExecRunning:
-			from := x.State
-			x.State, x.Outcome = scoreboard.ExecInterrupted, scoreboard.OutcomeError
-			x.Reason = "the engine stopped while this attack ran; it is not run again (an instructor can fire it by hand)"
-			x.Ended = e.moment(c)
-			if x.Ended.Elapsed < x.Started.Elapsed {
-				x.Ended.Elapsed = x.Started.Elapsed
-			}
-			if err := e.store.UpdateExecution(ctx, x, from); err != nil {
-				return err
-			}
-			if attacker, err := e.container(ctx, p.Team.ID, orchestrator.RoleAttacker, a.From); err == nil {
-				e.kill(ctx, attacker.ID, x.Run)
-				timeout := cmp.Or(time.Duration(a.Timeout), scenarios.DefaultAttackTO)
-				e.cleanup(ctx, attacker.ID, a.ForRun(x.Run, ""), x.Run, timeout)
-			}
-			e.event(ctx, c, scoreboard.AudienceStaff, x.Team, scoreboard.EventAttack, fmt.Sprintf("attack %q (run %s) was interrupted by a restart of the engine; it is not run again", x.Attack, x.Run))
-		}
-	}
-	return nil
-}
-
-// closeTimeline marks every timeline attack that never fell due as missed
-// when the exercise ends, so that none is left out without a word.
-func (e *Engine) closeTimeline(ctx context.Context, c scoreboard.Clock) error {
-	execs, err := e.store.Executions(ctx, e.exercise.Name)
-	if err != nil {
-		return err
-	}
-	have := map[string]bool{}
-	for _, x := range execs {
-		if x.Trigger == scoreboard.TriggerTimeline {
-			have[x.Team+"/"+x.Attack] = true
-		}
-		if x.State == scoreboard.ExecApproval || x.State == scoreboard.ExecApproved {
-			from := x.State
-			x.State, x.Reason = scoreboard.ExecMissed, "the exercise ended before it ran"
-			if err := e.store.UpdateExecution(ctx, x, from); err != nil && !errors.Is(err, scoreboard.ErrConflict) {
-				return err
-			}
-		}
-	}
-	end := c.Since.Elapsed
-	for _, p := range e.plans {
-		for _, a := range p.Attacks {
-			if have[p.Team.ID+"/"+a.Name] {
-				continue
-			}
-			reason := "the exercise ended at " + scenarios.Clock(end) + " before it fell due"
-			if a.After != "" {
-				reason = fmt.Sprintf("the exercise ended at %s before %q let it run", scenarios.Clock(end), a.After)
-			}
-			_, err := e.store.AddExecution(ctx, scoreboard.Execution{
-				Exercise: e.exercise.Name, Team: p.Team.ID, Attack: a.Name, Trigger: scoreboard.TriggerTimeline,
-				Due: end, State: scoreboard.ExecMissed, Reason: reason,
-			})
-			if err != nil && !errors.Is(err, scoreboard.ErrDuplicate) {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 func firstLine(s string) string {

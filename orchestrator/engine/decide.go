@@ -82,6 +82,11 @@ const (
 	recordAttack                    // a timeline attack fell due (or missed): store it, start it if approved
 	launchAttack                    // an approved execution is not running: run it
 	reveal                          // detection windows have closed: show teams those runs
+
+	// What an engine that starts does first (resume).
+	resumeRounds // take up a team's rounds where the store has them
+	scoreRun     // score a finished run again (the ledger takes it once)
+	interruptRun // an engine stopped while the run ran: it is not run again
 )
 
 // action is one thing decide says to do.
@@ -99,6 +104,10 @@ type action struct {
 	from  string
 	runs  []string // reveal
 	other string   // giveUp: the engine that took over
+	// lost is how many rounds fell due since the last one recorded, at
+	// since, while no engine ran (resumeRounds).
+	lost  int
+	since time.Duration
 }
 
 func (a action) String() string {
@@ -138,6 +147,16 @@ func (a action) String() string {
 		return fmt.Sprintf("launch execution %d (%s)", a.x.ID, key)
 	case reveal:
 		return "reveal " + strings.Join(a.runs, ", ")
+	case resumeRounds:
+		s := fmt.Sprintf("rounds of %s after round %d, the next at %s", a.team, a.round, scenarios.Clock(a.next))
+		if a.lost > 0 {
+			s += fmt.Sprintf(" (about %d not checked since %s)", a.lost, scenarios.Clock(a.since))
+		}
+		return s
+	case scoreRun:
+		return fmt.Sprintf("score run %s (%s)", a.x.Run, key)
+	case interruptRun:
+		return fmt.Sprintf("interrupt execution %d (%s, run %s)", a.x.ID, key, a.x.Run)
 	}
 	return fmt.Sprintf("action %d", a.kind)
 }
@@ -172,6 +191,45 @@ func decide(in inputs) []action {
 	acts = append(acts, dueRounds(in)...)
 	acts = append(acts, dueAttacks(in)...)
 	return append(acts, dueReveals(in)...)
+}
+
+// resume is what an engine that starts does before its first tick, given
+// the last round the store has of each team: it takes up each team's
+// rounds (the next numbered after the last recorded, due now, saying how
+// many fell due while no engine ran, which are not made up: the scorebot
+// cannot check the past; or the first, jittered), scores again every run
+// that finished (an engine may have stopped between its outcome and its
+// score), and marks every run left running as interrupted.
+func resume(in inputs, last map[string]scoreboard.Round) []action {
+	now := in.clock.Elapsed(in.now)
+	var acts []action
+	for _, p := range in.plans {
+		a := action{kind: resumeRounds, team: p.Team.ID}
+		if r, ok := last[p.Team.ID]; ok {
+			a.round, a.next = r.Number, now
+			length := in.roundLength(p, in.clock.Speed)
+			if in.clock.State != scoreboard.ClockCreated && now-r.Elapsed > 2*length {
+				a.lost, a.since = int((now-r.Elapsed)/length), r.Elapsed
+			}
+		} else {
+			a.next = in.jitter(p.Team.ID, "round 1", time.Duration(p.Scorebot.Jitter))
+		}
+		acts = append(acts, a)
+	}
+	for _, x := range in.executions {
+		if _, ok := in.attack(x.Team, x.Attack); !ok {
+			continue
+		}
+		switch {
+		case x.State == scoreboard.ExecDone && x.Run != "":
+			acts = append(acts, action{kind: scoreRun, team: x.Team, x: x})
+		case x.State == scoreboard.ExecRunning:
+			x.State, x.Outcome = scoreboard.ExecInterrupted, scoreboard.OutcomeError
+			x.Reason = "the engine stopped while this attack ran; it is not run again (an instructor can fire it by hand)"
+			acts = append(acts, action{kind: interruptRun, team: x.Team, x: x, from: scoreboard.ExecRunning})
+		}
+	}
+	return acts
 }
 
 // stops stops the runs of this engine, all of them or those not told yet.

@@ -298,3 +298,51 @@ func TestJudgeRound(t *testing.T) {
 		}
 	}
 }
+
+// round is a team's last round in the store, at an exercise time.
+func round(n int, at time.Duration) scoreboard.Round {
+	return scoreboard.Round{Number: n, Moment: scoreboard.Moment{Elapsed: at}}
+}
+
+func TestResume(t *testing.T) {
+	s := drill(t)
+	left := execution(2, "co/deface", scoreboard.ExecRunning)
+	left.Run = "cr-dead"
+	for _, tt := range []struct {
+		name    string
+		elapsed time.Duration
+		set     func(in *inputs)
+		last    map[string]scoreboard.Round
+		want    string
+	}{
+		{"a first start: round 1 first", 0, func(in *inputs) { in.clock = scoreboard.Clock{State: scoreboard.ClockCreated} }, nil,
+			"rounds of cl after round 0, the next at 00:00:00\nrounds of co after round 0, the next at 00:00:00"},
+		{"a restart soon: rounds go on now; a gap over two rounds is said", 70 * time.Second, nil,
+			map[string]scoreboard.Round{"cl": round(2, 30*time.Second), "co": round(2, 5*time.Second)},
+			"rounds of cl after round 2, the next at 00:01:10\nrounds of co after round 2, the next at 00:01:10 (about 2 not checked since 00:00:05)"},
+		{"an exercise not started says nothing of rounds not checked", 0, func(in *inputs) { in.clock = scoreboard.Clock{State: scoreboard.ClockCreated} },
+			map[string]scoreboard.Round{"cl": round(1, -time.Hour)},
+			"rounds of cl after round 1, the next at 00:00:00\nrounds of co after round 0, the next at 00:00:00"},
+		{"a restart after five minutes says what was not checked", 6 * time.Minute, nil,
+			map[string]scoreboard.Round{"cl": round(3, time.Minute)},
+			"rounds of cl after round 3, the next at 00:06:00 (about 10 not checked since 00:01:00)\nrounds of co after round 0, the next at 00:00:00"},
+		{"finished runs are scored again, those left running interrupted, the rest left", 6 * time.Minute, func(in *inputs) {
+			in.executions = []scoreboard.Execution{
+				finished(1, "cl/deface", scoreboard.OutcomeSucceeded, 65*time.Second), left,
+				execution(3, "cl/persist", scoreboard.ExecApproved), execution(4, "co/fallback", scoreboard.ExecSkipped),
+				execution(5, "cl/fallback", scoreboard.ExecDone), execution(6, "cl/gone", scoreboard.ExecRunning),
+			}
+		}, map[string]scoreboard.Round{"cl": round(12, 6*time.Minute), "co": round(12, 6*time.Minute)},
+			"rounds of cl after round 12, the next at 00:06:00\nrounds of co after round 12, the next at 00:06:00\nscore run cr-cl/deface (cl/deface)\ninterrupt execution 2 (co/deface, run cr-dead)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			in := runningAt(s, tt.elapsed)
+			if tt.set != nil {
+				tt.set(&in)
+			}
+			if got := listed(resume(in, tt.last)); got != tt.want {
+				t.Errorf("resume says\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+}

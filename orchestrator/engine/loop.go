@@ -1,13 +1,16 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"maps"
 	"time"
 
+	"github.com/cordillera-range/cordillera/orchestrator"
 	"github.com/cordillera-range/cordillera/orchestrator/agent"
+	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
 
@@ -196,5 +199,86 @@ func (e *Engine) reveal(ctx context.Context, c scoreboard.Clock, runs []string) 
 			e.opt.OnEvent(ev)
 		}
 	}
+	return nil
+}
+
+// recover takes up after an engine that stopped, as resume says: each
+// team's rounds, the finished runs scored, those left running interrupted
+// (their processes killed and their cleanup run). Every finished run is
+// taken to be unrevealed, to be asked about once its window has closed,
+// and the stored exercise says when teams learn of attacks.
+func (e *Engine) recover(ctx context.Context) error {
+	c, err := e.store.Clock(ctx, e.exercise.Name)
+	if err != nil {
+		return err
+	}
+	stored, err := e.store.Exercise(ctx, e.exercise.Name)
+	if err != nil {
+		return err
+	}
+	e.set.reveal, e.set.window = stored.Scoring.Reveal, stored.Scoring.Detection.Window
+	last, err := e.store.LastRounds(ctx, e.exercise.Name)
+	if err != nil {
+		return err
+	}
+	in := inputs{setting: e.set, clock: c, now: e.opt.Now()}
+	if in.executions, err = e.store.Executions(ctx, e.exercise.Name); err != nil {
+		return err
+	}
+	unrevealed := map[string]time.Duration{}
+	for _, x := range in.executions {
+		if x.State == scoreboard.ExecDone && x.Run != "" {
+			unrevealed[x.Run] = x.Started.Elapsed
+		}
+	}
+	e.mu.Lock()
+	e.unrevealed = unrevealed
+	e.mu.Unlock()
+	for _, a := range resume(in, last) {
+		if err := e.resumeOne(ctx, c, in.clock.Elapsed(in.now), a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// resumeOne does one of resume's actions.
+func (e *Engine) resumeOne(ctx context.Context, c scoreboard.Clock, now time.Duration, a action) error {
+	switch a.kind {
+	case resumeRounds:
+		e.mu.Lock()
+		e.rounds[a.team] = &roundState{number: a.round, next: a.next}
+		e.mu.Unlock()
+		if a.lost > 0 {
+			e.event(ctx, c, scoreboard.AudienceTeam, a.team, scoreboard.EventRound,
+				fmt.Sprintf("about %d rounds (%s to %s) were not checked: no engine was running; checks go on from round %d",
+					a.lost, scenarios.Clock(a.since), scenarios.Clock(now), a.round+1))
+		}
+	case scoreRun:
+		_, plan, _ := e.attack(a.x.Team, a.x.Attack)
+		return e.score(ctx, plan, a.x)
+	case interruptRun:
+		return e.interrupt(ctx, c, a.x, a.from)
+	}
+	return nil
+}
+
+// interrupt records a run an engine left running as interrupted, kills
+// what is left of it in the attacker and runs its cleanup.
+func (e *Engine) interrupt(ctx context.Context, c scoreboard.Clock, x scoreboard.Execution, from string) error {
+	p, a, _ := e.attack(x.Team, x.Attack)
+	x.Ended = e.moment(c)
+	if x.Ended.Elapsed < x.Started.Elapsed {
+		x.Ended.Elapsed = x.Started.Elapsed
+	}
+	if err := e.store.UpdateExecution(ctx, x, from); err != nil {
+		return err
+	}
+	if attacker, err := e.container(ctx, p.Team.ID, orchestrator.RoleAttacker, a.From); err == nil {
+		e.kill(ctx, attacker.ID, x.Run)
+		timeout := cmp.Or(time.Duration(a.Timeout), scenarios.DefaultAttackTO)
+		e.cleanup(ctx, attacker.ID, a.ForRun(x.Run, ""), x.Run, timeout)
+	}
+	e.event(ctx, c, scoreboard.AudienceStaff, x.Team, scoreboard.EventAttack, fmt.Sprintf("attack %q (run %s) was interrupted by a restart of the engine; it is not run again", x.Attack, x.Run))
 	return nil
 }

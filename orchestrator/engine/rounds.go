@@ -23,36 +23,6 @@ type roundState struct {
 	running bool
 }
 
-// loadRounds takes up each team's rounds where the store has them: the
-// next round is numbered after the last one recorded and is due now. Rounds
-// that fell due while no engine ran are not made up (the scorebot cannot
-// check the past); an event says how many.
-func (e *Engine) loadRounds(ctx context.Context, c scoreboard.Clock) error {
-	last, err := e.store.LastRounds(ctx, e.exercise.Name)
-	if err != nil {
-		return err
-	}
-	now := c.Elapsed(e.opt.Now())
-	for _, p := range e.plans {
-		st := &roundState{}
-		if r, ok := last[p.Team.ID]; ok {
-			st.number = r.Number
-			st.next = now
-			length := e.set.roundLength(p, c.Speed)
-			if c.State != scoreboard.ClockCreated && now-r.Elapsed > 2*length {
-				lost := int((now - r.Elapsed) / length)
-				e.event(ctx, c, scoreboard.AudienceTeam, p.Team.ID, scoreboard.EventRound,
-					fmt.Sprintf("about %d rounds (%s to %s) were not checked: no engine was running; checks go on from round %d",
-						lost, scenarios.Clock(r.Elapsed), scenarios.Clock(now), r.Number+1))
-			}
-		} else {
-			st.next = e.set.jitter(p.Team.ID, "round 1", time.Duration(p.Scorebot.Jitter))
-		}
-		e.rounds[p.Team.ID] = st
-	}
-	return nil
-}
-
 // startRound starts a team's round, as decided: it runs on its own, so
 // that a slow team never delays another, and every check has its own
 // timeout, so a round always ends.
