@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -284,121 +285,153 @@ func (t *terminals) serve(ctx context.Context, conn *websocket.Conn, u *scoreboa
 	defer sess.Close()
 	logger.Info("terminal opened")
 
-	var lastInput atomic.Int64
-	lastInput.Store(time.Now().UnixNano())
-	var wg sync.WaitGroup
-	defer wg.Wait()
+	tc := &termConn{t: t, ctx: ctx, cancel: cancel, conn: conn, sess: sess, logger: logger, exitCode: make(chan int, 1)}
+	tc.lastInput.Store(time.Now().UnixNano())
+	defer tc.wg.Wait()
 	defer cancel(nil)
-
-	// The server closing ends every terminal: http.Server.Shutdown does
-	// not wait for hijacked connections.
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		select {
-		case <-ctx.Done():
-		case <-t.s.closing:
-			cancel(errServerClosing)
-		}
-	}()
-
-	// Keepalive and idle timeout.
-	every(ctx, &wg, t.limits.Ping, cancel, func() error {
-		if time.Since(time.Unix(0, lastInput.Load())) >= t.limits.Idle {
-			return errTerminalIdle
-		}
-		pctx, pcancel := context.WithTimeout(context.WithoutCancel(ctx), t.limits.WriteTimeout)
-		defer pcancel()
-		if err := conn.Ping(pctx); err != nil {
-			return errBrowserGone
-		}
-		return nil
-	})
-
-	// Access: it was authorised when it opened; who the user is may
-	// change while it is open.
-	every(ctx, &wg, t.limits.Recheck, cancel, func() error {
-		return t.s.recheckUser(ctx, u.Name, func(now *scoreboard.User) bool {
-			return mayOpenTerminal(now, tt.Exercise, tt.Team, tt.Host)
-		})
-	})
-
-	// Output: the shell's output to the browser, then its exit code.
-	exitCode := make(chan int, 1)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		buf := make([]byte, 32<<10)
-		for {
-			n, err := sess.Read(buf)
-			if n > 0 {
-				if werr := t.write(ctx, conn, websocket.MessageBinary, buf[:n]); werr != nil {
-					cancel(errBrowserGone)
-					return
-				}
-			}
-			if err != nil {
-				break
-			}
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		wctx, wcancel := context.WithTimeout(ctx, t.limits.WriteTimeout)
-		code, err := sess.Wait(wctx)
-		wcancel()
-		if err != nil {
-			logger.Warn("terminal: waiting for the shell's exit code", "err", err)
-			code = -1
-		}
-		exitCode <- code
-		t.send(ctx, conn, termControl{Type: "exit", Code: &code})
-		cancel(errShellExited)
-	}()
-
-	// Input: keystrokes and resizes from the browser.
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		readCtx := context.WithoutCancel(ctx)
-		for {
-			typ, msg, err := conn.Read(readCtx)
-			if err != nil {
-				cancel(errBrowserGone)
-				return
-			}
-			lastInput.Store(time.Now().UnixNano())
-			if typ == websocket.MessageBinary {
-				// A shell that is gone refuses keystrokes; its output
-				// ends too, and the output side reports its exit.
-				if _, err := sess.Write(msg); err != nil {
-					logger.Debug("terminal: keystrokes not written", "err", err)
-				}
-				continue
-			}
-			var ctl termControl
-			if err := json.Unmarshal(msg, &ctl); err != nil || ctl.Type != "resize" {
-				logger.Debug("terminal: control message ignored", "message", string(msg))
-				continue
-			}
-			if sz, ok := termSize(ctl.Cols, ctl.Rows); ok {
-				if err := sess.Resize(ctx, sz); err != nil && ctx.Err() == nil {
-					logger.Debug("terminal: resize", "err", err)
-				}
-			}
-		}
-	}()
+	tc.watch(u, tt)
+	tc.wg.Add(2)
+	go tc.output()
+	go tc.input()
 
 	<-ctx.Done()
 	reason := context.Cause(ctx)
 	code, exited := -1, false
 	select {
-	case code = <-exitCode:
+	case code = <-tc.exitCode:
 		exited = true
 	default:
 	}
 	// Close before waiting: it unblocks the reader and the writer.
 	sess.Close()
+	closeFor(conn, exited, reason)
+	tc.wg.Wait()
+	attrs := []any{"duration", time.Since(opened).Round(time.Second).String(), "reason", reasonText(reason)}
+	if exited {
+		attrs = append(attrs, "exit_code", code)
+	}
+	logger.Info("terminal closed", attrs...)
+}
+
+// termConn is one open terminal: the browser's websocket and the shell's
+// session, and the goroutines between them. Cancelling ctx, with the cause,
+// ends it.
+type termConn struct {
+	t        *terminals
+	ctx      context.Context
+	cancel   context.CancelCauseFunc
+	conn     *websocket.Conn
+	sess     orchestrator.Session
+	logger   *slog.Logger
+	wg       sync.WaitGroup
+	exitCode chan int
+	// lastInput is when the browser last sent anything, in Unix ns.
+	lastInput atomic.Int64
+}
+
+// watch ends the terminal when the server closes, when the browser is gone
+// or idle too long, and when who the user is no longer may have it.
+func (tc *termConn) watch(u *scoreboard.User, tt terminalTarget) {
+	ctx, t := tc.ctx, tc.t
+	// The server closing ends every terminal: http.Server.Shutdown does
+	// not wait for hijacked connections.
+	tc.wg.Add(1)
+	go func() {
+		defer tc.wg.Done()
+		select {
+		case <-ctx.Done():
+		case <-t.s.closing:
+			tc.cancel(errServerClosing)
+		}
+	}()
+	// Keepalive and idle timeout.
+	every(ctx, &tc.wg, t.limits.Ping, tc.cancel, func() error {
+		if time.Since(time.Unix(0, tc.lastInput.Load())) >= t.limits.Idle {
+			return errTerminalIdle
+		}
+		pctx, pcancel := context.WithTimeout(context.WithoutCancel(ctx), t.limits.WriteTimeout)
+		defer pcancel()
+		if err := tc.conn.Ping(pctx); err != nil {
+			return errBrowserGone
+		}
+		return nil
+	})
+	// Access: it was authorised when it opened; who the user is may
+	// change while it is open.
+	every(ctx, &tc.wg, t.limits.Recheck, tc.cancel, func() error {
+		return t.s.recheckUser(ctx, u.Name, func(now *scoreboard.User) bool {
+			return mayOpenTerminal(now, tt.Exercise, tt.Team, tt.Host)
+		})
+	})
+}
+
+// output sends the shell's output to the browser, then its exit code.
+func (tc *termConn) output() {
+	defer tc.wg.Done()
+	ctx := tc.ctx
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := tc.sess.Read(buf)
+		if n > 0 {
+			if werr := tc.t.write(ctx, tc.conn, websocket.MessageBinary, buf[:n]); werr != nil {
+				tc.cancel(errBrowserGone)
+				return
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	wctx, wcancel := context.WithTimeout(ctx, tc.t.limits.WriteTimeout)
+	code, err := tc.sess.Wait(wctx)
+	wcancel()
+	if err != nil {
+		tc.logger.Warn("terminal: waiting for the shell's exit code", "err", err)
+		code = -1
+	}
+	tc.exitCode <- code
+	tc.t.send(ctx, tc.conn, termControl{Type: "exit", Code: &code})
+	tc.cancel(errShellExited)
+}
+
+// input passes the browser's keystrokes and resizes to the shell.
+func (tc *termConn) input() {
+	defer tc.wg.Done()
+	readCtx := context.WithoutCancel(tc.ctx)
+	for {
+		typ, msg, err := tc.conn.Read(readCtx)
+		if err != nil {
+			tc.cancel(errBrowserGone)
+			return
+		}
+		tc.lastInput.Store(time.Now().UnixNano())
+		if typ == websocket.MessageBinary {
+			// A shell that is gone refuses keystrokes; its output ends
+			// too, and the output side reports its exit.
+			if _, err := tc.sess.Write(msg); err != nil {
+				tc.logger.Debug("terminal: keystrokes not written", "err", err)
+			}
+			continue
+		}
+		var ctl termControl
+		if err := json.Unmarshal(msg, &ctl); err != nil || ctl.Type != "resize" {
+			tc.logger.Debug("terminal: control message ignored", "message", string(msg))
+			continue
+		}
+		if sz, ok := termSize(ctl.Cols, ctl.Rows); ok {
+			if err := tc.sess.Resize(tc.ctx, sz); err != nil && tc.ctx.Err() == nil {
+				tc.logger.Debug("terminal: resize", "err", err)
+			}
+		}
+	}
+}
+
+// closeFor closes the websocket with the status that says why the
+// terminal ended.
+func closeFor(conn *websocket.Conn, exited bool, reason error) {
 	switch {
 	case exited:
 		conn.Close(websocket.StatusNormalClosure, "exited")
@@ -411,12 +444,6 @@ func (t *terminals) serve(ctx context.Context, conn *websocket.Conn, u *scoreboa
 	default:
 		conn.CloseNow()
 	}
-	wg.Wait()
-	attrs := []any{"duration", time.Since(opened).Round(time.Second).String(), "reason", reasonText(reason)}
-	if exited {
-		attrs = append(attrs, "exit_code", code)
-	}
-	logger.Info("terminal closed", attrs...)
 }
 
 // Why a terminal closed, for the audit log.
