@@ -29,6 +29,32 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/static/*", echo.WrapHandler(cacheFor(5*time.Minute, http.StripPrefix("/static/", http.FileServer(http.FS(noDirs{static}))))))
 	s.vendor(e)
 
+	s.pageRoutes(e, signedIn, staff, instructors)
+	api := e.Group("/api/v1")
+	s.apiRoutes(api, signedIn, staff, instructors)
+	api.Any("/*", func(c echo.Context) error { return echo.ErrNotFound })
+	return e
+}
+
+// only runs the handler for the users require lets in: it sends visitors to
+// sign in (a page) or says they must (the API, a form), and refuses the
+// others.
+func only(require func(echo.Context) (*scoreboard.User, error)) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if u, err := require(c); u == nil || err != nil {
+				return err
+			}
+			return next(c)
+		}
+	}
+}
+
+// userOf is the signed-in user of a request that only let in.
+func userOf(c echo.Context) *scoreboard.User { return viewerOf(c).user }
+
+// pageRoutes are the pages and their forms, by audience.
+func (s *Server) pageRoutes(e *echo.Echo, signedIn, staff, instructors echo.MiddlewareFunc) {
 	// Everyone: the public pages, signing in, the live stream.
 	e.GET("/", s.home)
 	e.GET("/login", s.loginPage)
@@ -75,8 +101,10 @@ func (s *Server) routes() *echo.Echo {
 	e.POST("/instruct/new", s.instructCreate, instructors)
 	e.GET("/instruct/:exercise", s.instructExercise, instructors)
 	e.POST("/instruct/:exercise/:action", s.instructAction, instructors)
+}
 
-	api := e.Group("/api/v1")
+// apiRoutes are the JSON API's, under /api/v1.
+func (s *Server) apiRoutes(api *echo.Group, signedIn, staff, instructors echo.MiddlewareFunc) {
 	api.GET("/exercises", s.apiExercises)
 	api.GET("/exercises/:name/standings", s.apiStandings)
 	api.GET("/exercises/:name/teams/:team/breakdown", s.apiBreakdown, signedIn)
@@ -110,24 +138,4 @@ func (s *Server) routes() *echo.Echo {
 	in.GET("/exercises/:name/queue", s.apiInstructQueue, instructors)
 	in.GET("/exercises/:name/trainees", s.apiInstructTrainees, instructors)
 	in.POST("/exercises/:name/:action", s.apiInstructAction, instructors)
-
-	api.Any("/*", func(c echo.Context) error { return echo.ErrNotFound })
-	return e
 }
-
-// only runs the handler for the users require lets in: it sends visitors to
-// sign in (a page) or says they must (the API, a form), and refuses the
-// others.
-func only(require func(echo.Context) (*scoreboard.User, error)) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			if u, err := require(c); u == nil || err != nil {
-				return err
-			}
-			return next(c)
-		}
-	}
-}
-
-// userOf is the signed-in user of a request that only let in.
-func userOf(c echo.Context) *scoreboard.User { return viewerOf(c).user }
