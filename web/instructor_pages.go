@@ -362,19 +362,7 @@ func (s *Server) exerciseView(ctx context.Context, name string) (instructExercis
 		v.Speed = x.Spec.Speed
 	}
 	if held {
-		if op, ok := s.cfg.Director.Operation(name); ok {
-			v.Operation = &op
-			if op.Total > 0 {
-				v.OpPercent = min(100, op.Done*100/op.Total)
-			}
-			v.OpLines = op.Lines[max(0, len(op.Lines)-12):]
-		}
-		if g, err := s.cfg.Director.Grid(ctx, name); err != nil {
-			v.GridError = err.Error()
-		} else {
-			v.Grid = &g
-			v.Nodes = nodeRows(g.Nodes)
-		}
+		s.rangeView(ctx, &v, name)
 	}
 	execs, err := s.store.Executions(ctx, name)
 	if err != nil {
@@ -393,22 +381,7 @@ func (s *Server) exerciseView(ctx context.Context, name string) (instructExercis
 	for i := len(execs) - 1; i >= 0 && len(v.Executions) < 200; i-- {
 		v.Executions = append(v.Executions, execs[i])
 	}
-	responses, err := s.store.InjectResponses(ctx, name, false)
-	if err != nil {
-		return v, err
-	}
-	// Answers waiting for a grade first.
-	slices.SortStableFunc(responses, func(a, b scoreboard.QueuedResponse) int {
-		switch {
-		case a.Graded == b.Graded:
-			return 0
-		case !a.Graded:
-			return -1
-		}
-		return 1
-	})
-	v.Responses = responses
-	if v.Reports, err = s.store.UnmatchedReports(ctx, name); err != nil {
+	if v.Responses, v.Reports, err = s.gradingQueue(ctx, name); err != nil {
 		return v, err
 	}
 	if v.Trainees, err = s.store.Trainees(ctx, name); err != nil {
@@ -423,6 +396,44 @@ func (s *Server) exerciseView(ctx context.Context, name string) (instructExercis
 	}
 	v.Events = newestFirst(events)
 	return v, nil
+}
+
+// rangeView adds what the director knows of the exercise's ranges: the
+// operation under way or the last one, and the grid of hosts.
+func (s *Server) rangeView(ctx context.Context, v *instructExerciseView, name string) {
+	if op, ok := s.cfg.Director.Operation(name); ok {
+		v.Operation = &op
+		if op.Total > 0 {
+			v.OpPercent = min(100, op.Done*100/op.Total)
+		}
+		v.OpLines = op.Lines[max(0, len(op.Lines)-12):]
+	}
+	if g, err := s.cfg.Director.Grid(ctx, name); err != nil {
+		v.GridError = err.Error()
+	} else {
+		v.Grid = &g
+		v.Nodes = nodeRows(g.Nodes)
+	}
+}
+
+// gradingQueue is the answers to injects, those waiting for a grade
+// first, and the incident reports no run matched.
+func (s *Server) gradingQueue(ctx context.Context, name string) ([]scoreboard.QueuedResponse, []scoreboard.UnmatchedReport, error) {
+	responses, err := s.store.InjectResponses(ctx, name, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	slices.SortStableFunc(responses, func(a, b scoreboard.QueuedResponse) int {
+		switch {
+		case a.Graded == b.Graded:
+			return 0
+		case !a.Graded:
+			return -1
+		}
+		return 1
+	})
+	reports, err := s.store.UnmatchedReports(ctx, name)
+	return responses, reports, err
 }
 
 // attackLines lays the scenario's attacks out against the teams: each
