@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
@@ -247,21 +246,10 @@ func (e *Engine) execute(ctx context.Context, c scoreboard.Clock, p *scenarios.T
 	if err := e.store.UpdateExecution(store, x, scoreboard.ExecApproved); err != nil {
 		return // skipped or taken meanwhile
 	}
-	late := ""
-	if lag := x.Started.Elapsed - x.Due; lag > time.Minute && x.Trigger == scoreboard.TriggerTimeline {
-		late = fmt.Sprintf(", %s late", scenarios.Human(lag.Truncate(time.Second)))
-	}
-	e.event(ctx, c, scoreboard.AudienceStaff, p.Team.ID, scoreboard.EventAttack, fmt.Sprintf("attack %q started against %s (run %s%s)", a.Name, a.Target, x.Run, late))
+	e.event(ctx, c, scoreboard.AudienceStaff, p.Team.ID, scoreboard.EventAttack, fmt.Sprintf("attack %q started against %s (run %s%s)", a.Name, a.Target, x.Run, lateness(x)))
 
 	res := e.runAttack(ctx, p, a.ForRun(x.Run, nonce), x.Run, nonce)
-	if ctx.Err() != nil && res.Outcome != scoreboard.OutcomeSucceeded {
-		res.Outcome, res.Reason = scoreboard.OutcomeError, "stopped by the kill switch or a shutdown before its verdict; "+res.Reason
-	}
-	x.State, x.Outcome, x.Reason, x.Output = scoreboard.ExecDone, res.Outcome, res.Reason, res.Output
-	x.Ended = e.moment(c)
-	if x.Ended.Elapsed < x.Started.Elapsed {
-		x.Ended.Elapsed = x.Started.Elapsed
-	}
+	x = settle(x, res, ctx.Err() != nil, e.moment(c))
 	if err := e.store.UpdateExecution(store, x, scoreboard.ExecRunning); err != nil {
 		e.event(ctx, c, scoreboard.AudienceStaff, p.Team.ID, scoreboard.EventEngine, "could not record an attack's outcome: "+err.Error())
 		return

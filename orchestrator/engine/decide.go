@@ -473,6 +473,31 @@ func judgeRound(stopping bool, err error) roundVerdict {
 	return roundBotAway
 }
 
+// lateness says how late a timeline run started, when it is over a
+// minute late (the kill switch held it, or the engine was away).
+func lateness(x scoreboard.Execution) string {
+	if lag := x.Started.Elapsed - x.Due; lag > time.Minute && x.Trigger == scoreboard.TriggerTimeline {
+		return fmt.Sprintf(", %s late", scenarios.Human(lag.Truncate(time.Second)))
+	}
+	return ""
+}
+
+// settle is a run's execution once its attack has run: done with the
+// outcome its evidence gave, but an error, never blocked, when the kill
+// switch or a shutdown stopped it before any evidence of success; ended at
+// ended, and never before it started.
+func settle(x scoreboard.Execution, res result, stopped bool, ended scoreboard.Moment) scoreboard.Execution {
+	if stopped && res.Outcome != scoreboard.OutcomeSucceeded {
+		res.Outcome, res.Reason = scoreboard.OutcomeError, "stopped by the kill switch or a shutdown before its verdict; "+res.Reason
+	}
+	x.State, x.Outcome, x.Reason, x.Output = scoreboard.ExecDone, res.Outcome, res.Reason, res.Output
+	x.Ended = ended
+	if x.Ended.Elapsed < x.Started.Elapsed {
+		x.Ended.Elapsed = x.Started.Elapsed
+	}
+	return x
+}
+
 // attack finds a team's attack in the plans.
 func (s *setting) attack(team, name string) (scenarios.AttackPlan, bool) {
 	for _, p := range s.plans {

@@ -346,3 +346,41 @@ func TestResume(t *testing.T) {
 		})
 	}
 }
+
+func TestSettleAndLateness(t *testing.T) {
+	running := execution(1, "cl/deface", scoreboard.ExecRunning)
+	running.Due, running.Started = time.Minute, scoreboard.Moment{Elapsed: 3*time.Minute + 30*time.Second + 400*time.Millisecond}
+	fired := running
+	fired.Trigger = scoreboard.TriggerManual
+	soon := running
+	soon.Started.Elapsed = 2 * time.Minute
+	for _, tt := range []struct {
+		name    string
+		x       scoreboard.Execution
+		res     result
+		stopped bool
+		ended   time.Duration
+		want    string
+	}{
+		{"judged by its evidence", soon, result{Outcome: scoreboard.OutcomeBlocked, Reason: "✗ output"}, false, 150 * time.Second,
+			"done blocked at 00:02:30 (✗ output), started on time"},
+		{"stopped before its verdict: an error, not blocked", running, result{Outcome: scoreboard.OutcomeBlocked, Reason: "✗ output"}, true, 4 * time.Minute,
+			"done error at 00:04:00 (stopped by the kill switch or a shutdown before its verdict; ✗ output), started, 2m30s late"},
+		{"stopped after it succeeded: succeeded", running, result{Outcome: scoreboard.OutcomeSucceeded, Reason: "✓ output"}, true, 4 * time.Minute,
+			"done succeeded at 00:04:00 (✓ output), started, 2m30s late"},
+		{"a clock read before its start: ended as it started", soon, result{Outcome: scoreboard.OutcomeSucceeded}, false, time.Minute,
+			"done succeeded at 00:02:00 (), started on time"},
+		{"fired by hand is never late", fired, result{Outcome: scoreboard.OutcomeSucceeded}, false, 4 * time.Minute,
+			"done succeeded at 00:04:00 (), started on time"},
+	} {
+		x := settle(tt.x, tt.res, tt.stopped, scoreboard.Moment{Elapsed: tt.ended})
+		late := lateness(tt.x)
+		if late == "" {
+			late = " on time"
+		}
+		got := fmt.Sprintf("%s %s at %s (%s), started%s", x.State, x.Outcome, scenarios.Clock(x.Ended.Elapsed), x.Reason, late)
+		if got != tt.want {
+			t.Errorf("%s: %s\nwant %s", tt.name, got, tt.want)
+		}
+	}
+}
