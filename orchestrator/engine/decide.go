@@ -54,7 +54,8 @@ type inputs struct {
 // recorded is what the engine keeps of its own acts between decisions.
 type recorded struct {
 	renewed   time.Time // the lease, last renewed
-	lostTo    string    // the engine that took the lease over, if one did
+	lost      bool      // another engine took the lease over
+	lostTo    string    // which
 	rounds    map[string]roundState
 	delivered map[string]bool // team/inject
 	// running is the executions this engine runs: true once told to stop.
@@ -167,7 +168,7 @@ func (a action) String() string {
 // runs, in this order, the injects, rounds and attacks due, and the
 // reveals whose windows have closed.
 func decide(in inputs) []action {
-	if in.state.lostTo != "" {
+	if in.state.lost {
 		return append(stops(in, true), action{kind: giveUp, other: in.state.lostTo})
 	}
 	var acts []action

@@ -214,7 +214,7 @@ skip co/fallback at 00:02:00: it runs after "deface", which was skipped`},
 			in.state.renewed = in.now.Add(-4999 * time.Millisecond)
 		}, ""},
 		{"the lease lost: every run stopped, and the engine gives up", time.Minute, func(in *inputs) {
-			in.state.lostTo = "other"
+			in.state.lost, in.state.lostTo = true, "other"
 			in.state.running = map[int64]bool{8: true, 7: false}
 		}, "stop execution 7\nstop execution 8\ngive up: another engine (other) took the exercise over"},
 		{"the scenario's duration over: the exercise ends, and nothing else", 10 * time.Minute, func(in *inputs) {

@@ -515,6 +515,35 @@ func TestOneEngineAtATime(t *testing.T) {
 	})
 }
 
+// TestAnEngineThatLostItsLeaseStops: another engine took the exercise
+// over (this one's lease had run out): at its next renewal this engine
+// stops, and says who took over.
+func TestAnEngineThatLostItsLeaseStops(t *testing.T) {
+	r := newRig(t)
+	e := r.engine()
+	ctx := context.Background()
+	if err := e.Start(ctx, "instructor", 0); err != nil {
+		t.Fatal(err)
+	}
+	w := r.watch(e)
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	w.looked(r.clock.Now())
+	later := r.clock.Now().Add(time.Hour)
+	if got, _, err := r.store.AcquireLease(ctx, r.ex.Name, "thief", later, later.Add(time.Hour)); err != nil || !got {
+		t.Fatalf("the other engine's lease: %v %v", got, err)
+	}
+	r.clock.Advance(5 * time.Second) // a third of the lease: time to renew it
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "another engine (thief) took the exercise over") {
+			t.Errorf("Run after its lease was taken: %v; want it to stop, naming the other engine", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the engine went on without its lease")
+	}
+}
+
 func TestTeamsLearnAnAttackOnlyOnceItsWindowHasClosed(t *testing.T) {
 	r := newRig(t)
 	scoring := scenarios.DefaultScoring()

@@ -93,12 +93,9 @@ func (e *Engine) observe(ctx context.Context) (inputs, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	in.state = recorded{
-		renewed: e.renewed, drained: e.drained,
+		renewed: e.renewed, lost: e.lost, lostTo: e.lostTo, drained: e.drained,
 		rounds: map[string]roundState{}, delivered: maps.Clone(e.delivered),
 		running: map[int64]bool{}, unrevealed: maps.Clone(e.unrevealed),
-	}
-	if e.lost {
-		in.state.lostTo = e.lostTo
 	}
 	for team, st := range e.rounds {
 		in.state.rounds[team] = *st
