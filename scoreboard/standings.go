@@ -299,96 +299,6 @@ func parseCursor(c string) (at, id int64, err error) {
 	return at, id, nil
 }
 
-// SeriesPoint is a team's total at the end of a step.
-type SeriesPoint struct {
-	At    time.Time
-	Total int
-}
-
-// TeamSeries is a team's score over time.
-type TeamSeries struct {
-	Team   string
-	Points []SeriesPoint
-}
-
-// ScoreSeries reads every team's cumulative score over time, in steps of
-// whole minutes (step is rounded up; zero picks a step that gives at most
-// 120 points). All teams share the same steps, from the first minute with an
-// entry to the last one, or to the freeze in the public view. It reads the
-// per-minute buckets, summed per step by SQLite, never the ledger.
-func (s *Store) ScoreSeries(ctx context.Context, exercise string, view View, step time.Duration) ([]TeamSeries, error) {
-	ex, err := s.exercise(ctx, s.db, exercise)
-	if err != nil {
-		return nil, err
-	}
-	fail := func(err error) ([]TeamSeries, error) { return nil, fmt.Errorf("score series of %q: %w", exercise, err) }
-	var teams []struct {
-		ID    int64         `db:"id"`
-		Key   string        `db:"key"`
-		First sql.NullInt64 `db:"first"`
-		Last  sql.NullInt64 `db:"last"`
-	}
-	// One seek per team and end: the buckets' key starts with the team.
-	err = s.db.SelectContext(ctx, &teams, `SELECT t.id, t.key,
-			(SELECT MIN(minute) FROM buckets b WHERE b.exercise_id = t.exercise_id AND b.team_id = t.id) AS first,
-			(SELECT MAX(minute) FROM buckets b WHERE b.exercise_id = t.exercise_id AND b.team_id = t.id) AS last
-		FROM teams t WHERE t.exercise_id = ? ORDER BY t.key`, ex.ID)
-	if err != nil {
-		return fail(err)
-	}
-	first, last := int64(math.MaxInt64), int64(math.MinInt64)
-	for _, t := range teams {
-		if t.First.Valid {
-			first, last = min(first, t.First.Int64), max(last, t.Last.Int64)
-		}
-	}
-	if view == Public && ex.FrozenAt.Valid {
-		last = min(last, ex.FrozenAt.Int64/60000)
-	}
-	series := make([]TeamSeries, len(teams))
-	index := map[int64]int{}
-	for i, t := range teams {
-		series[i].Team = t.Key
-		index[t.ID] = i
-	}
-	if first > last {
-		return series, nil
-	}
-	width := int64(math.Ceil(step.Minutes()))
-	if width <= 0 {
-		width = max(1, (last-first+120)/120)
-	}
-	first -= first % width
-	n := int((last-first)/width + 1)
-	rows, err := s.db.QueryContext(ctx, `SELECT team_id, (minute - ?1) / ?2 AS step, SUM(`+view.pointsColumn()+`)
-		FROM buckets WHERE exercise_id = ?3 AND minute <= ?4 GROUP BY team_id, step`, first, width, ex.ID, last)
-	if err != nil {
-		return fail(err)
-	}
-	defer rows.Close()
-	for i := range series {
-		series[i].Points = make([]SeriesPoint, n)
-	}
-	for rows.Next() {
-		var team, step, points int64
-		if err := rows.Scan(&team, &step, &points); err != nil {
-			return fail(err)
-		}
-		series[index[team]].Points[step].Total = int(points)
-	}
-	if err := rows.Err(); err != nil {
-		return fail(err)
-	}
-	for _, ts := range series {
-		sum := 0
-		for i := range ts.Points {
-			sum += ts.Points[i].Total
-			ts.Points[i] = SeriesPoint{At: fromMS((first + int64(i+1)*width) * 60000), Total: sum}
-		}
-	}
-	return series, nil
-}
-
 // Ledger calls fn with every entry of an exercise, in the order they were
 // written, without loading them all at once.
 func (s *Store) Ledger(ctx context.Context, exercise string, fn func(Entry) error) error {
@@ -414,37 +324,42 @@ func (s *Store) Ledger(ctx context.Context, exercise string, fn func(Entry) erro
 	return rows.Err()
 }
 
+// categorySums is a team's sums in a category, as the ledger, the totals or the
+// buckets have them.
+type categorySums struct {
+	Team     int64  `db:"team_id"`
+	Category string `db:"category"`
+	Points   int64  `db:"points"`
+	Public   int64  `db:"public_points"`
+	Entries  int64  `db:"entries"`
+}
+
 // VerifyTotals recomputes an exercise's running totals and per-minute
-// buckets from the ledger and reports every difference. They are kept by a
-// trigger in the same transaction as each entry, so a difference means the
-// file was changed by hand.
+// buckets from the ledger, and its series blocks from the buckets, and
+// reports every difference. They are kept by triggers in the same
+// transaction as each entry, so a difference means the file was changed by
+// hand.
 func (s *Store) VerifyTotals(ctx context.Context, exercise string) error {
 	ex, err := s.exercise(ctx, s.db, exercise)
 	if err != nil {
 		return err
 	}
-	type sums struct {
-		Team     int64  `db:"team_id"`
-		Category string `db:"category"`
-		Points   int64  `db:"points"`
-		Public   int64  `db:"public_points"`
-		Entries  int64  `db:"entries"`
-	}
 	// One transaction, so that the ledger and what derives from it are read
 	// at one moment: an outcome recorded between two reads would look like
 	// a difference. (Transactions take the write lock: writers wait the few
 	// milliseconds this takes.)
-	var ledger, totals, buckets map[sums]sums
+	var ledger, totals, buckets map[categorySums]categorySums
+	var blocks []blockDifference
 	var teams []teamRow
 	err = s.tx(ctx, func(tx *sqlx.Tx) error {
-		read := func(query string, args ...any) (map[sums]sums, error) {
-			var rows []sums
+		read := func(query string, args ...any) (map[categorySums]categorySums, error) {
+			var rows []categorySums
 			if err := tx.SelectContext(ctx, &rows, query, args...); err != nil {
 				return nil, fmt.Errorf("verify %q: %w", exercise, err)
 			}
-			m := map[sums]sums{}
+			m := map[categorySums]categorySums{}
 			for _, r := range rows {
-				m[sums{Team: r.Team, Category: r.Category}] = r
+				m[categorySums{Team: r.Team, Category: r.Category}] = r
 			}
 			return m, nil
 		}
@@ -464,6 +379,9 @@ func (s *Store) VerifyTotals(ctx context.Context, exercise string) error {
 		if err != nil {
 			return err
 		}
+		if blocks, err = blockDifferences(ctx, tx, ex.ID); err != nil {
+			return fmt.Errorf("verify %q: %w", exercise, err)
+		}
 		if err := tx.SelectContext(ctx, &teams, "SELECT * FROM teams WHERE exercise_id = ?", ex.ID); err != nil {
 			return fmt.Errorf("verify %q: %w", exercise, err)
 		}
@@ -479,7 +397,7 @@ func (s *Store) VerifyTotals(ctx context.Context, exercise string) error {
 	var errs []error
 	for _, derived := range []struct {
 		name string
-		m    map[sums]sums
+		m    map[categorySums]categorySums
 	}{{"totals", totals}, {"buckets", buckets}} {
 		for k := range joinKeys(ledger, derived.m) {
 			l, d := ledger[k], derived.m[k]
@@ -488,6 +406,9 @@ func (s *Store) VerifyTotals(ctx context.Context, exercise string) error {
 					keys[k.Team], k.Category, l.Points, l.Public, l.Entries, derived.name, d.Points, d.Public))
 			}
 		}
+	}
+	for _, d := range blocks {
+		errs = append(errs, d.err(keys[d.Team]))
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("exercise %q: running totals differ from the ledger: %w", exercise, errors.Join(errs...))

@@ -504,8 +504,19 @@ func (s *Store) Unfreeze(ctx context.Context, name string) error {
 	return s.setFreeze(ctx, name, sql.NullInt64{})
 }
 
+// recomputePublicBlocks sets the public columns of an exercise's series
+// blocks (?1) to its buckets' public sums.
+const recomputePublicBlocks = `UPDATE series_blocks SET public0 = b.public0, public1 = b.public1,
+		public2 = b.public2, public3 = b.public3
+	FROM (SELECT team_id, minute / 4 AS block,
+			SUM(iif(minute % 4 = 0, public_points, 0)) AS public0, SUM(iif(minute % 4 = 1, public_points, 0)) AS public1,
+			SUM(iif(minute % 4 = 2, public_points, 0)) AS public2, SUM(iif(minute % 4 = 3, public_points, 0)) AS public3
+		FROM buckets WHERE exercise_id = ?1 GROUP BY team_id, block) AS b
+	WHERE series_blocks.exercise_id = ?1 AND series_blocks.team_id = b.team_id AND series_blocks.block = b.block`
+
 // setFreeze moves the cut and recomputes the public sums from the per-minute
 // buckets: only the minute the cut falls in is read back from the ledger.
+// The series blocks and the totals are then recomputed from the buckets.
 func (s *Store) setFreeze(ctx context.Context, name string, frozen sql.NullInt64) error {
 	return s.tx(ctx, func(tx *sqlx.Tx) error {
 		ex, err := s.exercise(ctx, tx, name)
@@ -530,6 +541,9 @@ func (s *Store) setFreeze(ctx context.Context, name string, frozen sql.NullInt64
 				AND NOT EXISTS (SELECT 1 FROM reveals r WHERE r.run_id = ledger.reveal_run))
 			WHERE exercise_id = ?2`, frozen, ex.ID)
 		if err != nil {
+			return fmt.Errorf("freeze %q: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, recomputePublicBlocks, ex.ID); err != nil {
 			return fmt.Errorf("freeze %q: %w", name, err)
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE totals SET public_points = b.points
