@@ -159,22 +159,9 @@ func (s *Server) renderTeam(c echo.Context, u *scoreboard.User, name, team strin
 		wv.Hosts = wsHostViews(name, team, plan, checks[team])
 		wv.Scorebot = plan.Scorebot.Networks
 	}
-	items, err := s.store.InjectsOf(ctx, name, team)
-	if err != nil {
+	if wv.Inbox, err = s.inbox(ctx, name, team, plan, elapsed); err != nil {
 		return err
 	}
-	for _, it := range items {
-		iv := inboxView{InboxItem: it, LateNow: it.Response == nil && it.Late(elapsed)}
-		if plan != nil {
-			for _, ip := range plan.Injects {
-				if ip.Name == it.Inject {
-					iv.From, iv.Body = ip.From, ip.Body
-				}
-			}
-		}
-		wv.Inbox = append(wv.Inbox, iv)
-	}
-	slices.Reverse(wv.Inbox) // newest first, as an inbox reads
 	if wv.Reports, err = s.store.ReportsOf(ctx, name, team); err != nil {
 		return err
 	}
@@ -192,6 +179,29 @@ func (s *Server) renderTeam(c echo.Context, u *scoreboard.User, name, team strin
 	p.Title = b.Team.Name
 	p.Data = wv
 	return s.render(c, status, tmplTeam, p)
+}
+
+// inbox is the injects delivered to the team, newest first, as an inbox
+// reads, with what the plan says of each.
+func (s *Server) inbox(ctx context.Context, name, team string, plan *scenarios.TeamPlan, elapsed time.Duration) ([]inboxView, error) {
+	items, err := s.store.InjectsOf(ctx, name, team)
+	if err != nil {
+		return nil, err
+	}
+	var out []inboxView
+	for _, it := range items {
+		iv := inboxView{InboxItem: it, LateNow: it.Response == nil && it.Late(elapsed)}
+		if plan != nil {
+			for _, ip := range plan.Injects {
+				if ip.Name == it.Inject {
+					iv.From, iv.Body = ip.From, ip.Body
+				}
+			}
+		}
+		out = append(out, iv)
+	}
+	slices.Reverse(out)
+	return out, nil
 }
 
 func wsHostViews(exercise, team string, plan *scenarios.TeamPlan, status map[string]scoreboard.CheckResult) []hostView {
