@@ -615,3 +615,41 @@ func TestTeamsLearnAnAttackOnlyOnceItsWindowHasClosed(t *testing.T) {
 		t.Errorf("cl's public defense after the window: %d, want -100", public)
 	}
 }
+
+// TestAnEngineThatTakesUpRevealsWhatIsDue: a run judged by an engine that
+// then stopped is revealed by the next engine once its window has closed.
+func TestAnEngineThatTakesUpRevealsWhatIsDue(t *testing.T) {
+	r := newRig(t)
+	scoring := scenarios.DefaultScoring()
+	scoring.Detection.Window = 2 * time.Minute
+	r.sc.Scoring = &scoring
+	e := r.engine()
+	ctx := context.Background()
+	if err := e.Start(ctx, "instructor", 0); err != nil {
+		t.Fatal(err)
+	}
+	stop := r.run(e)
+	r.clock.Advance(time.Minute)
+	r.eventually("deface to be judged for cl", r.done("cl/deface"))
+	stop()
+	told := func() bool {
+		for _, ev := range r.events() {
+			if ev.Team == "cl" && ev.Audience == scoreboard.AudienceTeam && strings.Contains(ev.Text, `attack "deface"`) {
+				return true
+			}
+		}
+		return false
+	}
+	if told() {
+		t.Fatal("cl was told of deface before its window closed")
+	}
+	r.clock.Advance(2 * time.Minute)
+	again := r.engine()
+	w := r.watch(again)
+	stop = r.run(again)
+	defer stop()
+	w.looked(r.clock.Now())
+	if !told() {
+		t.Error("the engine that took up did not reveal deface to cl once its window had closed")
+	}
+}
