@@ -63,6 +63,9 @@ func (r *Runtime) CreateContainer(ctx context.Context, spec orchestrator.Contain
 	// joined before the container starts.
 	nets := &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{first.Network: endpoint(first)}}
 	created, err := r.cli.ContainerCreate(ctx, cfg, host, nets, nil, spec.Name)
+	if cerrdefs.IsConflict(err) && r.removeLeftOver(ctx, spec) {
+		created, err = r.cli.ContainerCreate(ctx, cfg, host, nets, nil, spec.Name)
+	}
 	if err != nil {
 		// Docker says "not found" for a missing network too.
 		if cerrdefs.IsNotFound(err) {
@@ -81,6 +84,38 @@ func (r *Runtime) CreateContainer(ctx context.Context, spec orchestrator.Contain
 		return "", r.discard(ctx, created.ID, fmt.Errorf("start: %w", r.check(err)))
 	}
 	return created.ID, nil
+}
+
+// removeLeftOver removes the container that holds spec's name when it is
+// the same container of the same exercise, left by a deploy that was
+// killed while the engine made it (the engine finishes a create whose
+// client is gone, after that client's successor looked): it may be half
+// made, on one network of several, never started. It reports whether it
+// removed one; a container that is not the exercise's own is never
+// touched, and the create fails as the engine said.
+func (r *Runtime) removeLeftOver(ctx context.Context, spec orchestrator.ContainerSpec) bool {
+	want := orchestrator.KeyOf(spec.Labels)
+	for attempt := range 5 {
+		info, err := r.cli.ContainerInspect(ctx, spec.Name)
+		if err != nil {
+			return cerrdefs.IsNotFound(err) // gone meanwhile: the name is free
+		}
+		if info.Config == nil || info.Config.Labels[orchestrator.LabelExercise] != spec.Labels[orchestrator.LabelExercise] ||
+			orchestrator.KeyOf(info.Config.Labels) != want {
+			return false
+		}
+		err = r.cli.ContainerRemove(ctx, info.ID, container.RemoveOptions{Force: true})
+		if err == nil || cerrdefs.IsNotFound(err) {
+			return true
+		}
+		// The engine may still be making it: ask again shortly.
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(time.Duration(attempt+1) * 200 * time.Millisecond):
+		}
+	}
+	return false
 }
 
 // containerConfig is how the engine is asked for the container. It refuses

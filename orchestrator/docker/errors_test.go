@@ -175,3 +175,54 @@ func TestCreateRefusesCapabilityOffTheAllowList(t *testing.T) {
 		t.Errorf("after the refusal: %d containers, %v; want none", len(left), err)
 	}
 }
+
+// TestCreateAfterAKilledDeploy: a deploy killed while the engine made a
+// container leaves it behind after the next deploy looked, holding the
+// container's name, half made. The next create removes it and makes the
+// container again; a container of someone else that holds the name is
+// left alone, and the create fails.
+func TestCreateAfterAKilledDeploy(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	ex, pool := newExercise(), takePool(t)
+	rt := newRuntime(t)
+	cleanupExercise(t, rt, ex)
+	d := desiredFor(t, plansFor(t, ex, pool, 1))
+	for _, n := range d.Networks {
+		if _, err := rt.CreateNetwork(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	spec := d.Containers[0]
+	left, err := engine.ContainerCreate(ctx, &container.Config{Image: testImage, Labels: spec.Labels},
+		&container.HostConfig{NetworkMode: "none", CapDrop: []string{"ALL"}}, nil, nil, spec.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := rt.CreateContainer(ctx, spec)
+	if err != nil {
+		t.Fatalf("create over a half-made container of the exercise: %v", err)
+	}
+	if id == left.ID {
+		t.Error("the half-made container was taken as it was")
+	}
+	info, err := engine.ContainerInspect(ctx, id)
+	if err != nil || !info.State.Running || len(info.NetworkSettings.Networks) != len(spec.Networks) {
+		t.Errorf("the container made again: %v, running %v, on %d networks; want running on %d", err,
+			err == nil && info.State.Running, len(info.NetworkSettings.Networks), len(spec.Networks))
+	}
+
+	other := d.Containers[1]
+	foreign, err := engine.ContainerCreate(ctx, &container.Config{Image: testImage, Labels: map[string]string{"cordillera.test": ex}},
+		&container.HostConfig{NetworkMode: "none", CapDrop: []string{"ALL"}}, nil, nil, other.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { engine.ContainerRemove(context.Background(), foreign.ID, container.RemoveOptions{Force: true}) })
+	if _, err := rt.CreateContainer(ctx, other); err == nil {
+		t.Error("create over someone else's container of the same name succeeded")
+	}
+	if _, err := engine.ContainerInspect(ctx, foreign.ID); err != nil {
+		t.Errorf("someone else's container: %v; want it left alone", err)
+	}
+}
