@@ -81,10 +81,10 @@ func (e *Engine) fire(ctx context.Context, team, attack, author string, again bo
 		return Fired{}, err
 	}
 	if c.State != scoreboard.ClockRunning {
-		return Fired{}, fmt.Errorf("exercise %q is %s: attacks run only while it runs", e.exercise.Name, c.State)
+		return Fired{}, refuse(ErrState, "exercise %q is %s: attacks run only while it runs", e.exercise.Name, c.State)
 	}
 	if c.Halted {
-		return Fired{}, fmt.Errorf("the kill switch is on: release it before firing an attack")
+		return Fired{}, refuse(ErrState, "the kill switch is on: release it before firing an attack")
 	}
 	m := e.moment(c)
 	id, before, err := e.store.AddFired(ctx, scoreboard.Execution{
@@ -127,7 +127,7 @@ func (e *Engine) Skip(ctx context.Context, id int64, team, attack, author, reaso
 		Due: c.Elapsed(e.opt.Now()), State: scoreboard.ExecSkipped, Reason: "skipped by " + author + ": " + reason, Author: author,
 	})
 	if errors.Is(err, scoreboard.ErrDuplicate) {
-		return fmt.Errorf("attack %q of team %q has already fallen due: skip it by its id while it waits for approval", attack, team)
+		return refuse(ErrState, "attack %q of team %q has already fallen due: skip it by its id while it waits for approval", attack, team)
 	}
 	if err == nil {
 		e.event(ctx, c, scoreboard.AudienceStaff, team, scoreboard.EventAttack, fmt.Sprintf("attack %q skipped by %s: %s", attack, author, reason))
@@ -141,7 +141,7 @@ func (e *Engine) decide(ctx context.Context, id int64, author, state, words stri
 		return err
 	}
 	if x.State != scoreboard.ExecApproval {
-		return fmt.Errorf("attack %q of team %q is %s, not waiting for approval", x.Attack, x.Team, x.State)
+		return refuse(ErrState, "attack %q of team %q is %s, not waiting for approval", x.Attack, x.Team, x.State)
 	}
 	x.State, x.Author = state, author
 	if state == scoreboard.ExecSkipped {
@@ -160,14 +160,14 @@ func (e *Engine) decide(ctx context.Context, id int64, author, state, words stri
 func (e *Engine) attack(team, name string) (*scenarios.TeamPlan, scenarios.AttackPlan, error) {
 	p, ok := e.byTeam[team]
 	if !ok {
-		return nil, scenarios.AttackPlan{}, fmt.Errorf("no team %q in exercise %q", team, e.exercise.Name)
+		return nil, scenarios.AttackPlan{}, refuse(ErrUnknown, "no team %q in exercise %q", team, e.exercise.Name)
 	}
 	for _, a := range p.Attacks {
 		if a.Name == name {
 			return p, a, nil
 		}
 	}
-	return nil, scenarios.AttackPlan{}, fmt.Errorf("no attack %q in exercise %q", name, e.exercise.Name)
+	return nil, scenarios.AttackPlan{}, refuse(ErrUnknown, "no attack %q in exercise %q", name, e.exercise.Name)
 }
 
 // runningAttack is an execution this engine runs: its cancel, and

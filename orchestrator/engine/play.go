@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"regexp"
 	"strings"
 
@@ -22,9 +21,9 @@ func (e *Engine) now(ctx context.Context) (scoreboard.Moment, error) {
 	}
 	switch c.State {
 	case scoreboard.ClockCreated:
-		return scoreboard.Moment{}, fmt.Errorf("exercise %q has not started yet", e.exercise.Name)
+		return scoreboard.Moment{}, refuse(ErrState, "exercise %q has not started yet", e.exercise.Name)
 	case scoreboard.ClockEnded:
-		return scoreboard.Moment{}, fmt.Errorf("exercise %q has ended", e.exercise.Name)
+		return scoreboard.Moment{}, refuse(ErrState, "exercise %q has ended", e.exercise.Name)
 	}
 	return e.moment(c), nil
 }
@@ -36,7 +35,7 @@ func (e *Engine) now(ctx context.Context) (scoreboard.Moment, error) {
 func (e *Engine) Answer(ctx context.Context, team, challenge, answer string) (bool, error) {
 	p, ok := e.byTeam[team]
 	if !ok {
-		return false, fmt.Errorf("no team %q in exercise %q", team, e.exercise.Name)
+		return false, refuse(ErrUnknown, "no team %q in exercise %q", team, e.exercise.Name)
 	}
 	var ch *scenarios.ChallengePlan
 	for i := range p.Challenges {
@@ -45,7 +44,7 @@ func (e *Engine) Answer(ctx context.Context, team, challenge, answer string) (bo
 		}
 	}
 	if ch == nil {
-		return false, fmt.Errorf("no challenge %q in exercise %q", challenge, e.exercise.Name)
+		return false, refuse(ErrUnknown, "no challenge %q in exercise %q", challenge, e.exercise.Name)
 	}
 	m, err := e.now(ctx)
 	if err != nil {

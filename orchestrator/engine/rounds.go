@@ -213,7 +213,7 @@ func (e *Engine) deliverDue(ctx context.Context, c scoreboard.Clock, team, injec
 func (e *Engine) Deliver(ctx context.Context, team, inject, author string) error {
 	p, ok := e.byTeam[team]
 	if !ok {
-		return fmt.Errorf("no team %q in exercise %q", team, e.exercise.Name)
+		return refuse(ErrUnknown, "no team %q in exercise %q", team, e.exercise.Name)
 	}
 	for _, in := range p.Injects {
 		if in.Name == inject {
@@ -222,12 +222,12 @@ func (e *Engine) Deliver(ctx context.Context, team, inject, author string) error
 				return err
 			}
 			if c.State == scoreboard.ClockCreated {
-				return fmt.Errorf("exercise %q has not started: start it before delivering injects", e.exercise.Name)
+				return refuse(ErrState, "exercise %q has not started: start it before delivering injects", e.exercise.Name)
 			}
 			return e.deliver(ctx, c, p, in, author)
 		}
 	}
-	return fmt.Errorf("no inject %q in exercise %q", inject, e.exercise.Name)
+	return refuse(ErrUnknown, "no inject %q in exercise %q", inject, e.exercise.Name)
 }
 
 func (e *Engine) deliver(ctx context.Context, c scoreboard.Clock, p *scenarios.TeamPlan, in scenarios.InjectPlan, author string) error {
