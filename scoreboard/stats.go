@@ -133,28 +133,51 @@ func (s *Store) Statistics(ctx context.Context, exercise string) (Statistics, er
 	for _, t := range teams {
 		byTeam[t.ID] = &tally{}
 	}
+	if err := s.tallyChecks(ctx, ex.ID, byTeam); err != nil {
+		return fail(err)
+	}
+	if err := s.tallyAttackRuns(ctx, ex.ID, byTeam); err != nil {
+		return fail(err)
+	}
+	if err := s.tallyDetections(ctx, ex.ID, byTeam); err != nil {
+		return fail(err)
+	}
+	injects, err := s.tallyInjects(ctx, ex.ID, byTeam)
+	if err != nil {
+		return fail(err)
+	}
+	st := Statistics{Exercise: ex.Name, Injects: injects}
+	st.Overall, st.Countries, st.Teams = summarizeTeams(ex.Name, teams, byTeam)
+	return st, nil
+}
 
+// tallyChecks counts each team's checks and those it passed.
+func (s *Store) tallyChecks(ctx context.Context, exerciseID int64, byTeam map[int64]*tally) error {
 	var checks []struct {
 		Team   int64 `db:"team_id"`
 		Checks int   `db:"checks"`
 		Passed int   `db:"passed"`
 	}
 	if err := s.db.SelectContext(ctx, &checks, `SELECT team_id, COUNT(*) AS checks, SUM(up) AS passed
-		FROM check_results WHERE exercise_id = ? GROUP BY team_id`, ex.ID); err != nil {
-		return fail(err)
+		FROM check_results WHERE exercise_id = ? GROUP BY team_id`, exerciseID); err != nil {
+		return err
 	}
 	for _, c := range checks {
 		byTeam[c.Team].Checks, byTeam[c.Team].ChecksPassed = c.Checks, c.Passed
 	}
+	return nil
+}
 
+// tallyAttackRuns counts each team's attack runs by verdict.
+func (s *Store) tallyAttackRuns(ctx context.Context, exerciseID int64, byTeam map[int64]*tally) error {
 	var runs []struct {
 		Team    int64  `db:"team_id"`
 		Verdict string `db:"verdict"`
 		Runs    int    `db:"runs"`
 	}
 	if err := s.db.SelectContext(ctx, &runs, `SELECT team_id, verdict, COUNT(*) AS runs
-		FROM attack_runs WHERE exercise_id = ? GROUP BY team_id, verdict`, ex.ID); err != nil {
-		return fail(err)
+		FROM attack_runs WHERE exercise_id = ? GROUP BY team_id, verdict`, exerciseID); err != nil {
+		return err
 	}
 	for _, r := range runs {
 		t := byTeam[r.Team]
@@ -167,22 +190,33 @@ func (s *Store) Statistics(ctx context.Context, exercise string) (Statistics, er
 			t.NotApplicable = r.Runs
 		}
 	}
+	return nil
+}
 
+// tallyDetections counts each team's detected runs and samples the time
+// from a run's start to the report that matched it.
+func (s *Store) tallyDetections(ctx context.Context, exerciseID int64, byTeam map[int64]*tally) error {
 	var detections []struct {
 		Team  int64 `db:"team_id"`
 		Delay int64 `db:"delay"`
 	}
 	if err := s.db.SelectContext(ctx, &detections, `SELECT run.team_id, rep.elapsed - run.started_elapsed AS delay
 		FROM detections d JOIN attack_runs run ON run.id = d.run_id JOIN incident_reports rep ON rep.id = d.report_id
-		WHERE run.exercise_id = ?`, ex.ID); err != nil {
-		return fail(err)
+		WHERE run.exercise_id = ?`, exerciseID); err != nil {
+		return err
 	}
 	for _, d := range detections {
 		t := byTeam[d.Team]
 		t.Detected++
 		t.ttd = append(t.ttd, durationMS(d.Delay))
 	}
+	return nil
+}
 
+// tallyInjects counts, per team and per inject, the deliveries that asked
+// for an answer, the answers and the late ones, and samples the time to
+// respond; it returns the injects' statistics in the order of their names.
+func (s *Store) tallyInjects(ctx context.Context, exerciseID int64, byTeam map[int64]*tally) ([]InjectStatistics, error) {
 	var deliveries []struct {
 		Team     int64         `db:"team_id"`
 		Inject   string        `db:"inject"`
@@ -192,8 +226,8 @@ func (s *Store) Statistics(ctx context.Context, exercise string) (Statistics, er
 	}
 	if err := s.db.SelectContext(ctx, &deliveries, `SELECT d.team_id, d.inject, d.due, d.elapsed, resp.elapsed AS answered
 		FROM inject_deliveries d LEFT JOIN inject_responses resp ON resp.delivery_id = d.id
-		WHERE d.exercise_id = ? AND d.expects`, ex.ID); err != nil {
-		return fail(err)
+		WHERE d.exercise_id = ? AND d.expects`, exerciseID); err != nil {
+		return nil, err
 	}
 	byInject := map[string]*InjectStatistics{}
 	injectTTR := map[string][]time.Duration{}
@@ -218,14 +252,25 @@ func (s *Store) Statistics(ctx context.Context, exercise string) (Statistics, er
 			is.Late++
 		}
 	}
+	var injects []InjectStatistics
+	for _, name := range slices.Sorted(maps.Keys(byInject)) {
+		is := byInject[name]
+		is.TimeToRespond = summarize(injectTTR[name])
+		injects = append(injects, *is)
+	}
+	return injects, nil
+}
 
-	st := Statistics{Exercise: ex.Name}
+// summarizeTeams summarizes each team in the order of teams, pools them by
+// country in the order of the countries' names, and pools them all.
+func summarizeTeams(exercise string, teams []teamRow, byTeam map[int64]*tally) (Summary, []CountryStatistics, []TeamStatistics) {
+	var teamStats []TeamStatistics
 	overall := &tally{}
 	byCountry := map[string]*tally{}
 	teamCount := map[string]int{}
 	for _, t := range teams {
 		tl := byTeam[t.ID]
-		st.Teams = append(st.Teams, TeamStatistics{Team: Team{Exercise: ex.Name, ID: t.Key, Name: t.Name, Country: t.Country}, Summary: tl.summary()})
+		teamStats = append(teamStats, TeamStatistics{Team: Team{Exercise: exercise, ID: t.Key, Name: t.Name, Country: t.Country}, Summary: tl.summary()})
 		if byCountry[t.Country] == nil {
 			byCountry[t.Country] = &tally{}
 		}
@@ -233,16 +278,11 @@ func (s *Store) Statistics(ctx context.Context, exercise string) (Statistics, er
 		teamCount[t.Country]++
 		overall.add(tl)
 	}
-	st.Overall = overall.summary()
+	var countries []CountryStatistics
 	for _, c := range slices.Sorted(maps.Keys(byCountry)) {
-		st.Countries = append(st.Countries, CountryStatistics{Country: c, Teams: teamCount[c], Summary: byCountry[c].summary()})
+		countries = append(countries, CountryStatistics{Country: c, Teams: teamCount[c], Summary: byCountry[c].summary()})
 	}
-	for _, name := range slices.Sorted(maps.Keys(byInject)) {
-		is := byInject[name]
-		is.TimeToRespond = summarize(injectTTR[name])
-		st.Injects = append(st.Injects, *is)
-	}
-	return st, nil
+	return overall.summary(), countries, teamStats
 }
 
 // Trend is one exercise's place in a series of exercises.

@@ -147,92 +147,130 @@ type stixBundle struct {
 // attack (with its ATT&CK techniques), one sighting per run that ran, the
 // teams' shared indicators, and one report per matched incident report.
 func WriteSTIX(w io.Writer, ev Evidence) error {
-	ns := uuid5(cordilleraNamespace, ev.Exercise.Name+"\x00"+strconv.FormatInt(ms(ev.Exercise.CreatedAt), 10))
-	id := func(typ, key string) string { return typ + "--" + uuid5(ns, typ+"\x00"+key).String() }
-	var objects []stixObject
-	add := func(o stixObject, created time.Time) string {
-		o.SpecVersion, o.Created, o.Modified = "2.1", timestamp(created), timestamp(created)
-		objects = append(objects, o)
-		return o.ID
+	b := &stixBuilder{
+		ns:           uuid5(cordilleraNamespace, ev.Exercise.Name+"\x00"+strconv.FormatInt(ms(ev.Exercise.CreatedAt), 10)),
+		teams:        map[string]string{},
+		patterns:     map[string]string{},
+		techniquesOf: map[string][]string{},
+		sightings:    map[string]string{},
 	}
-	created := ev.Exercise.CreatedAt
-	title := ev.Exercise.Title
+	b.addIdentities(ev.Exercise, ev.Teams)
+	b.addRuns(ev.Runs)
+	b.addIndicators(ev.Indicators)
+	b.addReports(ev.Reports, ev.Runs)
+	return writeJSON(w, stixBundle{Type: "bundle", ID: b.id("bundle", "bundle"), Objects: b.objects})
+}
+
+// stixBuilder collects a bundle's objects and the ids later objects refer to.
+type stixBuilder struct {
+	ns      uuid
+	objects []stixObject
+	white   string
+	// teams, patterns and sightings map a team's key, an attack's name and
+	// a run's id to the id of its object.
+	teams, patterns, sightings map[string]string
+	techniquesOf               map[string][]string
+}
+
+func (b *stixBuilder) id(typ, key string) string {
+	return typ + "--" + uuid5(b.ns, typ+"\x00"+key).String()
+}
+
+// add appends an object created, and last modified, at created, and returns
+// its id.
+func (b *stixBuilder) add(o stixObject, created time.Time) string {
+	o.SpecVersion, o.Created, o.Modified = "2.1", timestamp(created), timestamp(created)
+	b.objects = append(b.objects, o)
+	return o.ID
+}
+
+// addIdentities adds the white team, every team, and the country each team
+// is located in.
+func (b *stixBuilder) addIdentities(ex Exercise, teams []Team) {
+	created := ex.CreatedAt
+	title := ex.Title
 	if title == "" {
-		title = ev.Exercise.Name
+		title = ex.Name
 	}
-	white := add(stixObject{Type: "identity", ID: id("identity", "white-team"), Name: "Cordillera exercise " + title,
-		Description: "The white team of exercise " + ev.Exercise.Name + ", which ran the attacks.", IdentityClass: "system"}, created)
+	b.white = b.add(stixObject{Type: "identity", ID: b.id("identity", "white-team"), Name: "Cordillera exercise " + title,
+		Description: "The white team of exercise " + ex.Name + ", which ran the attacks.", IdentityClass: "system"}, created)
 
-	teams := map[string]string{}
 	locations := map[string]string{}
-	for _, t := range ev.Teams {
+	for _, t := range teams {
 		if locations[t.Country] == "" {
-			locations[t.Country] = add(stixObject{Type: "location", ID: id("location", t.Country), CreatedByRef: white, Name: t.Country, Country: t.Country}, created)
+			locations[t.Country] = b.add(stixObject{Type: "location", ID: b.id("location", t.Country), CreatedByRef: b.white, Name: t.Country, Country: t.Country}, created)
 		}
-		teams[t.ID] = add(stixObject{Type: "identity", ID: id("identity", "team:"+t.ID), CreatedByRef: white, Name: t.Name,
-			Description: "Team " + t.ID + " of exercise " + ev.Exercise.Name + ".", IdentityClass: "organization"}, created)
-		add(stixObject{Type: "relationship", ID: id("relationship", "located-at:"+t.ID), CreatedByRef: white,
-			RelationshipType: "located-at", SourceRef: teams[t.ID], TargetRef: locations[t.Country]}, created)
+		b.teams[t.ID] = b.add(stixObject{Type: "identity", ID: b.id("identity", "team:"+t.ID), CreatedByRef: b.white, Name: t.Name,
+			Description: "Team " + t.ID + " of exercise " + ex.Name + ".", IdentityClass: "organization"}, created)
+		b.add(stixObject{Type: "relationship", ID: b.id("relationship", "located-at:"+t.ID), CreatedByRef: b.white,
+			RelationshipType: "located-at", SourceRef: b.teams[t.ID], TargetRef: locations[t.Country]}, created)
 	}
+}
 
-	patterns := map[string]string{}
-	techniquesOf := map[string][]string{}
-	runs := map[string]string{}
-	for _, run := range ev.Runs {
-		if patterns[run.Attack] == "" {
+// addRuns adds an attack-pattern for each attack, at its first run, and a
+// sighting for each run that ran.
+func (b *stixBuilder) addRuns(runs []AttackRun) {
+	for _, run := range runs {
+		if b.patterns[run.Attack] == "" {
 			var refs []stixRef
 			for _, t := range run.Techniques {
 				refs = append(refs, stixRef{SourceName: "mitre-attack", ExternalID: t,
 					URL: "https://attack.mitre.org/techniques/" + strings.ReplaceAll(t, ".", "/") + "/"})
 			}
-			patterns[run.Attack] = add(stixObject{Type: "attack-pattern", ID: id("attack-pattern", run.Attack), CreatedByRef: white,
+			b.patterns[run.Attack] = b.add(stixObject{Type: "attack-pattern", ID: b.id("attack-pattern", run.Attack), CreatedByRef: b.white,
 				Name: run.Attack, ExternalReferences: refs}, run.Started.At)
-			techniquesOf[run.Attack] = run.Techniques
+			b.techniquesOf[run.Attack] = run.Techniques
 		}
 		if run.Verdict == VerdictNotApplicable {
 			continue
 		}
-		o := stixObject{Type: "sighting", ID: id("sighting", "run:"+run.ID), CreatedByRef: white,
+		o := stixObject{Type: "sighting", ID: b.id("sighting", "run:"+run.ID), CreatedByRef: b.white,
 			Description:   fmt.Sprintf("attack %s against %s of team %s: %s", run.Attack, run.Target, run.Team, run.Verdict),
-			SightingOfRef: patterns[run.Attack], WhereSightedRefs: []string{teams[run.Team]},
+			SightingOfRef: b.patterns[run.Attack], WhereSightedRefs: []string{b.teams[run.Team]},
 			FirstSeen: timestamp(run.Started.At), Count: 1, RunID: run.ID, Verdict: run.Verdict, Target: run.Target}
 		// STIX tools reject a last_seen that is not after first_seen.
 		if run.Ended.At.After(run.Started.At) {
 			o.LastSeen = timestamp(run.Ended.At)
 		}
-		runs[run.ID] = add(o, run.Ended.At)
+		b.sightings[run.ID] = b.add(o, run.Ended.At)
 	}
+}
 
-	for _, ind := range ev.Indicators {
-		ref := add(stixObject{Type: "indicator", ID: id("indicator", strconv.FormatInt(ind.ID, 10)), CreatedByRef: teams[ind.Team],
+// addIndicators adds each shared indicator, and a relationship to each
+// attack it is about, in the order of the attacks' names.
+func (b *stixBuilder) addIndicators(indicators []SharedIndicator) {
+	for _, ind := range indicators {
+		ref := b.add(stixObject{Type: "indicator", ID: b.id("indicator", strconv.FormatInt(ind.ID, 10)), CreatedByRef: b.teams[ind.Team],
 			Name: ind.Kind + " " + ind.Value, Description: ind.Description, IndicatorTypes: []string{"malicious-activity"},
 			Pattern: stixPattern(ind.Kind, ind.Value), PatternType: "stix", PatternVersion: "2.1", ValidFrom: timestamp(ind.At)}, ind.At)
-		for _, attack := range slices.Sorted(maps.Keys(patterns)) {
-			if aboutAttack(ind, AttackRun{Attack: attack, Techniques: techniquesOf[attack]}) {
-				add(stixObject{Type: "relationship", ID: id("relationship", fmt.Sprintf("indicates:%d:%s", ind.ID, attack)), CreatedByRef: teams[ind.Team],
-					RelationshipType: "indicates", SourceRef: ref, TargetRef: patterns[attack]}, ind.At)
+		for _, attack := range slices.Sorted(maps.Keys(b.patterns)) {
+			if aboutAttack(ind, AttackRun{Attack: attack, Techniques: b.techniquesOf[attack]}) {
+				b.add(stixObject{Type: "relationship", ID: b.id("relationship", fmt.Sprintf("indicates:%d:%s", ind.ID, attack)), CreatedByRef: b.teams[ind.Team],
+					RelationshipType: "indicates", SourceRef: ref, TargetRef: b.patterns[attack]}, ind.At)
 			}
 		}
 	}
+}
 
-	for _, rep := range ev.Reports {
-		sighting := runs[rep.Run]
+// addReports adds a report for each incident report matched to a run that
+// has a sighting, referring to the sighting, the attack and the team.
+func (b *stixBuilder) addReports(reports []IncidentReport, runs []AttackRun) {
+	for _, rep := range reports {
+		sighting := b.sightings[rep.Run]
 		if sighting == "" {
 			continue
 		}
 		var attack string
-		for _, run := range ev.Runs {
+		for _, run := range runs {
 			if run.ID == rep.Run {
 				attack = run.Attack
 			}
 		}
-		add(stixObject{Type: "report", ID: id("report", strconv.FormatInt(rep.ID, 10)), CreatedByRef: teams[rep.Team],
+		b.add(stixObject{Type: "report", ID: b.id("report", strconv.FormatInt(rep.ID, 10)), CreatedByRef: b.teams[rep.Team],
 			Name: fmt.Sprintf("Incident report %d of team %s", rep.ID, rep.Team), Description: rep.Summary,
 			ReportTypes: []string{"threat-report"}, Published: timestamp(rep.At),
-			ObjectRefs: []string{sighting, patterns[attack], teams[rep.Team]}, Source: rep.Source}, rep.At)
+			ObjectRefs: []string{sighting, b.patterns[attack], b.teams[rep.Team]}, Source: rep.Source}, rep.At)
 	}
-
-	return writeJSON(w, stixBundle{Type: "bundle", ID: id("bundle", "bundle"), Objects: objects})
 }
 
 // stixPattern is the STIX patterning expression matching an indicator.
