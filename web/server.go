@@ -104,6 +104,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("web: Config.Store is required")
 	}
+	if catalogErr != nil {
+		return nil, catalogErr
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
