@@ -93,13 +93,13 @@ func (s *Server) instructAct(ctx context.Context, u *scoreboard.User, exercise, 
 // instructMatch matches an incident report to an attack run by hand.
 func (s *Server) instructMatch(ctx context.Context, author, exercise string, in actionInput) (actionResult, error) {
 	if in.Report <= 0 {
-		return actionResult{}, instructBadField("report", "instruct.err.report")
+		return actionResult{}, badField("report", "instruct.err.report")
 	}
 	if in.Run == "" {
-		return actionResult{}, instructBadField("run", "instruct.err.run")
+		return actionResult{}, badField("run", "instruct.err.run")
 	}
 	if in.Reason == "" {
-		return actionResult{}, instructBadField("reason", "instruct.err.reason")
+		return actionResult{}, badField("reason", "instruct.err.reason")
 	}
 	rec, err := s.store.MatchReportByHand(ctx, exercise, in.Report, in.Run, author, in.Reason)
 	if err != nil {
@@ -114,7 +114,7 @@ func (s *Server) instructDrive(ctx context.Context, author string, x *director.E
 	d, eng, exercise := s.cfg.Director, x.Engine, x.Name
 	checkSpeed := func(required bool) error {
 		if (required || in.Speed != 0) && (in.Speed <= 0 || in.Speed > scenarios.MaxSpeed) {
-			return instructBadField("speed", "instruct.err.speed", scenarios.MaxSpeed)
+			return badField("speed", "instruct.err.speed", scenarios.MaxSpeed)
 		}
 		return nil
 	}
@@ -148,7 +148,7 @@ func (s *Server) instructDrive(ctx context.Context, author string, x *director.E
 		return actionResult{Message: "kill switch off: attacks may run again"}, eng.Unhalt(ctx, author)
 	case "approval":
 		if in.On == nil {
-			return actionResult{}, instructBadField("on", "instruct.err.on")
+			return actionResult{}, badField("on", "instruct.err.on")
 		}
 		msg := "attacks no longer wait for approval"
 		if *in.On {
@@ -156,7 +156,7 @@ func (s *Server) instructDrive(ctx context.Context, author string, x *director.E
 		}
 		return actionResult{Message: msg}, eng.RequireApproval(ctx, author, *in.On)
 	}
-	return actionResult{}, &actionError{Status: http.StatusNotFound, Key: "instruct.err.action", Args: []any{action}}
+	return actionResult{}, &webError{Status: http.StatusNotFound, Key: "instruct.err.action", Args: []any{action}}
 }
 
 // instructPlay fires, skips and approves attacks, delivers injects, and
@@ -179,26 +179,26 @@ func (s *Server) instructPlay(ctx context.Context, author string, x *director.Ex
 		return actionResult{Message: "attack skipped", ID: in.ID}, eng.Skip(ctx, in.ID, in.Team, in.Attack, author, reason)
 	case "approve":
 		if in.ID <= 0 {
-			return actionResult{}, instructBadField("id", "instruct.err.id")
+			return actionResult{}, badField("id", "instruct.err.id")
 		}
 		return actionResult{Message: "attack approved", ID: in.ID}, eng.Approve(ctx, in.ID, author)
 	case "deliver":
 		return s.instructDeliver(ctx, author, x.Plans, eng.Deliver, in)
 	case "reset":
 		if !planHasHost(x.Plans, in.Team, in.Host) {
-			return actionResult{}, instructBadField("host", "instruct.err.host", in.Host, in.Team)
+			return actionResult{}, badField("host", "instruct.err.host", in.Host, in.Team)
 		}
 		return actionResult{Message: fmt.Sprintf("host %s of team %s reset", in.Host, in.Team)}, d.ResetHost(ctx, exercise, in.Team, in.Host, author)
 	case "relocate":
 		if !slices.ContainsFunc(x.Plans, func(p *scenarios.TeamPlan) bool { return p.Team.ID == in.Team }) {
-			return actionResult{}, instructBadField("team", "instruct.err.team", in.Team)
+			return actionResult{}, badField("team", "instruct.err.team", in.Team)
 		}
 		if in.Node == "" {
-			return actionResult{}, instructBadField("node", "instruct.err.node")
+			return actionResult{}, badField("node", "instruct.err.node")
 		}
 		return actionResult{Message: fmt.Sprintf("team %s moves to node %s", in.Team, in.Node)}, d.MoveTeam(ctx, exercise, in.Team, in.Node, author)
 	}
-	return actionResult{}, &actionError{Status: http.StatusNotFound, Key: "instruct.err.action", Args: []any{action}}
+	return actionResult{}, &webError{Status: http.StatusNotFound, Key: "instruct.err.action", Args: []any{action}}
 }
 
 // instructFire runs an attack against a team now. A re-fire scores the
@@ -216,7 +216,7 @@ func (s *Server) instructFire(ctx context.Context, author string, x *director.Ex
 	f, err := fire(ctx, in.Team, in.Attack, author)
 	var ar *scoreboard.AlreadyRanError
 	if errors.As(err, &ar) {
-		return actionResult{}, &actionError{Status: http.StatusConflict, Field: "confirm", Key: "instruct.err.refire", Args: []any{in.Attack, in.Team, ar.Runs}}
+		return actionResult{}, &webError{Status: http.StatusConflict, Field: "confirm", Key: "instruct.err.refire", Args: []any{in.Attack, in.Team, ar.Runs}}
 	}
 	if err != nil {
 		return actionResult{}, err
@@ -239,9 +239,9 @@ func (s *Server) deployAllowed(ctx context.Context, exercise string) error {
 	}
 	switch c.State {
 	case scoreboard.ClockRunning:
-		return &actionError{Status: http.StatusConflict, Key: "instruct.err.deploy_running"}
+		return &webError{Status: http.StatusConflict, Key: "instruct.err.deploy_running"}
 	case scoreboard.ClockEnded:
-		return &actionError{Status: http.StatusConflict, Key: "instruct.err.deploy_ended"}
+		return &webError{Status: http.StatusConflict, Key: "instruct.err.deploy_ended"}
 	}
 	return nil
 }
@@ -256,9 +256,9 @@ func planHasAttack(plans []*scenarios.TeamPlan, team, attack string) error {
 				return nil
 			}
 		}
-		return instructBadField("attack", "instruct.err.attack", attack)
+		return badField("attack", "instruct.err.attack", attack)
 	}
-	return instructBadField("team", "instruct.err.team", team)
+	return badField("team", "instruct.err.team", team)
 }
 
 func planHasHost(plans []*scenarios.TeamPlan, team, host string) bool {
@@ -293,10 +293,10 @@ func (s *Server) instructDeliver(ctx context.Context, author string, plans []*sc
 		}
 	}
 	if !known {
-		return actionResult{}, instructBadField("team", "instruct.err.team", in.Team)
+		return actionResult{}, badField("team", "instruct.err.team", in.Team)
 	}
 	if len(teams) == 0 {
-		return actionResult{}, instructBadField("inject", "instruct.err.inject", in.Inject)
+		return actionResult{}, badField("inject", "instruct.err.inject", in.Inject)
 	}
 	for _, t := range teams {
 		if err := send(ctx, t, in.Inject, author); err != nil {
@@ -326,7 +326,7 @@ func (s *Server) instructTeam(ctx context.Context, exercise, team string) error 
 			return nil
 		}
 	}
-	return instructBadField("team", "instruct.err.team", team)
+	return badField("team", "instruct.err.team", team)
 }
 
 func (s *Server) instructAdjust(ctx context.Context, author, exercise string, in actionInput) (actionResult, error) {
@@ -334,13 +334,13 @@ func (s *Server) instructAdjust(ctx context.Context, author, exercise string, in
 		return actionResult{}, err
 	}
 	if in.Points == 0 {
-		return actionResult{}, instructBadField("points", "instruct.err.points")
+		return actionResult{}, badField("points", "instruct.err.points")
 	}
 	if in.Category != "" && !slices.Contains(scoreboard.Categories, in.Category) {
-		return actionResult{}, instructBadField("category", "instruct.err.category", in.Category)
+		return actionResult{}, badField("category", "instruct.err.category", in.Category)
 	}
 	if in.Reason == "" {
-		return actionResult{}, instructBadField("reason", "instruct.err.reason")
+		return actionResult{}, badField("reason", "instruct.err.reason")
 	}
 	m, err := s.instructMoment(ctx, exercise)
 	if err != nil {
@@ -366,10 +366,10 @@ func (s *Server) instructGrade(ctx context.Context, author, exercise string, in 
 		return actionResult{}, err
 	}
 	if in.Inject == "" {
-		return actionResult{}, instructBadField("inject", "instruct.err.inject", in.Inject)
+		return actionResult{}, badField("inject", "instruct.err.inject", in.Inject)
 	}
 	if in.Percent == nil || *in.Percent < 0 || *in.Percent > 100 {
-		return actionResult{}, instructBadField("percent", "instruct.err.percent")
+		return actionResult{}, badField("percent", "instruct.err.percent")
 	}
 	m, err := s.instructMoment(ctx, exercise)
 	if err != nil {
@@ -395,11 +395,11 @@ func (s *Server) instructMove(ctx context.Context, author, exercise string, in a
 	u, err := s.store.UserByName(ctx, in.Trainee)
 	switch {
 	case in.Trainee == "" || errors.Is(err, scoreboard.ErrNotFound):
-		return actionResult{}, instructBadField("trainee", "instruct.err.trainee", in.Trainee)
+		return actionResult{}, badField("trainee", "instruct.err.trainee", in.Trainee)
 	case err != nil:
 		return actionResult{}, err
 	case u.Role != scoreboard.RoleTrainee:
-		return actionResult{}, instructBadField("trainee", "instruct.err.not_trainee", in.Trainee)
+		return actionResult{}, badField("trainee", "instruct.err.not_trainee", in.Trainee)
 	}
 	if in.Team != "" {
 		if err := s.instructTeam(ctx, exercise, in.Team); err != nil {
@@ -407,10 +407,10 @@ func (s *Server) instructMove(ctx context.Context, author, exercise string, in a
 		}
 	}
 	if in.Team == u.Team && (in.Team == "" || u.Exercise == exercise) {
-		return actionResult{}, instructBadField("team", "instruct.err.same_team", in.Trainee)
+		return actionResult{}, badField("team", "instruct.err.same_team", in.Trainee)
 	}
 	if in.Reason == "" {
-		return actionResult{}, instructBadField("reason", "instruct.err.move_reason")
+		return actionResult{}, badField("reason", "instruct.err.move_reason")
 	}
 	m, err := s.store.MoveTrainee(ctx, scoreboard.TeamMove{Trainee: in.Trainee, Exercise: exercise, Team: in.Team,
 		Author: author, Reason: in.Reason, At: s.cfg.Now()})

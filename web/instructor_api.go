@@ -12,19 +12,6 @@ import (
 	"github.com/cordillera-range/cordillera/scenarios"
 )
 
-// apiFail answers a refused API call: {"error": ..., "field": ...}.
-func apiFail(c echo.Context, err error) error {
-	ae := classifyAction(err)
-	if ae.Status >= 500 && ae.Key == "" && !errors.Is(err, director.ErrNoRuntime) {
-		return err // the error handler logs it and says 500
-	}
-	body := map[string]string{"error": ae.text("en")}
-	if ae.Field != "" {
-		body["field"] = ae.Field
-	}
-	return c.JSON(ae.Status, body)
-}
-
 // bindJSON decodes a request's JSON body into v; an empty body leaves v as
 // it is. Unknown fields, malformed or oversized JSON are a 400.
 func bindJSON(c echo.Context, v any) error {
@@ -104,7 +91,7 @@ func (s *Server) apiInstructSaveScenario(c echo.Context) error {
 		return err
 	}
 	if s.cfg.Director == nil {
-		return apiFail(c, &actionError{Status: http.StatusServiceUnavailable, Key: "instruct.no_director"})
+		return &webError{Status: http.StatusServiceUnavailable, Key: "instruct.no_director"}
 	}
 	var diags []scenarios.Diagnostic
 	saved := false
@@ -114,7 +101,7 @@ func (s *Server) apiInstructSaveScenario(c echo.Context) error {
 		diags, saved, err = s.cfg.Director.SaveScenario(c.Request().Context(), in.Name, []byte(in.Source), u.Name)
 	}
 	if err != nil {
-		return apiFail(c, err)
+		return err
 	}
 	if diags == nil {
 		diags = []scenarios.Diagnostic{}
@@ -154,10 +141,10 @@ func (s *Server) apiInstructCreate(c echo.Context) error {
 		return err
 	}
 	if s.cfg.Director == nil {
-		return apiFail(c, &actionError{Status: http.StatusServiceUnavailable, Key: "instruct.no_director"})
+		return &webError{Status: http.StatusServiceUnavailable, Key: "instruct.no_director"}
 	}
 	if reservedNames[in.Name] {
-		return apiFail(c, instructBadField("name", "instruct.err.reserved", in.Name))
+		return badField("name", "instruct.err.reserved", in.Name)
 	}
 	def := director.Definition{Name: in.Name, Title: in.Title, Scenario: in.Scenario, Speed: in.Speed, Seed: in.Seed}
 	for _, t := range in.Teams {
@@ -165,7 +152,7 @@ func (s *Server) apiInstructCreate(c echo.Context) error {
 	}
 	x, diags, err := s.cfg.Director.Create(c.Request().Context(), def, u.Name)
 	if err != nil {
-		return apiFail(c, err)
+		return err
 	}
 	if x == nil {
 		return c.JSON(http.StatusUnprocessableEntity, map[string]any{
@@ -262,7 +249,7 @@ func (s *Server) apiInstructExercise(c echo.Context) error {
 func (s *Server) apiInstructOperation(c echo.Context) error {
 	name := c.Param("name")
 	if _, err := s.heldExercise(name); err != nil {
-		return apiFail(c, err)
+		return err
 	}
 	op, ok := s.cfg.Director.Operation(name)
 	if !ok {
@@ -302,11 +289,11 @@ type apiGridTeam struct {
 func (s *Server) apiInstructGrid(c echo.Context) error {
 	name := c.Param("name")
 	if _, err := s.heldExercise(name); err != nil {
-		return apiFail(c, err)
+		return err
 	}
 	g, err := s.cfg.Director.Grid(c.Request().Context(), name)
 	if err != nil {
-		return apiFail(c, err)
+		return err
 	}
 	out := []apiGridTeam{}
 	for _, t := range g.Teams {
@@ -565,7 +552,7 @@ func (s *Server) apiInstructAction(c echo.Context) error {
 	res, err := s.instructAct(ctx, u, name, action, in)
 	if err != nil {
 		s.log.Info("instructor action refused", "user", u.Name, "exercise", name, "action", action, "err", err)
-		return apiFail(c, err)
+		return err
 	}
 	s.log.Info("instructor action", "user", u.Name, "exercise", name, "action", action, "api", true)
 	out := map[string]any{"ok": true, "action": action, "message": res.Message}
