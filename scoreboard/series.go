@@ -16,12 +16,20 @@ import (
 // columns of its own (migrations/0010_series_blocks.sql).
 const blockMinutes = 4
 
-// blockColumns are a view's columns of series_blocks, minute by minute.
-func (v View) blockColumns() string {
+// blockColumns is what a row of series_blocks gives a view's chart: each
+// minute's sum or, when the steps are whole blocks, the block's sum; in the
+// last block (?3), only the minutes up to the chart's last (?4, its place
+// in the block).
+func (v View) blockColumns(wholeBlocks bool) string {
+	c := "points"
 	if v == Public {
-		return "public0, public1, public2, public3"
+		c = "public"
 	}
-	return "points0, points1, points2, points3"
+	if !wholeBlocks {
+		return fmt.Sprintf("%[1]s0, %[1]s1, %[1]s2, %[1]s3", c)
+	}
+	return fmt.Sprintf(`CASE WHEN block < ?3 THEN %[1]s0 + %[1]s1 + %[1]s2 + %[1]s3
+		ELSE %[1]s0 + iif(?4 >= 1, %[1]s1, 0) + iif(?4 >= 2, %[1]s2, 0) + iif(?4 >= 3, %[1]s3, 0) END`, c)
 }
 
 // SeriesPoint is a team's total at the end of a step.
@@ -68,33 +76,15 @@ func (s *Store) ScoreSeries(ctx context.Context, exercise string, view View, ste
 	}
 	first -= first % width
 	n := int((last-first)/width + 1)
-	// One row per team, its blocks as text: 100 rows cross from SQLite to Go
-	// rather than 12,000, which is where most of the time went.
-	rows, err := s.db.QueryContext(ctx, `SELECT team_id, group_concat(concat_ws(' ', block, `+view.blockColumns()+`), ' ')
-		FROM series_blocks WHERE exercise_id = ?1 AND block BETWEEN ?2 AND ?3 GROUP BY team_id`,
-		ex.ID, first/blockMinutes, last/blockMinutes)
-	if err != nil {
-		return fail(err)
-	}
-	defer rows.Close()
 	for i := range series {
 		series[i].Points = make([]SeriesPoint, n)
 	}
-	for rows.Next() {
-		var team int64
-		var blocks string
-		if err := rows.Scan(&team, &blocks); err != nil {
-			return fail(err)
+	if err := s.readBlocks(ctx, ex.ID, view, first, last, width, func(team int64) []SeriesPoint {
+		if i, ok := index[team]; ok {
+			return series[i].Points
 		}
-		i, ok := index[team]
-		if !ok {
-			continue // a team added since its span was read
-		}
-		if err := addBlocks(series[i].Points, blocks, first, last, width); err != nil {
-			return fail(err)
-		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil // a team added since its span was read
+	}); err != nil {
 		return fail(err)
 	}
 	for _, ts := range series {
@@ -137,30 +127,69 @@ func (s *Store) seriesSpan(ctx context.Context, ex exerciseRow, view View) (team
 	return teams, first, last, nil
 }
 
+// readBlocks adds to the steps of each team's points (of width minutes,
+// the first starting at minute first) the view's series blocks up to minute
+// last. One row per team, its blocks as text: 100 rows cross from SQLite to
+// Go rather than 12,000, which is where most of the time went. When the
+// steps are whole blocks, a block's sum is all a step needs of it.
+func (s *Store) readBlocks(ctx context.Context, exercise int64, view View, first, last, width int64, points func(team int64) []SeriesPoint) error {
+	wholeBlocks := width%blockMinutes == 0
+	args := []any{exercise, first / blockMinutes, last / blockMinutes}
+	if wholeBlocks {
+		args = append(args, last%blockMinutes)
+	}
+	// A range of the blocks' key per team, in its order: a GROUP BY over
+	// the exercise's blocks would sort them first.
+	rows, err := s.db.QueryContext(ctx, `SELECT t.id, (SELECT group_concat(concat_ws(' ', block, `+view.blockColumns(wholeBlocks)+`), ' ')
+			FROM series_blocks b WHERE b.exercise_id = t.exercise_id AND b.team_id = t.id AND b.block BETWEEN ?2 AND ?3)
+		FROM teams t WHERE t.exercise_id = ?1`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var team int64
+		var blocks sql.NullString
+		if err := rows.Scan(&team, &blocks); err != nil {
+			return err
+		}
+		if err := addBlocks(points(team), blocks.String, wholeBlocks, first, last, width); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // addBlocks adds to each step's total the minutes of blocks, a team's
-// "block m0 m1 m2 m3 block m0 ..." as ScoreSeries selects them, that fall
-// from minute first to minute last.
-func addBlocks(points []SeriesPoint, blocks string, first, last, width int64) error {
+// "block m0 m1 m2 m3 block m0 ..." as readBlocks selects them, that fall
+// from minute first to minute last; or a team's "block sum block sum ..."
+// when the steps are whole blocks.
+func addBlocks(points []SeriesPoint, blocks string, wholeBlocks bool, first, last, width int64) error {
+	group := 1 + blockMinutes
+	if wholeBlocks {
+		group = 2
+	}
 	fields := 0
 	var block int64
-	for blocks != "" {
+	for blocks != "" && points != nil {
 		var field string
 		field, blocks, _ = strings.Cut(blocks, " ")
 		v, err := strconv.Atoi(field)
 		if err != nil {
 			return fmt.Errorf("series block: %w", err)
 		}
-		k := fields % (1 + blockMinutes)
+		k := fields % group
 		fields++
 		if k == 0 {
 			block = int64(v)
 			continue
 		}
+		// A block's sum goes to the step of its first minute.
 		if m := block*blockMinutes + int64(k-1); m >= first && m <= last {
 			points[(m-first)/width].Total += v
 		}
 	}
-	if fields%(1+blockMinutes) != 0 {
+	if fields%group != 0 {
 		return fmt.Errorf("series blocks end in the middle of a block: %d fields", fields)
 	}
 	return nil

@@ -259,11 +259,20 @@ func TestScoreSeriesMatchesTheLedger(t *testing.T) {
 
 // TestSeriesBlocksOutOfStepAreFound: a block that does not hold what the
 // buckets do shows in the series and in VerifyTotals, so that the tests
-// above would see a trigger or a freeze that forgot the blocks.
+// above would see a trigger or a freeze that forgot the blocks. Minutes of
+// a block past the chart's last one do not count, even in its sum.
 func TestSeriesBlocksOutOfStepAreFound(t *testing.T) {
 	s := seriesExercise(t, func(*Store, string) {})
 	if diff := seriesMismatch(t, s); diff != "" {
 		t.Fatalf("before the change:\n%s", diff)
+	}
+	// Past the freeze's minute, in its block: the public chart stops before.
+	if _, err := s.db.Exec(`UPDATE series_blocks SET public2 = public2 + 1000, public3 = public3 + 1000
+		WHERE block = (SELECT frozen_at / 60000 / 4 FROM exercises) AND (SELECT frozen_at / 60000 % 4 FROM exercises) = 1`); err != nil {
+		t.Fatal(err)
+	}
+	if diff := seriesMismatch(t, s); diff != "" {
+		t.Errorf("series after public points past the freeze changed by hand: want them unchanged:\n%s", diff)
 	}
 	// The last minute of cl1's first block, which its chart shows.
 	if _, err := s.db.Exec(`UPDATE series_blocks SET public3 = public3 + 7 WHERE team_id = 1
