@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -130,9 +131,15 @@ func latencies(b *testing.B, op func(i int) error) {
 		took = append(took, time.Since(start))
 	}
 	b.StopTimer()
+	reportLatencies(b, "", took)
+}
+
+// reportLatencies reports the median and 99th percentile of took, their
+// units named after prefix.
+func reportLatencies(b *testing.B, prefix string, took []time.Duration) {
 	slices.Sort(took)
-	b.ReportMetric(float64(took[len(took)/2].Microseconds()), "p50-µs")
-	b.ReportMetric(float64(took[len(took)*99/100].Microseconds()), "p99-µs")
+	b.ReportMetric(float64(took[len(took)/2].Microseconds()), prefix+"p50-µs")
+	b.ReportMetric(float64(took[len(took)*99/100].Microseconds()), prefix+"p99-µs")
 }
 
 func forSizes(b *testing.B, bench func(b *testing.B, s *Store)) {
@@ -169,6 +176,107 @@ func BenchmarkScoreSeries(b *testing.B) {
 			return err
 		})
 	})
+}
+
+// BenchmarkScoreSeriesFromBuckets is BenchmarkScoreSeries with the query
+// of schema 9, which summed the per-minute buckets.
+func BenchmarkScoreSeriesFromBuckets(b *testing.B) {
+	forSizes(b, func(b *testing.B, s *Store) {
+		latencies(b, func(i int) error {
+			_, err := scoreSeriesFromBuckets(context.Background(), s, "bench", Live, 0)
+			return err
+		})
+	})
+}
+
+// BenchmarkScoreSeriesSideBySide reads the 10⁶-entry chart from the series
+// blocks and from the buckets in turn, which goes first alternating, so
+// that both see the same machine; at the default step and at others, the
+// public and live views alternating. It reports each one's latency
+// (blocks-, buckets-) and the ratio of their medians.
+func BenchmarkScoreSeriesSideBySide(b *testing.B) {
+	ctx := context.Background()
+	read := []func(s *Store, view View, step time.Duration) error{
+		func(s *Store, view View, step time.Duration) error {
+			_, err := s.ScoreSeries(ctx, "bench", view, step)
+			return err
+		},
+		func(s *Store, view View, step time.Duration) error {
+			_, err := scoreSeriesFromBuckets(ctx, s, "bench", view, step)
+			return err
+		},
+	}
+	for _, step := range []time.Duration{0, time.Minute, 7 * time.Minute, time.Hour} {
+		b.Run(fmt.Sprintf("entries=1000000/step=%s", step), func(b *testing.B) {
+			s := benchStore(b, 1_000_000)
+			took := [2][]time.Duration{}
+			b.ResetTimer()
+			for i := range b.N {
+				for j := range 2 {
+					k := (i + j) % 2
+					start := time.Now()
+					if err := read[k](s, View(i/2%2), step); err != nil {
+						b.Fatal(err)
+					}
+					took[k] = append(took[k], time.Since(start))
+				}
+			}
+			b.StopTimer()
+			reportLatencies(b, "blocks-", took[0])
+			reportLatencies(b, "buckets-", took[1])
+			b.ReportMetric(float64(took[0][len(took[0])/2])/float64(took[1][len(took[1])/2]), "p50-ratio")
+		})
+	}
+}
+
+// BenchmarkLedgerTrigger writes b.N entries of 100 teams straight into the
+// ledger, in one transaction, with schema 10's trigger (totals, buckets and series
+// blocks) and with schema 9's (totals and buckets): what keeping the series
+// blocks costs each entry.
+func BenchmarkLedgerTrigger(b *testing.B) {
+	all, err := migrations()
+	if err != nil {
+		b.Fatal(err)
+	}
+	schema5 := all[4].sql // schema 9's trigger is schema 5's
+	schema9 := schema5[strings.Index(schema5, "CREATE TRIGGER ledger_running_totals"):strings.Index(schema5, "-- A reveal adds")]
+	for _, schema := range []int{10, 9} {
+		b.Run(fmt.Sprintf("schema=%d", schema), func(b *testing.B) {
+			ctx := context.Background()
+			s := openStore(b, filepath.Join(b.TempDir(), "trigger.db"))
+			var teams []Team
+			for i := range benchTeams {
+				teams = append(teams, Team{ID: fmt.Sprintf("team-%03d", i), Country: "CL"})
+			}
+			if err := s.CreateExercise(ctx, Exercise{Name: "ex", Scoring: scenarios.DefaultScoring(), CreatedAt: t0}, teams); err != nil {
+				b.Fatal(err)
+			}
+			if schema == 9 {
+				if _, err := s.db.Exec("DROP TRIGGER ledger_running_totals; " + schema9); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			err := s.tx(ctx, func(tx *sqlx.Tx) error {
+				stmt, err := tx.PrepareContext(ctx, `INSERT INTO ledger (exercise_id, team_id, category, points, raw_points, at, elapsed,
+					cause_kind, cause_id, cause, author, reason) VALUES (1, ?, 'availability', 1, 1, ?, ?, 'check', ?, '', '', '')`)
+				if err != nil {
+					return err
+				}
+				defer stmt.Close()
+				for i := range b.N {
+					elapsed := time.Duration(i) * 30 * time.Millisecond // 2,000 a minute, the teams in turn
+					if _, err := stmt.ExecContext(ctx, 1+i%benchTeams, ms(t0.Add(elapsed)), elapsed.Milliseconds(), i); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
 }
 
 func BenchmarkRecordCheck(b *testing.B) {
