@@ -34,22 +34,7 @@ func TestRunOnASwarm(t *testing.T) {
 	if _, err := orchestrator.Bootstrap(ctx, rt, orchestrator.BootstrapOptions{Tags: []string{dockertest.Base}}, func(string) {}); err != nil {
 		t.Fatalf("the nodes' base image: %v", err)
 	}
-	if err := dockertest.BuildNodeImage(ctx, engine); err != nil {
-		t.Fatal(err)
-	}
-	nodesPool, err := dockertest.FreePool(ctx, engine, netip.MustParsePrefix("10.176.0.0/12"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sw, err := dockertest.StartSwarm(ctx, engine, "cli-swarm", netip.PrefixFrom(nodesPool.Addr(), 24), 2, dockertest.Image)
-	if err != nil {
-		t.Fatalf("start the swarm: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := sw.Close(context.Background()); err != nil {
-			t.Errorf("remove the swarm: %v", err)
-		}
-	})
+	sw := dockertest.SwarmForTest(ctx, t, engine, "cli-swarm", netip.MustParsePrefix("10.176.0.0/12"), 2, dockertest.Image)
 	cl, err := docker.NewCluster(ctx, docker.ClusterOptions{Manager: sw.Manager().Engine})
 	if err != nil {
 		t.Fatal(err)

@@ -33,24 +33,9 @@ func TestBrowserOnASwarm(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer engine.Close()
-	if err := dockertest.BuildNodeImage(ctx, engine); err != nil {
-		t.Fatal(err)
-	}
 	// Apart from the other packages' swarms (10.176.0.0/12, 10.208.0.0/12)
 	// and ranges, which may run at the same time.
-	nodesPool, err := dockertest.FreePool(ctx, engine, netip.MustParsePrefix("10.144.0.0/12"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sw, err := dockertest.StartSwarm(ctx, engine, "web-swarm", netip.PrefixFrom(nodesPool.Addr(), 24), 2, dockertest.Image, dockertest.Base)
-	if err != nil {
-		t.Fatalf("start the swarm: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := sw.Close(context.Background()); err != nil {
-			t.Errorf("remove the swarm: %v", err)
-		}
-	})
+	sw := dockertest.SwarmForTest(ctx, t, engine, "web-swarm", netip.MustParsePrefix("10.144.0.0/12"), 2, dockertest.Image, dockertest.Base)
 	cl, err := docker.NewCluster(ctx, docker.ClusterOptions{Manager: sw.Manager().Engine})
 	if err != nil {
 		t.Fatal(err)
