@@ -1,8 +1,12 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -201,4 +205,107 @@ var apiMessages = map[int]string{
 	http.StatusUnauthorized: "authentication required: sign in, or send Authorization: Bearer TOKEN",
 	http.StatusForbidden:    "your role or team may not read this",
 	http.StatusNotFound:     "not found",
+}
+
+// jsonRule is what a route takes as a JSON body.
+type jsonRule struct {
+	Max int // bytes
+	// Optional lets an empty body through, leaving v as it is, and reads
+	// the body whatever its Content-Type: most of the instructors' actions
+	// have nothing to send, and their scripts never had to say it is JSON.
+	Optional bool
+}
+
+var (
+	traineeJSON  = jsonRule{Max: maxJSONBody}
+	instructJSON = jsonRule{Max: maxBody, Optional: true}
+)
+
+// decodeJSON reads a request's JSON object into v, strictly: one object,
+// known fields of the right types, at most r.Max bytes. When the body is
+// not that, the error is a 400 saying what is wrong, and in which field:
+// v may then hold part of the body, and must not be acted on.
+func decodeJSON(c echo.Context, v any, r jsonRule) error {
+	data, refused := readBody(c, r)
+	if refused != "" {
+		return &webError{Status: http.StatusBadRequest, Err: errors.New(refused)}
+	}
+	if strings.TrimSpace(string(data)) == "" {
+		if r.Optional {
+			return nil
+		}
+		return &webError{Status: http.StatusBadRequest, Err: errors.New("the body is empty: send a JSON object")}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	msg, field := jsonProblem(dec.Decode(v))
+	if msg == "" && dec.More() {
+		msg = "the body must hold one JSON object, and nothing after it"
+	}
+	if msg != "" {
+		return &webError{Status: http.StatusBadRequest, Field: field, Err: errors.New(msg)}
+	}
+	return nil
+}
+
+// readBody reads at most r.Max bytes of a body, or says why it will not.
+func readBody(c echo.Context, r jsonRule) ([]byte, string) {
+	req := c.Request()
+	if ct := req.Header.Get(echo.HeaderContentType); !r.Optional && ct != "" && !strings.HasPrefix(strings.ToLower(ct), echo.MIMEApplicationJSON) {
+		return nil, fmt.Sprintf("the body must be JSON (Content-Type: application/json), not %s", ct)
+	}
+	data, err := io.ReadAll(io.LimitReader(req.Body, int64(r.Max)+1))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig) || len(data) > r.Max:
+		return nil, "the body is larger than " + byteSize(r.Max)
+	case err != nil:
+		return nil, "the body could not be read"
+	}
+	return data, ""
+}
+
+func byteSize(n int) string {
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d KiB", n>>10)
+}
+
+// jsonProblem says what a decoding error means for the one who sent the
+// body, and in which field; nothing for no error.
+func jsonProblem(err error) (msg, field string) {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		return "", ""
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("the body is not valid JSON: %v (at byte %d)", syntax, syntax.Offset), ""
+	case errors.As(err, &typ) && typ.Field != "":
+		return fmt.Sprintf("field %q must be %s, not %s", typ.Field, jsonKind(typ.Type.Kind().String()), typ.Value), typ.Field
+	case errors.As(err, &typ):
+		return fmt.Sprintf("the body must be a JSON object, not %s", typ.Value), ""
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the body is not valid JSON: it ends too early", ""
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return fmt.Sprintf("unknown field %q", field), field
+	}
+	return "the body is not valid JSON: " + err.Error(), ""
+}
+
+// jsonKind names a Go kind as JSON calls it.
+func jsonKind(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "slice":
+		return "an array"
+	case "int", "int64":
+		return "a whole number"
+	case "bool":
+		return "true or false"
+	}
+	return kind
 }

@@ -1,9 +1,7 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -11,30 +9,6 @@ import (
 	"github.com/cordillera-range/cordillera/orchestrator/director"
 	"github.com/cordillera-range/cordillera/scenarios"
 )
-
-// bindJSON decodes a request's JSON body into v; an empty body leaves v as
-// it is. Unknown fields, malformed or oversized JSON are a 400.
-func bindJSON(c echo.Context, v any) error {
-	dec := json.NewDecoder(c.Request().Body)
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if errors.Is(err, io.EOF) {
-		return nil
-	}
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		return c.JSON(http.StatusBadRequest, map[string]string{"error": "the body is larger than 1 MiB"})
-	case err != nil:
-		return c.JSON(http.StatusBadRequest, map[string]string{"error": "the body is not valid JSON: " + err.Error()})
-	case dec.More():
-		return c.JSON(http.StatusBadRequest, map[string]string{"error": "the body holds more than one JSON value"})
-	}
-	return nil
-}
-
-// bound says whether bindJSON already answered.
-func bound(c echo.Context) bool { return c.Response().Committed }
 
 type apiScenario struct {
 	Name      string  `json:"name"`
@@ -87,7 +61,7 @@ func (s *Server) apiInstructSaveScenario(c echo.Context) error {
 		Source    string `json:"source"`
 		CheckOnly bool   `json:"check_only"`
 	}
-	if err := bindJSON(c, &in); err != nil || bound(c) {
+	if err := decodeJSON(c, &in, instructJSON); err != nil {
 		return err
 	}
 	if s.cfg.Director == nil {
@@ -137,7 +111,7 @@ func (s *Server) apiInstructCreate(c echo.Context) error {
 		Seed     string              `json:"seed"`
 		Teams    []apiTeamDefinition `json:"teams"`
 	}
-	if err := bindJSON(c, &in); err != nil || bound(c) {
+	if err := decodeJSON(c, &in, instructJSON); err != nil {
 		return err
 	}
 	if s.cfg.Director == nil {
@@ -546,7 +520,7 @@ func (s *Server) apiInstructAction(c echo.Context) error {
 		return err
 	}
 	var in actionInput
-	if err := bindJSON(c, &in); err != nil || bound(c) {
+	if err := decodeJSON(c, &in, instructJSON); err != nil {
 		return err
 	}
 	res, err := s.instructAct(ctx, u, name, action, in)

@@ -19,8 +19,8 @@ import (
 )
 
 // gapRefusedTraineeBodyProcessed says that the gap docs/security.md lists
-// first is still there: the trainee API's JSON decoding (wsDecodeJSON in
-// trainee.go) answers 400 to a malformed body but does not end the request,
+// first is still there: the trainee API's JSON decoding (decodeJSON in
+// errors.go) answers 400 to a malformed body but does not end the request,
 // so the handler goes on with whatever was decoded, records the submission
 // and writes a second answer after the first. The fuzz target tolerates
 // the second answer on those routes while this is true;

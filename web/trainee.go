@@ -39,22 +39,6 @@ var errNotRun = &webError{Status: http.StatusServiceUnavailable, Key: "trainee.n
 // wsIndicatorKinds are the kinds a team may share, in the form's order.
 var wsIndicatorKinds = []string{scoreboard.IndicatorIPv4, scoreboard.IndicatorIPv6, scoreboard.IndicatorDomain, scoreboard.IndicatorURL, scoreboard.IndicatorSHA256}
 
-// playError refuses a submission, about one field when Field is set. Key
-// names the message in the catalog: pages show it by the field, the API
-// sends its English text.
-type playError struct {
-	Status int
-	Field  string
-	Key    string
-	Args   []any
-}
-
-func (e *playError) Error() string { return translate("en", e.Key, e.Args...) }
-
-func playInvalid(field, key string, args ...any) *playError {
-	return &playError{Status: http.StatusUnprocessableEntity, Field: field, Key: key, Args: args}
-}
-
 // mayPlay says whether u may submit for a team: only its own trainees.
 // Staff read every team but act for none, so that every submission is the
 // team's own.
@@ -103,16 +87,16 @@ func (s *Server) playing(ctx context.Context, exercise string) (scoreboard.Clock
 	}
 	switch clock.State {
 	case scoreboard.ClockCreated:
-		return clock, &playError{Status: http.StatusConflict, Key: "trainee.err.not_started"}
+		return clock, &webError{Status: http.StatusConflict, Key: "trainee.err.not_started"}
 	case scoreboard.ClockEnded:
-		return clock, &playError{Status: http.StatusConflict, Key: "trainee.err.ended"}
+		return clock, &webError{Status: http.StatusConflict, Key: "trainee.err.ended"}
 	}
 	return clock, nil
 }
 
-func playTooLong(field, value string, n int) *playError {
+func playTooLong(field, value string, n int) *webError {
 	if utf8.RuneCountInString(value) > n {
-		return playInvalid(field, "trainee.err.too_long", n)
+		return badField(field, "trainee.err.too_long", n)
 	}
 	return nil
 }
@@ -131,20 +115,20 @@ func (s *Server) respond(ctx context.Context, p *player, inject, body string) (s
 	i := slices.IndexFunc(items, func(it scoreboard.InboxItem) bool { return it.Inject == inject })
 	switch {
 	case i < 0:
-		return scoreboard.InboxItem{}, playInvalid("inject", "trainee.err.no_inject")
+		return scoreboard.InboxItem{}, badField("inject", "trainee.err.no_inject")
 	case !items[i].Expects:
-		return scoreboard.InboxItem{}, playInvalid("inject", "trainee.err.no_answer_asked")
+		return scoreboard.InboxItem{}, badField("inject", "trainee.err.no_answer_asked")
 	case items[i].Response != nil:
-		return scoreboard.InboxItem{}, &playError{Status: http.StatusConflict, Field: "body", Key: "trainee.err.answered"}
+		return scoreboard.InboxItem{}, &webError{Status: http.StatusConflict, Field: "body", Key: "trainee.err.answered"}
 	case body == "":
-		return scoreboard.InboxItem{}, playInvalid("body", "trainee.err.required")
+		return scoreboard.InboxItem{}, badField("body", "trainee.err.required")
 	}
 	if pe := playTooLong("body", body, maxAnswerBody); pe != nil {
 		return scoreboard.InboxItem{}, pe
 	}
 	err = p.eng.Respond(ctx, p.team, inject, body)
 	if errors.Is(err, scoreboard.ErrDuplicate) {
-		return scoreboard.InboxItem{}, &playError{Status: http.StatusConflict, Field: "body", Key: "trainee.err.answered"}
+		return scoreboard.InboxItem{}, &webError{Status: http.StatusConflict, Field: "body", Key: "trainee.err.answered"}
 	}
 	if err != nil {
 		return scoreboard.InboxItem{}, err
@@ -172,7 +156,7 @@ func wsSplitList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == ';' || r == '\n' || r == '\t' || r == '\r' })
 }
 
-func wsTechniques(field string, ts []string) ([]string, *playError) {
+func wsTechniques(field string, ts []string) ([]string, *webError) {
 	var out []string
 	for _, t := range ts {
 		t = strings.ToUpper(strings.TrimSpace(t))
@@ -180,7 +164,7 @@ func wsTechniques(field string, ts []string) ([]string, *playError) {
 			continue
 		}
 		if !wsTechniquePattern.MatchString(t) {
-			return nil, playInvalid(field, "trainee.err.technique", t)
+			return nil, badField(field, "trainee.err.technique", t)
 		}
 		out = append(out, t)
 	}
@@ -193,10 +177,10 @@ func (s *Server) report(ctx context.Context, p *player, in reportInput) (scorebo
 		return scoreboard.IncidentReport{}, err
 	}
 	if in.Target == "" {
-		return scoreboard.IncidentReport{}, playInvalid("target", "trainee.err.required")
+		return scoreboard.IncidentReport{}, badField("target", "trainee.err.required")
 	}
 	if p.plan != nil && !slices.ContainsFunc(p.plan.Hosts, func(h scenarios.HostPlan) bool { return h.Name == in.Target }) {
-		return scoreboard.IncidentReport{}, playInvalid("target", "trainee.err.no_host", in.Target)
+		return scoreboard.IncidentReport{}, badField("target", "trainee.err.no_host", in.Target)
 	}
 	ts, pe := wsTechniques("techniques", in.Techniques)
 	if pe != nil {
@@ -204,18 +188,18 @@ func (s *Server) report(ctx context.Context, p *player, in reportInput) (scorebo
 	}
 	if in.Source != "" {
 		if _, err := netip.ParseAddr(in.Source); err != nil {
-			return scoreboard.IncidentReport{}, playInvalid("source", "trainee.err.address", in.Source)
+			return scoreboard.IncidentReport{}, badField("source", "trainee.err.address", in.Source)
 		}
 	}
 	if in.Summary == "" {
-		return scoreboard.IncidentReport{}, playInvalid("summary", "trainee.err.required")
+		return scoreboard.IncidentReport{}, badField("summary", "trainee.err.required")
 	}
 	if pe := playTooLong("summary", in.Summary, maxSummary); pe != nil {
 		return scoreboard.IncidentReport{}, pe
 	}
 	rep, err := p.eng.Report(ctx, scoreboard.IncidentReport{Team: p.team, Target: in.Target, Techniques: ts, Source: in.Source, Summary: in.Summary})
 	if errors.Is(err, scoreboard.ErrDuplicate) {
-		return rep, &playError{Status: http.StatusConflict, Field: "summary", Key: "trainee.err.report_twice"}
+		return rep, &webError{Status: http.StatusConflict, Field: "summary", Key: "trainee.err.report_twice"}
 	}
 	if err != nil {
 		return rep, err
@@ -250,17 +234,17 @@ func (s *Server) share(ctx context.Context, p *player, in indicatorInput) (score
 	}
 	switch {
 	case in.Kind == "":
-		return scoreboard.SharedIndicator{}, playInvalid("kind", "trainee.err.required")
+		return scoreboard.SharedIndicator{}, badField("kind", "trainee.err.required")
 	case !slices.Contains(wsIndicatorKinds, in.Kind):
-		return scoreboard.SharedIndicator{}, playInvalid("kind", "trainee.err.kind", strings.Join(wsIndicatorKinds, ", "))
+		return scoreboard.SharedIndicator{}, badField("kind", "trainee.err.kind", strings.Join(wsIndicatorKinds, ", "))
 	case in.Value == "":
-		return scoreboard.SharedIndicator{}, playInvalid("value", "trainee.err.required")
+		return scoreboard.SharedIndicator{}, badField("value", "trainee.err.required")
 	}
 	if pe := playTooLong("value", in.Value, maxValue); pe != nil {
 		return scoreboard.SharedIndicator{}, pe
 	}
 	if in.Attack != "" && p.plan != nil && !slices.ContainsFunc(p.plan.Attacks, func(a scenarios.AttackPlan) bool { return a.Name == in.Attack }) {
-		return scoreboard.SharedIndicator{}, playInvalid("attack", "trainee.err.no_attack", in.Attack)
+		return scoreboard.SharedIndicator{}, badField("attack", "trainee.err.no_attack", in.Attack)
 	}
 	ts, pe := wsTechniques("techniques", in.Techniques)
 	if pe != nil {
@@ -273,9 +257,9 @@ func (s *Server) share(ctx context.Context, p *player, in indicatorInput) (score
 	err := p.eng.Share(ctx, ind)
 	switch {
 	case errors.Is(err, scoreboard.ErrDuplicate):
-		return ind, &playError{Status: http.StatusConflict, Field: "value", Key: "trainee.err.shared_twice"}
+		return ind, &webError{Status: http.StatusConflict, Field: "value", Key: "trainee.err.shared_twice"}
 	case errors.Is(err, scoreboard.ErrInvalid):
-		return ind, playInvalid("value", "trainee.err.indicator", in.Kind)
+		return ind, badField("value", "trainee.err.indicator", in.Kind)
 	case err != nil:
 		return ind, err
 	}
@@ -310,10 +294,10 @@ func (s *Server) answer(ctx context.Context, p *player, challenge, answer string
 		return false, err
 	}
 	if p.challenge(challenge) == nil {
-		return false, playInvalid("challenge", "trainee.err.no_challenge", challenge)
+		return false, badField("challenge", "trainee.err.no_challenge", challenge)
 	}
 	if answer == "" {
-		return false, playInvalid("answer", "trainee.err.required")
+		return false, badField("answer", "trainee.err.required")
 	}
 	if pe := playTooLong("answer", answer, maxChallengeAns); pe != nil {
 		return false, pe
@@ -321,9 +305,9 @@ func (s *Server) answer(ctx context.Context, p *player, challenge, answer string
 	correct, err := p.eng.Answer(ctx, p.team, challenge, answer)
 	switch {
 	case errors.Is(err, scoreboard.ErrDuplicate):
-		return false, &playError{Status: http.StatusConflict, Field: "answer", Key: "trainee.err.solved"}
+		return false, &webError{Status: http.StatusConflict, Field: "answer", Key: "trainee.err.solved"}
 	case errors.Is(err, scoreboard.ErrRateLimited):
-		return false, &playError{Status: http.StatusTooManyRequests, Field: "answer", Key: "trainee.err.cooldown"}
+		return false, &webError{Status: http.StatusTooManyRequests, Field: "answer", Key: "trainee.err.cooldown"}
 	case err != nil:
 		return false, err
 	}
@@ -340,10 +324,10 @@ func (s *Server) takeHint(ctx context.Context, p *player, challenge string, n in
 	}
 	ch := p.challenge(challenge)
 	if ch == nil {
-		return scenarios.HintPlan{}, playInvalid("challenge", "trainee.err.no_challenge", challenge)
+		return scenarios.HintPlan{}, badField("challenge", "trainee.err.no_challenge", challenge)
 	}
 	if n < 0 || n >= len(ch.Hints) {
-		return scenarios.HintPlan{}, playInvalid("hint", "trainee.err.no_hint")
+		return scenarios.HintPlan{}, badField("hint", "trainee.err.no_hint")
 	}
 	now := s.cfg.Now()
 	_, err = s.store.RecordHint(ctx, scoreboard.HintTaken{Exercise: p.exercise, Team: p.team, Challenge: challenge, Hint: n, Cost: ch.Hints[n].Cost,

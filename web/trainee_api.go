@@ -1,10 +1,8 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -39,96 +37,9 @@ func (s *Server) wsViewer(c echo.Context) (*scoreboard.User, string, string, err
 func (s *Server) wsPlayer(c echo.Context) (*player, error) {
 	p, err := s.player(c, c.Param("name"), c.Param("team"))
 	if errors.Is(err, errForbidden) {
-		return nil, wsFail(c, http.StatusForbidden, "only the team's own trainees may submit for it", "")
+		return nil, &webError{Status: http.StatusForbidden, Err: errors.New("only the team's own trainees may submit for it")}
 	}
 	return p, err
-}
-
-func wsFail(c echo.Context, status int, msg, field string) error {
-	body := map[string]string{"error": msg}
-	if field != "" {
-		body["field"] = field
-	}
-	return c.JSON(status, body)
-}
-
-// wsRefuse answers a refused submission as JSON, or hands other errors on.
-func wsRefuse(c echo.Context, err error) error {
-	var pe *playError
-	if errors.As(err, &pe) {
-		return wsFail(c, pe.Status, pe.Error(), pe.Field)
-	}
-	return err
-}
-
-// wsDecodeJSON reads a request's JSON object into v, strictly: one object,
-// known fields of the right types, at most maxJSONBody bytes. When the body
-// is not that, it answers 400 saying what is wrong and returns false: v may
-// then hold part of the body, and must not be acted on.
-func wsDecodeJSON(c echo.Context, v any) (bool, error) {
-	msg, field := readJSONBody(c, v)
-	if msg != "" {
-		return false, wsFail(c, http.StatusBadRequest, msg, field)
-	}
-	return true, nil
-}
-
-// readJSONBody decodes the body into v and says what is wrong with it, if
-// anything, and in which field.
-func readJSONBody(c echo.Context, v any) (msg, field string) {
-	req := c.Request()
-	if ct := req.Header.Get(echo.HeaderContentType); ct != "" && !strings.HasPrefix(strings.ToLower(ct), echo.MIMEApplicationJSON) {
-		return fmt.Sprintf("the body must be JSON (Content-Type: application/json), not %s", ct), ""
-	}
-	data, err := io.ReadAll(io.LimitReader(req.Body, maxJSONBody+1))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) || len(data) > maxJSONBody {
-		return fmt.Sprintf("the body is larger than %d KiB", maxJSONBody>>10), ""
-	}
-	if err != nil {
-		return "the body could not be read", ""
-	}
-	if strings.TrimSpace(string(data)) == "" {
-		return "the body is empty: send a JSON object", ""
-	}
-	dec := json.NewDecoder(strings.NewReader(string(data)))
-	dec.DisallowUnknownFields()
-	err = dec.Decode(v)
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syntax):
-		return fmt.Sprintf("the body is not valid JSON: %v (at byte %d)", syntax, syntax.Offset), ""
-	case errors.As(err, &typ) && typ.Field != "":
-		return fmt.Sprintf("field %q must be %s, not %s", typ.Field, wsJSONType(typ.Type.Kind().String()), typ.Value), typ.Field
-	case errors.As(err, &typ):
-		return fmt.Sprintf("the body must be a JSON object, not %s", typ.Value), ""
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "the body is not valid JSON: it ends too early", ""
-	case err != nil && strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return fmt.Sprintf("unknown field %q", field), field
-	case err != nil:
-		return "the body is not valid JSON: " + err.Error(), ""
-	}
-	if dec.More() {
-		return "the body must hold one JSON object, and nothing after it", ""
-	}
-	return "", ""
-}
-
-func wsJSONType(kind string) string {
-	switch kind {
-	case "string":
-		return "a string"
-	case "slice":
-		return "an array"
-	case "int", "int64":
-		return "a whole number"
-	case "bool":
-		return "true or false"
-	}
-	return kind
 }
 
 type wsCheck struct {
@@ -277,15 +188,15 @@ func (s *Server) apiTeamRespond(c echo.Context) error {
 		Inject string `json:"inject"`
 		Body   string `json:"body"`
 	}
-	if ok, err := wsDecodeJSON(c, &in); !ok || err != nil {
+	if err := decodeJSON(c, &in, traineeJSON); err != nil {
 		return err
 	}
 	if strings.TrimSpace(in.Inject) == "" {
-		return wsRefuse(c, playInvalid("inject", "trainee.err.required"))
+		return badField("inject", "trainee.err.required")
 	}
 	it, err := s.respond(c.Request().Context(), p, in.Inject, in.Body)
 	if err != nil {
-		return wsRefuse(c, err)
+		return err
 	}
 	return c.JSON(http.StatusCreated, wsInjectOut(it, p.plan))
 }
@@ -333,12 +244,12 @@ func (s *Server) apiTeamReport(c echo.Context) error {
 		return err
 	}
 	var in reportInput
-	if ok, err := wsDecodeJSON(c, &in); !ok || err != nil {
+	if err := decodeJSON(c, &in, traineeJSON); err != nil {
 		return err
 	}
 	rep, err := s.report(c.Request().Context(), p, in)
 	if err != nil {
-		return wsRefuse(c, err)
+		return err
 	}
 	return c.JSON(http.StatusCreated, wsReportOut(rep))
 }
@@ -392,12 +303,12 @@ func (s *Server) apiTeamShare(c echo.Context) error {
 		return err
 	}
 	var in indicatorInput
-	if ok, err := wsDecodeJSON(c, &in); !ok || err != nil {
+	if err := decodeJSON(c, &in, traineeJSON); err != nil {
 		return err
 	}
 	ind, err := s.share(c.Request().Context(), p, in)
 	if err != nil {
-		return wsRefuse(c, err)
+		return err
 	}
 	return c.JSON(http.StatusCreated, wsIndicatorOut(ind))
 }
@@ -453,15 +364,15 @@ func (s *Server) apiTeamAnswer(c echo.Context) error {
 		Challenge string `json:"challenge"`
 		Answer    string `json:"answer"`
 	}
-	if ok, err := wsDecodeJSON(c, &in); !ok || err != nil {
+	if err := decodeJSON(c, &in, traineeJSON); err != nil {
 		return err
 	}
 	if strings.TrimSpace(in.Challenge) == "" {
-		return wsRefuse(c, playInvalid("challenge", "trainee.err.required"))
+		return badField("challenge", "trainee.err.required")
 	}
 	correct, err := s.answer(c.Request().Context(), p, in.Challenge, in.Answer)
 	if err != nil {
-		return wsRefuse(c, err)
+		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"challenge": in.Challenge, "correct": correct})
 }
@@ -474,15 +385,15 @@ func (s *Server) apiTeamHint(c echo.Context) error {
 	var in struct {
 		Hint *int `json:"hint"`
 	}
-	if ok, err := wsDecodeJSON(c, &in); !ok || err != nil {
+	if err := decodeJSON(c, &in, traineeJSON); err != nil {
 		return err
 	}
 	if in.Hint == nil {
-		return wsRefuse(c, playInvalid("hint", "trainee.err.required"))
+		return badField("hint", "trainee.err.required")
 	}
 	h, err := s.takeHint(c.Request().Context(), p, c.Param("challenge"), *in.Hint)
 	if err != nil {
-		return wsRefuse(c, err)
+		return err
 	}
 	return c.JSON(http.StatusOK, wsHint{Hint: *in.Hint, Cost: h.Cost, Taken: true, Text: h.Text})
 }

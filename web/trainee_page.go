@@ -23,7 +23,7 @@ type formState struct {
 	Form   string // "inject", "report", "indicator", "challenge", "hint"
 	Key    string // the inject or challenge the form is about
 	Values map[string]string
-	Error  *playError
+	Error  *webError
 	// Inline says the error shows by its field; else it shows on top.
 	Inline bool
 }
@@ -98,15 +98,15 @@ func (v workspaceView) Val(form, key, field string) string {
 }
 
 // Err is the error of a field of a form sent back, nil when none.
-func (v workspaceView) Err(form, key, field string) *playError {
+func (v workspaceView) Err(form, key, field string) *webError {
 	if v.Form.Form != form || v.Form.Key != key || v.Form.Error == nil || !v.Form.Inline || v.Form.Error.Field != field {
 		return nil
 	}
 	return v.Form.Error
 }
 
-// Msg words a playError in the page's language.
-func (p *page) Msg(e *playError) string { return p.T(e.Key, e.Args...) }
+// Msg words a refusal in the page's language.
+func (p *page) Msg(e *webError) string { return e.text(p.Lang) }
 
 // wsDoneNotices are the notices a redirect after a submission may ask for.
 var wsDoneNotices = []string{"answered", "reported", "shared", "correct", "incorrect", "hint"}
@@ -268,8 +268,8 @@ func (s *Server) challengeViews(ctx context.Context, exercise, team string, plan
 // notice on success, the page again with the user's input and the error on
 // a refusal, the error page otherwise.
 func (s *Server) afterForm(c echo.Context, p *player, form formState, err error, done, anchor string) error {
-	var pe *playError
-	if errors.As(err, &pe) {
+	var pe *webError
+	if errors.As(err, &pe) && pe.Key != "" {
 		form.Error = pe
 		form.Inline = pe.Status == http.StatusUnprocessableEntity && slices.Contains(inputs, pe.Field)
 		return s.renderTeam(c, p.user, p.exercise, p.team, pe.Status, form)
