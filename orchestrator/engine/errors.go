@@ -16,6 +16,13 @@ var (
 	// ErrUnknown means the exercise has no team, attack, inject or
 	// challenge of that name.
 	ErrUnknown = errors.New("not in the exercise")
+	// ErrInvalid means what a team submitted is not what it should be.
+	ErrInvalid = errors.New("not valid")
+
+	// ErrNotStarted and ErrEnded are the ErrStates of a team's submission
+	// before the exercise starts and after it ends.
+	ErrNotStarted = fmt.Errorf("the exercise has not started: %w", ErrState)
+	ErrEnded      = fmt.Errorf("the exercise has ended: %w", ErrState)
 )
 
 // refusal is an error whose text is its own sentence and whose kind is one

@@ -14,3 +14,15 @@ func TestARefusalKeepsItsWordsAndItsKind(t *testing.T) {
 		t.Errorf("kind of %q is not ErrState alone", err)
 	}
 }
+
+func TestTechniquesAreNormalisedOrRefused(t *testing.T) {
+	got, err := Techniques([]string{" t1110 ", "", "T1059.001"})
+	if err != nil || len(got) != 2 || got[0] != "T1110" || got[1] != "T1059.001" {
+		t.Errorf("Techniques = %v, %v", got, err)
+	}
+	_, err = Techniques([]string{"T1110", "bruteforce"})
+	var te *TechniqueError
+	if !errors.As(err, &te) || te.Technique != "BRUTEFORCE" || !errors.Is(err, ErrInvalid) {
+		t.Errorf("Techniques(bruteforce) = %v", err)
+	}
+}

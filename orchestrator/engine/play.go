@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
 
@@ -13,17 +12,11 @@ import (
 // incident reports, share indicators. Each is stamped with the exercise
 // clock and refused while the exercise is not running; the store scores it.
 
-// now is the moment on both clocks, if the exercise is running.
+// now is the moment on both clocks, if the exercise is playing.
 func (e *Engine) now(ctx context.Context) (scoreboard.Moment, error) {
-	c, err := e.store.Clock(ctx, e.exercise.Name)
+	c, err := e.Playing(ctx)
 	if err != nil {
 		return scoreboard.Moment{}, err
-	}
-	switch c.State {
-	case scoreboard.ClockCreated:
-		return scoreboard.Moment{}, refuse(ErrState, "exercise %q has not started yet", e.exercise.Name)
-	case scoreboard.ClockEnded:
-		return scoreboard.Moment{}, refuse(ErrState, "exercise %q has ended", e.exercise.Name)
 	}
 	return e.moment(c), nil
 }
@@ -33,18 +26,12 @@ func (e *Engine) now(ctx context.Context) (scoreboard.Moment, error) {
 // scenario's scoring (scoreboard.ErrRateLimited says when to try again); a
 // solved challenge cannot be answered again (scoreboard.ErrDuplicate).
 func (e *Engine) Answer(ctx context.Context, team, challenge, answer string) (bool, error) {
-	p, ok := e.byTeam[team]
-	if !ok {
+	if _, ok := e.byTeam[team]; !ok {
 		return false, refuse(ErrUnknown, "no team %q in exercise %q", team, e.exercise.Name)
 	}
-	var ch *scenarios.ChallengePlan
-	for i := range p.Challenges {
-		if p.Challenges[i].Name == challenge {
-			ch = &p.Challenges[i]
-		}
-	}
-	if ch == nil {
-		return false, refuse(ErrUnknown, "no challenge %q in exercise %q", challenge, e.exercise.Name)
+	ch, err := e.Challenge(team, challenge)
+	if err != nil {
+		return false, err
 	}
 	m, err := e.now(ctx)
 	if err != nil {
