@@ -115,6 +115,16 @@ func decodeAttack(b *hcl.Block, ctx *hcl.EvalContext) (*Attack, hcl.Diagnostics)
 		diags = append(diags, d...)
 	}
 
+	diags = append(diags, checkAttackStart(a, b, content)...)
+	diags = append(diags, decodeAttackSuccess(a, b, content.Blocks, ctx)...)
+	return a, diags
+}
+
+// checkAttackStart checks that an attack starts either at a time or after
+// another attack, and that when and delay come only with after, where when
+// defaults to any.
+func checkAttackStart(a *Attack, b *hcl.Block, content *hcl.BodyContent) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	at, hasAt := content.Attributes["at"]
 	_, hasAfter := content.Attributes["after"]
 	switch {
@@ -134,8 +144,14 @@ func decodeAttack(b *hcl.Block, ctx *hcl.EvalContext) (*Attack, hcl.Diagnostics)
 				fmt.Sprintf("%s only applies to an attack that starts after another: add after = attack.NAME, or remove %s.", attr, attr)))
 		}
 	}
+	return diags
+}
 
-	for _, blk := range content.Blocks {
+// decodeAttackSuccess decodes an attack's success block, of which it has at
+// most one; without one the attack can only be not applicable.
+func decodeAttackSuccess(a *Attack, b *hcl.Block, blocks hcl.Blocks, ctx *hcl.EvalContext) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, blk := range blocks {
 		if a.Success != nil {
 			diags = append(diags, errorAt(blk.DefRange, "Duplicate success block",
 				"An attack has one success block; put every criterion in it and set mode = \"any\" if one is enough."))
@@ -149,7 +165,7 @@ func decodeAttack(b *hcl.Block, ctx *hcl.EvalContext) (*Attack, hcl.Diagnostics)
 		diags = append(diags, warningAt(b.DefRange, "Attack without success criteria",
 			fmt.Sprintf("Attack %q has no success block, so its verdict cannot come from evidence and it will be reported as not applicable. Add success { output_matches = \"...\" } or a probe on the target.", a.Name)))
 	}
-	return a, diags
+	return diags
 }
 
 func decodeSuccess(b *hcl.Block, ctx *hcl.EvalContext) (*Success, hcl.Diagnostics) {

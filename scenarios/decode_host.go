@@ -126,8 +126,17 @@ func decodeHost(b *hcl.Block, ctx *hcl.EvalContext) (*Host, hcl.Diagnostics) {
 		h.Shell = "/bin/bash"
 	}
 
+	diags = append(diags, decodeHostBlocks(h, content.Blocks, ctx)...)
+	diags = append(diags, imageOrBuild(b, h.Image, h.Build)...)
+	return h, diags
+}
+
+// decodeHostBlocks decodes a host's build block, of which it has at most
+// one, and its services, each named once.
+func decodeHostBlocks(h *Host, blocks hcl.Blocks, ctx *hcl.EvalContext) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	seen := map[string]hcl.Range{}
-	for _, blk := range content.Blocks {
+	for _, blk := range blocks {
 		switch blk.Type {
 		case "build":
 			if h.Build != nil {
@@ -154,8 +163,7 @@ func decodeHost(b *hcl.Block, ctx *hcl.EvalContext) (*Host, hcl.Diagnostics) {
 			h.Services = append(h.Services, s)
 		}
 	}
-	diags = append(diags, imageOrBuild(b, h.Image, h.Build)...)
-	return h, diags
+	return diags
 }
 
 var hostnamePattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)

@@ -56,18 +56,7 @@ func decodeScenario(contents []*hcl.BodyContent, src source) (*Scenario, hcl.Dia
 	sc := &Scenario{Dir: src.display, fsys: src.fsys, budget: newBudget()}
 	ctx := staticContext(src.fsys, sc.budget)
 	var diags hcl.Diagnostics
-	var scenarioBlock, scoringBlock, scorebotBlock *hcl.Block
-
-	single := func(b *hcl.Block, seen **hcl.Block, hint string) bool {
-		if *seen != nil {
-			diags = append(diags, errorAt(b.DefRange, fmt.Sprintf("Duplicate %s block", b.Type),
-				fmt.Sprintf("A scenario has one %s block; another is at %s. %s", b.Type, where((*seen).DefRange), hint)))
-			return false
-		}
-		*seen = b
-		return true
-	}
-
+	var seen singleBlocks
 	for _, content := range contents {
 		for _, b := range content.Blocks {
 			if b.Type != "scorebot" && b.Type != "scoring" {
@@ -76,52 +65,11 @@ func decodeScenario(contents []*hcl.BodyContent, src source) (*Scenario, hcl.Dia
 					continue
 				}
 			}
-			switch b.Type {
-			case "scenario":
-				if single(b, &scenarioBlock, "Keep one and merge what the other says.") {
-					diags = append(diags, decodeScenarioBlock(sc, b, ctx)...)
-				}
-			case "network":
-				n, d := decodeNetwork(b, ctx)
-				diags = append(diags, d...)
-				sc.Networks = append(sc.Networks, n)
-			case "host":
-				h, d := decodeHost(b, ctx)
-				diags = append(diags, d...)
-				sc.Hosts = append(sc.Hosts, h)
-			case "attacker":
-				a, d := decodeAttacker(b, ctx)
-				diags = append(diags, d...)
-				sc.Attackers = append(sc.Attackers, a)
-			case "attack":
-				a, d := decodeAttack(b, ctx)
-				diags = append(diags, d...)
-				sc.Attacks = append(sc.Attacks, a)
-			case "inject":
-				in, d := decodeInject(b, ctx)
-				diags = append(diags, d...)
-				sc.Injects = append(sc.Injects, in)
-			case "challenge":
-				c, d := decodeChallenge(b, ctx)
-				diags = append(diags, d...)
-				sc.Challenges = append(sc.Challenges, c)
-			case "scorebot":
-				if single(b, &scorebotBlock, "Merge them into one.") {
-					s, d := decodeScorebot(b, ctx)
-					diags = append(diags, d...)
-					sc.Scorebot = s
-				}
-			case "scoring":
-				if single(b, &scoringBlock, "Merge them into one.") {
-					s, d := decodeScoring(b, ctx)
-					diags = append(diags, d...)
-					sc.Scoring = s
-				}
-			}
+			diags = append(diags, decodeScenarioFileBlock(sc, b, ctx, &seen)...)
 		}
 	}
 
-	if scenarioBlock == nil {
+	if seen.scenario == nil {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Missing scenario block",
@@ -139,6 +87,73 @@ func decodeScenario(contents []*hcl.BodyContent, src source) (*Scenario, hcl.Dia
 		sc.Scoring = &def
 	}
 	return sc, diags
+}
+
+// singleBlocks holds the first of each block a scenario has at most one of.
+type singleBlocks struct {
+	scenario, scoring, scorebot *hcl.Block
+}
+
+// single records b as the scenario's block of its type, unless there
+// already is one, which is an error.
+func single(b *hcl.Block, seen **hcl.Block, hint string) hcl.Diagnostics {
+	if *seen != nil {
+		return hcl.Diagnostics{errorAt(b.DefRange, fmt.Sprintf("Duplicate %s block", b.Type),
+			fmt.Sprintf("A scenario has one %s block; another is at %s. %s", b.Type, where((*seen).DefRange), hint))}
+	}
+	*seen = b
+	return nil
+}
+
+// decodeScenarioFileBlock decodes one top-level block of a scenario's file
+// into sc.
+func decodeScenarioFileBlock(sc *Scenario, b *hcl.Block, ctx *hcl.EvalContext, seen *singleBlocks) hcl.Diagnostics {
+	switch b.Type {
+	case "scenario":
+		if d := single(b, &seen.scenario, "Keep one and merge what the other says."); d != nil {
+			return d
+		}
+		return decodeScenarioBlock(sc, b, ctx)
+	case "network":
+		n, d := decodeNetwork(b, ctx)
+		sc.Networks = append(sc.Networks, n)
+		return d
+	case "host":
+		h, d := decodeHost(b, ctx)
+		sc.Hosts = append(sc.Hosts, h)
+		return d
+	case "attacker":
+		a, d := decodeAttacker(b, ctx)
+		sc.Attackers = append(sc.Attackers, a)
+		return d
+	case "attack":
+		a, d := decodeAttack(b, ctx)
+		sc.Attacks = append(sc.Attacks, a)
+		return d
+	case "inject":
+		in, d := decodeInject(b, ctx)
+		sc.Injects = append(sc.Injects, in)
+		return d
+	case "challenge":
+		c, d := decodeChallenge(b, ctx)
+		sc.Challenges = append(sc.Challenges, c)
+		return d
+	case "scorebot":
+		if d := single(b, &seen.scorebot, "Merge them into one."); d != nil {
+			return d
+		}
+		s, d := decodeScorebot(b, ctx)
+		sc.Scorebot = s
+		return d
+	case "scoring":
+		if d := single(b, &seen.scoring, "Merge them into one."); d != nil {
+			return d
+		}
+		s, d := decodeScoring(b, ctx)
+		sc.Scoring = s
+		return d
+	}
+	return nil
 }
 
 func firstRange(contents []*hcl.BodyContent) *hcl.Range {

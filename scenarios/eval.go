@@ -129,6 +129,27 @@ func EvaluateTeam(sc *Scenario, ex *Exercise, index int) (*TeamPlan, hcl.Diagnos
 
 	ctx := teamContext(sc, p, teamVal, exVal, key, b)
 	e := &evaluator{ctx: ctx}
+	e.hosts(sc, p)
+	for i, a := range sc.Attackers {
+		p.Attackers[i].Env = e.stringMap(a.Env, "env")
+	}
+	runCtx := ctx.NewChild()
+	runCtx.Variables = map[string]cty.Value{"run": cty.ObjectVal(map[string]cty.Value{
+		"id":    cty.StringVal(RunIDPlaceholder),
+		"nonce": cty.StringVal(RunNoncePlaceholder),
+	})}
+	re := &evaluator{ctx: runCtx}
+	re.attacks(sc, p)
+	e.injects(sc, p)
+	e.challenges(sc, p)
+
+	diags = append(diags, e.diags...)
+	diags = append(diags, re.diags...)
+	return p, dedupe(diags)
+}
+
+// hosts evaluates each host's environment, command and checks.
+func (e *evaluator) hosts(sc *Scenario, p *TeamPlan) {
 	for i, h := range sc.Hosts {
 		hp := &p.Hosts[i]
 		hp.Env = e.stringMap(h.Env, "env")
@@ -141,16 +162,11 @@ func EvaluateTeam(sc *Scenario, ex *Exercise, index int) (*TeamPlan, hcl.Diagnos
 			hp.Services = append(hp.Services, sp)
 		}
 	}
-	for i, a := range sc.Attackers {
-		p.Attackers[i].Env = e.stringMap(a.Env, "env")
-	}
+}
 
-	runCtx := ctx.NewChild()
-	runCtx.Variables = map[string]cty.Value{"run": cty.ObjectVal(map[string]cty.Value{
-		"id":    cty.StringVal(RunIDPlaceholder),
-		"nonce": cty.StringVal(RunNoncePlaceholder),
-	})}
-	re := &evaluator{ctx: runCtx}
+// attacks plans each attack: where it goes, and its commands and success
+// evaluated in a context whose run is a placeholder.
+func (e *evaluator) attacks(sc *Scenario, p *TeamPlan) {
 	for _, a := range sc.Attacks {
 		ap := AttackPlan{
 			Name: a.Name, Title: a.Title, Technique: a.Technique, At: Duration(a.At),
@@ -160,20 +176,23 @@ func EvaluateTeam(sc *Scenario, ex *Exercise, index int) (*TeamPlan, hcl.Diagnos
 			ap.After = a.After.Name
 		}
 		ap.TargetAddress = p.reachableAddress(a.From.Name, a.Target.Name)
-		ap.Run = re.strings(a.Run, "run")
+		ap.Run = e.strings(a.Run, "run")
 		if a.Run != nil && ap.Run != nil && len(ap.Run) == 0 {
-			re.diags = append(re.diags, errorAt(a.Run.Range(), "Empty command",
+			e.diags = append(e.diags, errorAt(a.Run.Range(), "Empty command",
 				"run is the attack's command and its arguments, such as [\"nmap\", \"-sV\", host.portal.address]."))
 		}
-		ap.Cleanup = re.strings(a.Cleanup, "cleanup")
+		ap.Cleanup = e.strings(a.Cleanup, "cleanup")
 		if a.Success != nil {
-			ap.Success = re.success(a.Success)
+			ap.Success = e.success(a.Success)
 		}
 		p.Attacks = append(p.Attacks, ap)
 	}
+}
 
+// injects plans the injects sent to the team's country.
+func (e *evaluator) injects(sc *Scenario, p *TeamPlan) {
 	for _, in := range sc.Injects {
-		if len(in.Countries) > 0 && !contains(in.Countries, t.Country) {
+		if len(in.Countries) > 0 && !contains(in.Countries, p.Team.Country) {
 			continue
 		}
 		ip := InjectPlan{Name: in.Name, At: Duration(in.At), From: in.From, Subject: in.Subject, Body: e.string(in.Body, "body")}
@@ -182,6 +201,11 @@ func EvaluateTeam(sc *Scenario, ex *Exercise, index int) (*TeamPlan, hcl.Diagnos
 		}
 		p.Injects = append(p.Injects, ip)
 	}
+}
+
+// challenges plans each challenge, a hint without a cost of its own costing
+// the scenario's hint penalty.
+func (e *evaluator) challenges(sc *Scenario, p *TeamPlan) {
 	for _, c := range sc.Challenges {
 		cp := ChallengePlan{Name: c.Name, Points: c.Points, Match: c.Match,
 			Question: e.string(c.Question, "question"), Answers: e.answers(c.Answer, c.Match)}
@@ -194,10 +218,6 @@ func EvaluateTeam(sc *Scenario, ex *Exercise, index int) (*TeamPlan, hcl.Diagnos
 		}
 		p.Challenges = append(p.Challenges, cp)
 	}
-
-	diags = append(diags, e.diags...)
-	diags = append(diags, re.diags...)
-	return p, dedupe(diags)
 }
 
 // evalBudget is the budget an evaluation of the scenario spends: while it
