@@ -84,6 +84,8 @@ var statuses = []struct {
 	{director.ErrBusy, http.StatusConflict, ""},
 	{scoreboard.ErrDuplicate, http.StatusConflict, ""},
 	{scoreboard.ErrConflict, http.StatusConflict, ""},
+	{engine.ErrNotStarted, http.StatusConflict, "trainee.err.not_started"},
+	{engine.ErrEnded, http.StatusConflict, "trainee.err.ended"},
 	{engine.ErrState, http.StatusConflict, ""},
 	{director.ErrUnknown, http.StatusNotFound, ""},
 	{scoreboard.ErrNotFound, http.StatusNotFound, ""},

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/netip"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -78,20 +77,14 @@ func (s *Server) teamPlan(exercise, team string) *scenarios.TeamPlan {
 	return nil
 }
 
-// playing refuses submissions while the exercise's clock does not run; a
-// paused exercise still takes them.
-func (s *Server) playing(ctx context.Context, exercise string) (scoreboard.Clock, error) {
-	clock, err := s.store.Clock(ctx, exercise)
-	if err != nil {
-		return clock, err
+// playing refuses submissions while the exercise is not playing, in the
+// words the table of refusals gives the engine's reasons.
+func (p *player) playing(ctx context.Context) (scoreboard.Clock, error) {
+	clock, err := p.eng.Playing(ctx)
+	if errors.Is(err, engine.ErrState) {
+		return clock, refusalOf(err)
 	}
-	switch clock.State {
-	case scoreboard.ClockCreated:
-		return clock, &webError{Status: http.StatusConflict, Key: "trainee.err.not_started"}
-	case scoreboard.ClockEnded:
-		return clock, &webError{Status: http.StatusConflict, Key: "trainee.err.ended"}
-	}
-	return clock, nil
+	return clock, err
 }
 
 func playTooLong(field, value string, n int) *webError {
@@ -105,7 +98,7 @@ func playTooLong(field, value string, n int) *webError {
 
 func (s *Server) respond(ctx context.Context, p *player, inject, body string) (scoreboard.InboxItem, error) {
 	body = strings.TrimSpace(body)
-	if _, err := s.playing(ctx, p.exercise); err != nil {
+	if _, err := p.playing(ctx); err != nil {
 		return scoreboard.InboxItem{}, err
 	}
 	items, err := s.store.InjectsOf(ctx, p.exercise, p.team)
@@ -149,31 +142,25 @@ type reportInput struct {
 	Summary    string   `json:"summary"`
 }
 
-var wsTechniquePattern = regexp.MustCompile(`^T\d{4}(\.\d{3})?$`)
-
 // wsSplitList reads a comma- or space-separated list.
 func wsSplitList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == ';' || r == '\n' || r == '\t' || r == '\r' })
 }
 
-func wsTechniques(field string, ts []string) ([]string, *webError) {
-	var out []string
-	for _, t := range ts {
-		t = strings.ToUpper(strings.TrimSpace(t))
-		if t == "" {
-			continue
-		}
-		if !wsTechniquePattern.MatchString(t) {
-			return nil, badField(field, "trainee.err.technique", t)
-		}
-		out = append(out, t)
+// wsTechniques are a team's techniques as the engine writes them, or
+// which one is not one.
+func wsTechniques(field string, ts []string) ([]string, error) {
+	out, err := engine.Techniques(ts)
+	var te *engine.TechniqueError
+	if errors.As(err, &te) {
+		return nil, badField(field, "trainee.err.technique", te.Technique)
 	}
-	return out, nil
+	return out, err
 }
 
 func (s *Server) report(ctx context.Context, p *player, in reportInput) (scoreboard.IncidentReport, error) {
 	in.Target, in.Source, in.Summary = strings.TrimSpace(in.Target), strings.TrimSpace(in.Source), strings.TrimSpace(in.Summary)
-	if _, err := s.playing(ctx, p.exercise); err != nil {
+	if _, err := p.playing(ctx); err != nil {
 		return scoreboard.IncidentReport{}, err
 	}
 	if in.Target == "" {
@@ -182,9 +169,9 @@ func (s *Server) report(ctx context.Context, p *player, in reportInput) (scorebo
 	if p.plan != nil && !slices.ContainsFunc(p.plan.Hosts, func(h scenarios.HostPlan) bool { return h.Name == in.Target }) {
 		return scoreboard.IncidentReport{}, badField("target", "trainee.err.no_host", in.Target)
 	}
-	ts, pe := wsTechniques("techniques", in.Techniques)
-	if pe != nil {
-		return scoreboard.IncidentReport{}, pe
+	ts, err := wsTechniques("techniques", in.Techniques)
+	if err != nil {
+		return scoreboard.IncidentReport{}, err
 	}
 	if in.Source != "" {
 		if _, err := netip.ParseAddr(in.Source); err != nil {
@@ -229,7 +216,7 @@ type indicatorInput struct {
 
 func (s *Server) share(ctx context.Context, p *player, in indicatorInput) (scoreboard.SharedIndicator, error) {
 	in.Kind, in.Value, in.Attack, in.Description = strings.TrimSpace(in.Kind), strings.TrimSpace(in.Value), strings.TrimSpace(in.Attack), strings.TrimSpace(in.Description)
-	if _, err := s.playing(ctx, p.exercise); err != nil {
+	if _, err := p.playing(ctx); err != nil {
 		return scoreboard.SharedIndicator{}, err
 	}
 	switch {
@@ -246,15 +233,15 @@ func (s *Server) share(ctx context.Context, p *player, in indicatorInput) (score
 	if in.Attack != "" && p.plan != nil && !slices.ContainsFunc(p.plan.Attacks, func(a scenarios.AttackPlan) bool { return a.Name == in.Attack }) {
 		return scoreboard.SharedIndicator{}, badField("attack", "trainee.err.no_attack", in.Attack)
 	}
-	ts, pe := wsTechniques("techniques", in.Techniques)
-	if pe != nil {
-		return scoreboard.SharedIndicator{}, pe
+	ts, err := wsTechniques("techniques", in.Techniques)
+	if err != nil {
+		return scoreboard.SharedIndicator{}, err
 	}
 	if pe := playTooLong("description", in.Description, maxDescription); pe != nil {
 		return scoreboard.SharedIndicator{}, pe
 	}
 	ind := scoreboard.SharedIndicator{Team: p.team, Kind: in.Kind, Value: in.Value, Attack: in.Attack, Techniques: ts, Description: in.Description}
-	err := p.eng.Share(ctx, ind)
+	err = p.eng.Share(ctx, ind)
 	switch {
 	case errors.Is(err, scoreboard.ErrDuplicate):
 		return ind, &webError{Status: http.StatusConflict, Field: "value", Key: "trainee.err.shared_twice"}
@@ -276,21 +263,18 @@ func (s *Server) share(ctx context.Context, p *player, in indicatorInput) (score
 	return ind, nil
 }
 
+// challenge is the team's challenge of that name, nil when it has none.
 func (p *player) challenge(name string) *scenarios.ChallengePlan {
-	if p.plan == nil {
+	ch, err := p.eng.Challenge(p.team, name)
+	if err != nil {
 		return nil
 	}
-	for i := range p.plan.Challenges {
-		if p.plan.Challenges[i].Name == name {
-			return &p.plan.Challenges[i]
-		}
-	}
-	return nil
+	return &ch
 }
 
 func (s *Server) answer(ctx context.Context, p *player, challenge, answer string) (bool, error) {
 	answer = strings.TrimSpace(answer)
-	if _, err := s.playing(ctx, p.exercise); err != nil {
+	if _, err := p.playing(ctx); err != nil {
 		return false, err
 	}
 	if p.challenge(challenge) == nil {
@@ -318,7 +302,7 @@ func (s *Server) answer(ctx context.Context, p *player, challenge, answer string
 // takeHint shows a team a hint of a challenge, at its cost. The engine has
 // no hint of its own to give: the store charges it at the exercise clock.
 func (s *Server) takeHint(ctx context.Context, p *player, challenge string, n int) (scenarios.HintPlan, error) {
-	clock, err := s.playing(ctx, p.exercise)
+	clock, err := p.playing(ctx)
 	if err != nil {
 		return scenarios.HintPlan{}, err
 	}
