@@ -125,7 +125,64 @@ func (b *builder) fail(format string, args ...any) {
 	}
 }
 
+// team adds the specs of a team's networks and containers: its hosts, its
+// attackers and its scorebot.
 func (b *builder) team(p *scenarios.TeamPlan, scorebotImage string) {
+	ex, team := b.d.Exercise, p.Team.ID
+	c := &teamContainers{b: b, team: team, networks: b.teamNetworks(p), names: map[string]Key{}}
+	for _, h := range p.Hosts {
+		image, ok := b.image(p.Scenario, RoleHost, h.Name, h.Image, h.Build)
+		if !ok {
+			continue
+		}
+		hostname := h.Hostname
+		if hostname == "" {
+			hostname = h.Name
+		}
+		c.add(ContainerSpec{
+			Name:     objectName(ex, team, h.Name),
+			Hostname: hostname,
+			Image:    image,
+			Labels:   labels(ex, team, RoleHost, h.Name),
+			Env:      copyEnv(h.Env),
+			Command:  slices.Clone(h.Command),
+			Memory:   orDefault(h.Memory, scenarios.DefaultMemory),
+			CPUs:     orDefault(h.CPUs, scenarios.DefaultCPUs),
+			Pids:     orDefault(h.Pids, scenarios.DefaultPids),
+			CapAdd:   sortedCopy(h.Capabilities),
+		}, h.Networks)
+	}
+	for _, a := range p.Attackers {
+		image, ok := b.image(p.Scenario, RoleAttacker, a.Name, a.Image, a.Build)
+		if !ok {
+			continue
+		}
+		c.add(ContainerSpec{
+			Name:     objectName(ex, team, a.Name),
+			Hostname: a.Name,
+			Image:    image,
+			Labels:   labels(ex, team, RoleAttacker, a.Name),
+			Env:      copyEnv(a.Env),
+			Memory:   scenarios.DefaultMemory,
+			CPUs:     scenarios.DefaultCPUs,
+			Pids:     scenarios.DefaultPids,
+			CapAdd:   sortedCopy(a.Capabilities),
+		}, a.Networks)
+	}
+	c.add(ContainerSpec{
+		Name:     objectName(ex, team, string(RoleScorebot)),
+		Hostname: string(RoleScorebot),
+		Image:    scorebotImage,
+		Labels:   labels(ex, team, RoleScorebot, string(RoleScorebot)),
+		Memory:   scenarios.DefaultMemory,
+		CPUs:     scenarios.DefaultCPUs,
+		Pids:     scenarios.DefaultPids,
+	}, p.Scorebot.Networks)
+}
+
+// teamNetworks adds the specs of a team's networks, and returns them by
+// their name in the scenario.
+func (b *builder) teamNetworks(p *scenarios.TeamPlan) map[string]NetworkSpec {
 	ex, team := b.d.Exercise, p.Team.ID
 	networks := map[string]NetworkSpec{}
 	for _, n := range p.Networks {
@@ -154,96 +211,59 @@ func (b *builder) team(p *scenarios.TeamPlan, scorebotImage string) {
 		networks[n.Name] = spec
 		b.d.Networks = append(b.d.Networks, spec)
 	}
+	return networks
+}
 
-	names := map[string]Key{}
-	add := func(spec ContainerSpec, atts []scenarios.Attachment) {
-		k := KeyOf(spec.Labels)
-		if prev, taken := names[spec.Name]; taken {
-			b.fail("team %q: %s %q and %s %q would both be the container %q: rename one", team, prev.Role, prev.Name, k.Role, k.Name, spec.Name)
-			return
-		}
-		names[spec.Name] = k
-		if len(atts) == 0 {
-			b.fail("team %q %s %q is on no network", team, k.Role, k.Name)
-			return
-		}
-		var netHashes []string
-		for _, a := range atts {
-			n, ok := networks[a.Network]
-			if !ok {
-				b.fail("team %q %s %q: network %q is not one of the team's", team, k.Role, k.Name, a.Network)
-				return
-			}
-			if !n.Subnet.Contains(a.Address) || a.Address == n.Gateway {
-				b.fail("team %q %s %q: address %s is not a host address of network %q (%s)", team, k.Role, k.Name, a.Address, a.Network, n.Subnet)
-				return
-			}
-			spec.Networks = append(spec.Networks, Attachment{Network: n.Name, Address: a.Address, Aliases: unique(k.Name, spec.Hostname)})
-			netHashes = append(netHashes, n.Labels[LabelConfigHash])
-		}
-		// Plans come from the scenario decoder, which refuses the same
-		// names; this catches a plan made or changed by any other path.
-		if err := CheckCapabilities(spec.CapAdd); err != nil {
-			b.fail("%s %q: %w", k.Role, k.Name, err)
-			return
-		}
-		// A container's hash covers its networks' too: when a network is
-		// recreated, the containers on it must be as well.
-		spec.Labels[LabelConfigHash] = configHash(struct {
-			Spec     ContainerSpec
-			Networks []string
-		}{spec, netHashes})
-		b.d.Containers = append(b.d.Containers, spec)
-	}
+// teamContainers adds the containers of one team.
+type teamContainers struct {
+	b        *builder
+	team     string
+	networks map[string]NetworkSpec
+	// names maps the container names taken so far to what took them.
+	names map[string]Key
+}
 
-	for _, h := range p.Hosts {
-		image, ok := b.image(p.Scenario, RoleHost, h.Name, h.Image, h.Build)
-		if !ok {
-			continue
-		}
-		hostname := h.Hostname
-		if hostname == "" {
-			hostname = h.Name
-		}
-		add(ContainerSpec{
-			Name:     objectName(ex, team, h.Name),
-			Hostname: hostname,
-			Image:    image,
-			Labels:   labels(ex, team, RoleHost, h.Name),
-			Env:      copyEnv(h.Env),
-			Command:  slices.Clone(h.Command),
-			Memory:   orDefault(h.Memory, scenarios.DefaultMemory),
-			CPUs:     orDefault(h.CPUs, scenarios.DefaultCPUs),
-			Pids:     orDefault(h.Pids, scenarios.DefaultPids),
-			CapAdd:   sortedCopy(h.Capabilities),
-		}, h.Networks)
+// add attaches a container to the team's networks and adds its spec,
+// unless its name is taken or its attachments or capabilities are wrong.
+func (c *teamContainers) add(spec ContainerSpec, atts []scenarios.Attachment) {
+	b, team := c.b, c.team
+	k := KeyOf(spec.Labels)
+	if prev, taken := c.names[spec.Name]; taken {
+		b.fail("team %q: %s %q and %s %q would both be the container %q: rename one", team, prev.Role, prev.Name, k.Role, k.Name, spec.Name)
+		return
 	}
-	for _, a := range p.Attackers {
-		image, ok := b.image(p.Scenario, RoleAttacker, a.Name, a.Image, a.Build)
-		if !ok {
-			continue
-		}
-		add(ContainerSpec{
-			Name:     objectName(ex, team, a.Name),
-			Hostname: a.Name,
-			Image:    image,
-			Labels:   labels(ex, team, RoleAttacker, a.Name),
-			Env:      copyEnv(a.Env),
-			Memory:   scenarios.DefaultMemory,
-			CPUs:     scenarios.DefaultCPUs,
-			Pids:     scenarios.DefaultPids,
-			CapAdd:   sortedCopy(a.Capabilities),
-		}, a.Networks)
+	c.names[spec.Name] = k
+	if len(atts) == 0 {
+		b.fail("team %q %s %q is on no network", team, k.Role, k.Name)
+		return
 	}
-	add(ContainerSpec{
-		Name:     objectName(ex, team, string(RoleScorebot)),
-		Hostname: string(RoleScorebot),
-		Image:    scorebotImage,
-		Labels:   labels(ex, team, RoleScorebot, string(RoleScorebot)),
-		Memory:   scenarios.DefaultMemory,
-		CPUs:     scenarios.DefaultCPUs,
-		Pids:     scenarios.DefaultPids,
-	}, p.Scorebot.Networks)
+	var netHashes []string
+	for _, a := range atts {
+		n, ok := c.networks[a.Network]
+		if !ok {
+			b.fail("team %q %s %q: network %q is not one of the team's", team, k.Role, k.Name, a.Network)
+			return
+		}
+		if !n.Subnet.Contains(a.Address) || a.Address == n.Gateway {
+			b.fail("team %q %s %q: address %s is not a host address of network %q (%s)", team, k.Role, k.Name, a.Address, a.Network, n.Subnet)
+			return
+		}
+		spec.Networks = append(spec.Networks, Attachment{Network: n.Name, Address: a.Address, Aliases: unique(k.Name, spec.Hostname)})
+		netHashes = append(netHashes, n.Labels[LabelConfigHash])
+	}
+	// Plans come from the scenario decoder, which refuses the same
+	// names; this catches a plan made or changed by any other path.
+	if err := CheckCapabilities(spec.CapAdd); err != nil {
+		b.fail("%s %q: %w", k.Role, k.Name, err)
+		return
+	}
+	// A container's hash covers its networks' too: when a network is
+	// recreated, the containers on it must be as well.
+	spec.Labels[LabelConfigHash] = configHash(struct {
+		Spec     ContainerSpec
+		Networks []string
+	}{spec, netHashes})
+	b.d.Containers = append(b.d.Containers, spec)
 }
 
 // image is the image a host or attacker runs: the one it names, or the one

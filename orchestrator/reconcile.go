@@ -151,8 +151,30 @@ func Reconcile(d *Desired, o *Observed) Plan {
 		o = &Observed{}
 	}
 	plan := Plan{Exercise: d.Exercise}
-	var removals []Action
+	removals, keptNetworks := networkRemovals(d, o)
+	containers, keptContainers := containerRemovals(d, o)
+	removals = append(removals, containers...)
+	sortRemovals(removals)
+	plan.Actions = removals
 
+	for _, n := range d.Networks {
+		if k := KeyOf(n.Labels); !keptNetworks[k] {
+			plan.Actions = append(plan.Actions, Action{Kind: CreateNetwork, Key: k, Name: n.Name, Network: n})
+		}
+	}
+	for _, c := range d.Containers {
+		if k := KeyOf(c.Labels); !keptContainers[k] {
+			plan.Actions = append(plan.Actions, Action{Kind: CreateContainer, Key: k, Name: c.Name, Container: c})
+		}
+	}
+	return plan
+}
+
+// networkRemovals decides which of the exercise's observed networks to keep
+// and why to remove each of the others; it returns the removals and the
+// networks kept.
+func networkRemovals(d *Desired, o *Observed) ([]Action, map[Key]bool) {
+	var removals []Action
 	wantNetworks := map[Key]NetworkSpec{}
 	for _, n := range d.Networks {
 		wantNetworks[KeyOf(n.Labels)] = n
@@ -178,7 +200,14 @@ func Reconcile(d *Desired, o *Observed) Plan {
 		}
 		removals = append(removals, Action{Kind: RemoveNetwork, Key: k, Name: n.Name, ID: n.ID, Reason: reason})
 	}
+	return removals, keptNetworks
+}
 
+// containerRemovals decides which of the exercise's observed containers to
+// keep and why to remove each of the others; it returns the removals and
+// the containers kept.
+func containerRemovals(d *Desired, o *Observed) ([]Action, map[Key]bool) {
+	var removals []Action
 	wantContainers := map[Key]ContainerSpec{}
 	for _, c := range d.Containers {
 		wantContainers[KeyOf(c.Labels)] = c
@@ -206,7 +235,11 @@ func Reconcile(d *Desired, o *Observed) Plan {
 		}
 		removals = append(removals, Action{Kind: RemoveContainer, Key: k, Name: c.Name, ID: c.ID, Reason: reason})
 	}
+	return removals, keptContainers
+}
 
+// sortRemovals orders removals by phase, then by owner and name.
+func sortRemovals(removals []Action) {
 	// What the runtime lists comes in no particular order; plans must read
 	// the same every time.
 	slices.SortFunc(removals, func(a, b Action) int {
@@ -220,17 +253,4 @@ func Reconcile(d *Desired, o *Observed) Plan {
 		}
 		return strings.Compare(a.Name+"\x00"+a.ID, b.Name+"\x00"+b.ID)
 	})
-	plan.Actions = removals
-
-	for _, n := range d.Networks {
-		if k := KeyOf(n.Labels); !keptNetworks[k] {
-			plan.Actions = append(plan.Actions, Action{Kind: CreateNetwork, Key: k, Name: n.Name, Network: n})
-		}
-	}
-	for _, c := range d.Containers {
-		if k := KeyOf(c.Labels); !keptContainers[k] {
-			plan.Actions = append(plan.Actions, Action{Kind: CreateContainer, Key: k, Name: c.Name, Container: c})
-		}
-	}
-	return plan
 }
