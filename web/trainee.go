@@ -192,16 +192,6 @@ func (s *Server) report(ctx context.Context, p *player, in reportInput) (scorebo
 		return rep, err
 	}
 	s.log.Info("incident report filed", "user", p.user.Name, "exercise", p.exercise, "team", p.team, "target", rep.Target)
-	// The store says whether the report matched a run; read it back.
-	reps, err := s.store.ReportsOf(ctx, p.exercise, p.team)
-	if err != nil {
-		return rep, err
-	}
-	for _, r := range reps {
-		if r.ID == rep.ID {
-			return r, nil
-		}
-	}
 	return rep, nil
 }
 
@@ -241,7 +231,7 @@ func (s *Server) share(ctx context.Context, p *player, in indicatorInput) (score
 		return scoreboard.SharedIndicator{}, pe
 	}
 	ind := scoreboard.SharedIndicator{Team: p.team, Kind: in.Kind, Value: in.Value, Attack: in.Attack, Techniques: ts, Description: in.Description}
-	err = p.eng.Share(ctx, ind)
+	stored, err := p.eng.Share(ctx, ind)
 	switch {
 	case errors.Is(err, scoreboard.ErrDuplicate):
 		return ind, &webError{Status: http.StatusConflict, Field: "value", Key: "trainee.err.shared_twice"}
@@ -251,16 +241,7 @@ func (s *Server) share(ctx context.Context, p *player, in indicatorInput) (score
 		return ind, err
 	}
 	s.log.Info("indicator shared", "user", p.user.Name, "exercise", p.exercise, "team", p.team, "kind", in.Kind)
-	got, err := s.store.IndicatorsFor(ctx, p.exercise, p.team)
-	if err != nil {
-		return ind, err
-	}
-	for _, si := range got.Shared {
-		if si.Kind == ind.Kind && strings.EqualFold(si.Value, ind.Value) {
-			return si, nil
-		}
-	}
-	return ind, nil
+	return stored, nil
 }
 
 // challenge is the team's challenge of that name, nil when it has none.

@@ -449,7 +449,7 @@ func TestTeamsActOnTheExerciseClock(t *testing.T) {
 	if rep.ID == 0 || rep.Elapsed != 3*time.Minute || !rep.At.Equal(r.clock.Now()) {
 		t.Errorf("report %+v; want an id, stamped at 00:03:00 of the exercise", rep)
 	}
-	if err := e.Share(ctx, scoreboard.SharedIndicator{Team: "cl", Kind: scoreboard.IndicatorIPv4, Value: "10.160.0.100", Techniques: []string{"T1491"}}); err != nil {
+	if _, err := e.Share(ctx, scoreboard.SharedIndicator{Team: "cl", Kind: scoreboard.IndicatorIPv4, Value: "10.160.0.100", Techniques: []string{"T1491"}}); err != nil {
 		t.Errorf("sharing an indicator: %v", err)
 	}
 	ev, err := r.store.Evidence(ctx, r.ex.Name)

@@ -71,7 +71,8 @@ func AnswerMatches(mode string, accepted []string, given string) bool {
 }
 
 // Report files a team's incident report; the store matches it to an attack
-// run (by target, technique and time window) and scores the detection.
+// run (by target, technique and time window) and scores the detection. The
+// report comes back as the store holds it, with the run it matched.
 func (e *Engine) Report(ctx context.Context, r scoreboard.IncidentReport) (scoreboard.IncidentReport, error) {
 	m, err := e.now(ctx)
 	if err != nil {
@@ -83,19 +84,40 @@ func (e *Engine) Report(ctx context.Context, r scoreboard.IncidentReport) (score
 		return r, err
 	}
 	r.ID = rec.ID
+	reps, err := e.store.ReportsOf(ctx, r.Exercise, r.Team)
+	if err != nil {
+		return r, err
+	}
+	for _, got := range reps {
+		if got.ID == r.ID {
+			return got, nil
+		}
+	}
 	return r, nil
 }
 
 // Share records an indicator a team shares with the partner country's
-// teams; the cooperation rule scores it when it helps them.
-func (e *Engine) Share(ctx context.Context, ind scoreboard.SharedIndicator) error {
+// teams; the cooperation rule scores it when it helps them. The indicator
+// comes back as the store holds it: with its id, its value normalised.
+func (e *Engine) Share(ctx context.Context, ind scoreboard.SharedIndicator) (scoreboard.SharedIndicator, error) {
 	m, err := e.now(ctx)
 	if err != nil {
-		return err
+		return ind, err
 	}
 	ind.Exercise, ind.Moment = e.exercise.Name, m
-	_, err = e.store.RecordIndicator(ctx, ind)
-	return err
+	if _, err = e.store.RecordIndicator(ctx, ind); err != nil {
+		return ind, err
+	}
+	got, err := e.store.IndicatorsFor(ctx, ind.Exercise, ind.Team)
+	if err != nil {
+		return ind, err
+	}
+	for _, si := range got.Shared {
+		if si.Kind == ind.Kind && strings.EqualFold(si.Value, strings.TrimSpace(ind.Value)) {
+			return si, nil
+		}
+	}
+	return ind, nil
 }
 
 // Respond records a team's answer to an inject, for instructors to grade.
