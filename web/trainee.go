@@ -119,7 +119,7 @@ func (s *Server) respond(ctx context.Context, p *player, inject, body string) (s
 	if pe := playTooLong("body", body, maxAnswerBody); pe != nil {
 		return scoreboard.InboxItem{}, pe
 	}
-	err = p.eng.Respond(ctx, p.team, inject, body)
+	it, err := p.eng.Respond(ctx, p.team, inject, body)
 	if errors.Is(err, scoreboard.ErrDuplicate) {
 		return scoreboard.InboxItem{}, &webError{Status: http.StatusConflict, Field: "body", Key: "trainee.err.answered"}
 	}
@@ -127,11 +127,7 @@ func (s *Server) respond(ctx context.Context, p *player, inject, body string) (s
 		return scoreboard.InboxItem{}, err
 	}
 	s.log.Info("inject answered", "user", p.user.Name, "exercise", p.exercise, "team", p.team, "inject", inject)
-	items, err = s.store.InjectsOf(ctx, p.exercise, p.team)
-	if err != nil {
-		return scoreboard.InboxItem{}, err
-	}
-	return items[i], nil
+	return it, nil
 }
 
 // reportInput is an incident report as a team writes it.

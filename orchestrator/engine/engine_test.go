@@ -428,7 +428,7 @@ func TestTeamsActOnTheExerciseClock(t *testing.T) {
 	r := newRig(t)
 	ctx := context.Background()
 	e := r.engine()
-	if err := e.Respond(ctx, "cl", "news", "early"); err == nil || !strings.Contains(err.Error(), "has not started") {
+	if _, err := e.Respond(ctx, "cl", "news", "early"); err == nil || !strings.Contains(err.Error(), "has not started") {
 		t.Errorf("an answer before the start: %v; want a refusal", err)
 	}
 	if err := e.Start(ctx, "instructor", 0); err != nil {
@@ -439,7 +439,7 @@ func TestTeamsActOnTheExerciseClock(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.clock.Advance(time.Minute)
-	if err := e.Respond(ctx, "cl", "news", "We took the portal offline."); err != nil {
+	if _, err := e.Respond(ctx, "cl", "news", "We took the portal offline."); err != nil {
 		t.Errorf("answering a delivered inject: %v", err)
 	}
 	rep, err := e.Report(ctx, scoreboard.IncidentReport{Team: "cl", Target: "web", Techniques: []string{"T1491"}, Summary: "defaced"})

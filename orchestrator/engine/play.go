@@ -121,13 +121,26 @@ func (e *Engine) Share(ctx context.Context, ind scoreboard.SharedIndicator) (sco
 }
 
 // Respond records a team's answer to an inject, for instructors to grade.
-func (e *Engine) Respond(ctx context.Context, team, inject, body string) error {
+// The inject comes back as the team's inbox holds it, with the answer.
+func (e *Engine) Respond(ctx context.Context, team, inject, body string) (scoreboard.InboxItem, error) {
 	m, err := e.now(ctx)
 	if err != nil {
-		return err
+		return scoreboard.InboxItem{}, err
 	}
 	_, err = e.store.RecordInjectResponse(ctx, scoreboard.InjectResponse{
 		Exercise: e.exercise.Name, Team: team, Inject: inject, Body: body, Moment: m,
 	})
-	return err
+	if err != nil {
+		return scoreboard.InboxItem{}, err
+	}
+	items, err := e.store.InjectsOf(ctx, e.exercise.Name, team)
+	if err != nil {
+		return scoreboard.InboxItem{}, err
+	}
+	for _, it := range items {
+		if it.Inject == inject {
+			return it, nil
+		}
+	}
+	return scoreboard.InboxItem{}, refuse(ErrUnknown, "no inject %q delivered to team %q", inject, team)
 }
