@@ -276,11 +276,9 @@ func (s *Server) answer(ctx context.Context, p *player, challenge, answer string
 	return correct, nil
 }
 
-// takeHint shows a team a hint of a challenge, at its cost. The engine has
-// no hint of its own to give: the store charges it at the exercise clock.
+// takeHint shows a team a hint of a challenge, at its cost.
 func (s *Server) takeHint(ctx context.Context, p *player, challenge string, n int) (scenarios.HintPlan, error) {
-	clock, err := p.playing(ctx)
-	if err != nil {
+	if _, err := p.playing(ctx); err != nil {
 		return scenarios.HintPlan{}, err
 	}
 	ch := p.challenge(challenge)
@@ -290,12 +288,10 @@ func (s *Server) takeHint(ctx context.Context, p *player, challenge string, n in
 	if n < 0 || n >= len(ch.Hints) {
 		return scenarios.HintPlan{}, badField("hint", "trainee.err.no_hint")
 	}
-	now := s.cfg.Now()
-	_, err = s.store.RecordHint(ctx, scoreboard.HintTaken{Exercise: p.exercise, Team: p.team, Challenge: challenge, Hint: n, Cost: ch.Hints[n].Cost,
-		Moment: scoreboard.Moment{At: now, Elapsed: clock.Elapsed(now)}})
-	if err != nil && !errors.Is(err, scoreboard.ErrDuplicate) { // a hint taken twice is shown again, not charged
-		return scenarios.HintPlan{}, err
+	h, err := p.eng.TakeHint(ctx, p.team, challenge, n)
+	if err != nil {
+		return h, err
 	}
 	s.log.Info("hint taken", "user", p.user.Name, "exercise", p.exercise, "team", p.team, "challenge", challenge, "hint", n+1)
-	return ch.Hints[n], nil
+	return h, nil
 }

@@ -2,9 +2,11 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"strings"
 
+	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
 
@@ -143,4 +145,26 @@ func (e *Engine) Respond(ctx context.Context, team, inject, body string) (scoreb
 		}
 	}
 	return scoreboard.InboxItem{}, refuse(ErrUnknown, "no inject %q delivered to team %q", inject, team)
+}
+
+// TakeHint shows a team hint n (from 0) of a challenge and charges its
+// cost at the exercise clock. A hint taken before is shown again, not
+// charged again.
+func (e *Engine) TakeHint(ctx context.Context, team, challenge string, n int) (scenarios.HintPlan, error) {
+	ch, err := e.Challenge(team, challenge)
+	if err != nil {
+		return scenarios.HintPlan{}, err
+	}
+	if n < 0 || n >= len(ch.Hints) {
+		return scenarios.HintPlan{}, refuse(ErrUnknown, "challenge %q has no hint %d", challenge, n+1)
+	}
+	m, err := e.now(ctx)
+	if err != nil {
+		return scenarios.HintPlan{}, err
+	}
+	_, err = e.store.RecordHint(ctx, scoreboard.HintTaken{Exercise: e.exercise.Name, Team: team, Challenge: challenge, Hint: n, Cost: ch.Hints[n].Cost, Moment: m})
+	if err != nil && !errors.Is(err, scoreboard.ErrDuplicate) {
+		return scenarios.HintPlan{}, err
+	}
+	return ch.Hints[n], nil
 }
