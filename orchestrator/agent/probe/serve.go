@@ -52,95 +52,130 @@ func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	out := &writer{w: bufio.NewWriterSize(w, 64<<10)}
 
+	engine, err := s.handshake(br, out)
+	if engine == nil || err != nil {
+		return err
+	}
+	log.Info("agent serving", "version", s.Version, "engine", engine.Version)
+
+	ss := &session{
+		s: s, ctx: ctx, cancel: cancel, log: log, out: out,
+		checks:   make(chan struct{}, orDefault(s.MaxChecks, DefaultMaxChecks)),
+		commands: make(chan struct{}, orDefault(s.MaxCommands, DefaultMaxCommands)),
+		requests: make(chan struct{}, orDefault(s.MaxRequests, DefaultMaxRequests)),
+		running:  map[uint64]context.CancelFunc{},
+	}
+	defer waitAWhile(&ss.wg, 5*time.Second, log)
+	return ss.serve(br)
+}
+
+// handshake reads the engine's hello, answers it with the agent's, and
+// returns the engine's. It returns neither a hello nor an error when the
+// stream ends before the engine's.
+func (s *Server) handshake(br *bufio.Reader, out *writer) (*Hello, error) {
 	first, err := ReadMessage(br)
 	if err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil
+			return nil, nil
 		}
-		return fmt.Errorf("reading the engine's hello: %w", err)
+		return nil, fmt.Errorf("reading the engine's hello: %w", err)
 	}
 	if first.Kind != KindHello || first.Hello == nil {
-		return fmt.Errorf("%w: the first message is %q, want %q", ErrBadFrame, first.Kind, KindHello)
+		return nil, fmt.Errorf("%w: the first message is %q, want %q", ErrBadFrame, first.Kind, KindHello)
 	}
 	if err := out.send(Message{Kind: KindHello, Hello: &Hello{Protocol: ProtocolVersion, Version: s.Version, Sum: s.Sum}}); err != nil {
-		return fmt.Errorf("writing the agent's hello: %w", err)
+		return nil, fmt.Errorf("writing the agent's hello: %w", err)
 	}
 	if first.Hello.Protocol != ProtocolVersion {
 		// The engine reads the hello above and says what to upgrade.
-		return fmt.Errorf("the engine speaks protocol %d, this agent %d", first.Hello.Protocol, ProtocolVersion)
+		return nil, fmt.Errorf("the engine speaks protocol %d, this agent %d", first.Hello.Protocol, ProtocolVersion)
 	}
-	log.Info("agent serving", "version", s.Version, "engine", first.Hello.Version)
+	return first.Hello, nil
+}
 
-	checks := make(chan struct{}, orDefault(s.MaxChecks, DefaultMaxChecks))
-	commands := make(chan struct{}, orDefault(s.MaxCommands, DefaultMaxCommands))
-	requests := make(chan struct{}, orDefault(s.MaxRequests, DefaultMaxRequests))
-	var wg sync.WaitGroup
-	defer waitAWhile(&wg, 5*time.Second, log)
-	var mu sync.Mutex
-	running := map[uint64]context.CancelFunc{}
+// session is one engine's stream after the hellos: the requests running
+// on it and the bounds they share.
+type session struct {
+	s      *Server
+	ctx    context.Context
+	cancel context.CancelFunc
+	log    *slog.Logger
+	out    *writer
+	// checks, commands and requests are semaphores of the bounds of s.
+	checks, commands, requests chan struct{}
+	wg                         sync.WaitGroup
+	mu                         sync.Mutex
+	running                    map[uint64]context.CancelFunc
+}
 
+// serve reads requests until the stream or the session's context ends.
+func (ss *session) serve(br *bufio.Reader) error {
 	for {
 		m, err := ReadMessage(br)
 		if err != nil {
-			cancel()
+			ss.cancel()
 			if errors.Is(err, io.EOF) {
-				log.Info("agent: the engine closed the stream")
+				ss.log.Info("agent: the engine closed the stream")
 				return nil
 			}
 			return fmt.Errorf("reading a request: %w", err)
 		}
 		switch m.Kind {
 		case KindCancel:
-			mu.Lock()
-			if stop, ok := running[m.ID]; ok {
+			ss.mu.Lock()
+			if stop, ok := ss.running[m.ID]; ok {
 				stop()
 			}
-			mu.Unlock()
+			ss.mu.Unlock()
 		case KindCheck:
 			if len(m.Checks) == 0 || len(m.Checks) > MaxBatch {
-				if err := out.send(Message{Kind: KindError, ID: m.ID, Error: fmt.Sprintf("a request carries 1 to %d checks, not %d", MaxBatch, len(m.Checks))}); err != nil {
+				if err := ss.out.send(Message{Kind: KindError, ID: m.ID, Error: fmt.Sprintf("a request carries 1 to %d checks, not %d", MaxBatch, len(m.Checks))}); err != nil {
 					return err
 				}
 				continue
 			}
-			select {
-			case requests <- struct{}{}:
-			case <-ctx.Done():
+			if !acquire(ss.ctx, ss.requests) {
 				return nil
 			}
-			rctx, stop := context.WithCancel(ctx)
-			mu.Lock()
-			if old, dup := running[m.ID]; dup {
-				old()
-			}
-			running[m.ID] = stop
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() { <-requests }()
-				results := s.runBatch(rctx, m.Checks, checks, commands)
-				mu.Lock()
-				delete(running, m.ID)
-				mu.Unlock()
-				cancelled := rctx.Err() != nil
-				stop()
-				if cancelled {
-					return // nobody waits for it
-				}
-				if err := out.send(Message{Kind: KindResult, ID: m.ID, Results: results}); err != nil {
-					log.Error("agent: writing results", "id", m.ID, "err", err)
-					cancel()
-				}
-			}()
+			ss.start(m)
 		default:
 			// A newer engine's message within the same protocol: say so
 			// rather than leave it waiting.
-			if err := out.send(Message{Kind: KindError, ID: m.ID, Error: fmt.Sprintf("this agent does not know %q messages", m.Kind)}); err != nil {
+			if err := ss.out.send(Message{Kind: KindError, ID: m.ID, Error: fmt.Sprintf("this agent does not know %q messages", m.Kind)}); err != nil {
 				return err
 			}
 		}
 	}
+}
+
+// start runs a request's checks, which hold one of the session's requests,
+// in place of any running under the same id.
+func (ss *session) start(m Message) {
+	rctx, stop := context.WithCancel(ss.ctx)
+	ss.mu.Lock()
+	if old, dup := ss.running[m.ID]; dup {
+		old()
+	}
+	ss.running[m.ID] = stop
+	ss.mu.Unlock()
+	ss.wg.Add(1)
+	go func() {
+		defer ss.wg.Done()
+		defer func() { <-ss.requests }()
+		results := ss.s.runBatch(rctx, m.Checks, ss.checks, ss.commands)
+		ss.mu.Lock()
+		delete(ss.running, m.ID)
+		ss.mu.Unlock()
+		cancelled := rctx.Err() != nil
+		stop()
+		if cancelled {
+			return // nobody waits for it
+		}
+		if err := ss.out.send(Message{Kind: KindResult, ID: m.ID, Results: results}); err != nil {
+			ss.log.Error("agent: writing results", "id", m.ID, "err", err)
+			ss.cancel()
+		}
+	}()
 }
 
 func (s *Server) runBatch(ctx context.Context, cs []Check, checks, commands chan struct{}) []Result {
