@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
 
@@ -100,82 +101,114 @@ func (d *Director) Grid(ctx context.Context, name string) (Grid, error) {
 		return Grid{}, fmt.Errorf("%w: %q", ErrUnknown, name)
 	}
 	var g Grid
-	states := map[orchestrator.Key]string{}
-	down := map[string]bool{} // teams on nodes that do not answer
-	placed := map[string]string{}
+	rs := rangeStates{containers: map[orchestrator.Key]string{}, down: map[string]bool{}, placed: map[string]string{}}
 	if d.rt != nil {
-		o, err := orchestrator.Observe(ctx, d.rt, name)
-		var nd *orchestrator.NodeDownError
-		switch {
-		case errors.As(err, &nd):
-			g.Down = nd.Error()
-			for _, t := range nd.Teams {
-				if ex, team, ok := strings.Cut(t, "/"); ok && ex == name {
-					down[team] = true
-				}
-			}
-		case err != nil:
+		var err error
+		if g.Down, err = d.observeRanges(ctx, name, rs); err != nil {
 			return Grid{}, err
-		}
-		for _, c := range o.Containers {
-			st := "stopped"
-			if c.Running {
-				st = "running"
-			}
-			k := orchestrator.KeyOf(c.Labels)
-			states[k] = st
-			placed[k.Team] = cmp.Or(placed[k.Team], c.Node)
 		}
 	}
 	if cl := d.cluster(); cl != nil {
-		nodes, err := cl.Nodes(ctx)
-		if err != nil {
-			g.NodeError = err.Error()
-		}
-		g.Nodes = nodes
-		for _, n := range nodes {
-			for _, t := range n.Teams {
-				if t.Exercise == name {
-					placed[t.Team] = n.Name
-				}
-			}
-		}
+		g.Nodes, g.NodeError = listNodes(ctx, cl, name, rs.placed)
 	}
 	status, err := d.store.ServiceStatus(ctx, name)
 	if err != nil {
 		return Grid{}, err
 	}
 	for _, p := range x.Plans {
-		t := GridTeam{ID: p.Team.ID, Name: p.Team.Name, Country: p.Team.Country, Node: placed[p.Team.ID], NodeDown: down[p.Team.ID]}
-		state := func(k orchestrator.Key) string {
-			switch {
-			case d.rt == nil:
-				return "unknown"
-			case t.NodeDown && states[k] == "":
-				return StateNodeDown
-			}
-			return cmp.Or(states[k], "missing")
-		}
-		for _, h := range p.Hosts {
-			gh := GridHost{Name: h.Name, Role: string(orchestrator.RoleHost),
-				State: state(orchestrator.Key{Team: p.Team.ID, Role: orchestrator.RoleHost, Name: h.Name})}
-			for _, a := range h.Networks {
-				gh.Addresses = append(gh.Addresses, a.Address.String())
-			}
-			for _, s := range h.Services {
-				if r, ok := status[p.Team.ID][h.Name+"/"+s.Name]; ok {
-					gh.Services = append(gh.Services, r)
-				} else {
-					gh.Services = append(gh.Services, scoreboard.CheckResult{Exercise: name, Team: p.Team.ID, Host: h.Name, Service: s.Name, Detail: "not checked yet"})
-				}
-			}
-			t.Hosts = append(t.Hosts, gh)
-		}
-		for _, a := range p.Attackers {
-			t.Hosts = append(t.Hosts, GridHost{Name: a.Name, Role: string(orchestrator.RoleAttacker),
-				State: state(orchestrator.Key{Team: p.Team.ID, Role: orchestrator.RoleAttacker, Name: a.Name})})
-		}
-		g.Teams = append(g.Teams, t)
+		g.Teams = append(g.Teams, d.gridTeam(name, p, rs, status[p.Team.ID]))
 	}
 	return g, nil
+}
+
+// rangeStates is what the container engine and the cluster say of an
+// exercise's ranges.
+type rangeStates struct {
+	containers map[orchestrator.Key]string // "running" or "stopped"
+	down       map[string]bool             // teams on nodes that do not answer
+	placed     map[string]string           // the node each team is on
+}
+
+// observeRanges records the state of the exercise's containers and the
+// nodes they are on. When a node does not answer, it records the teams on
+// it and returns why.
+func (d *Director) observeRanges(ctx context.Context, name string, rs rangeStates) (string, error) {
+	var down string
+	o, err := orchestrator.Observe(ctx, d.rt, name)
+	var nd *orchestrator.NodeDownError
+	switch {
+	case errors.As(err, &nd):
+		down = nd.Error()
+		for _, t := range nd.Teams {
+			if ex, team, ok := strings.Cut(t, "/"); ok && ex == name {
+				rs.down[team] = true
+			}
+		}
+	case err != nil:
+		return "", err
+	}
+	for _, c := range o.Containers {
+		st := "stopped"
+		if c.Running {
+			st = "running"
+		}
+		k := orchestrator.KeyOf(c.Labels)
+		rs.containers[k] = st
+		rs.placed[k.Team] = cmp.Or(rs.placed[k.Team], c.Node)
+	}
+	return down, nil
+}
+
+// listNodes lists the cluster's nodes and records the node each of the
+// exercise's teams is placed on, over the one its containers are on. It
+// returns the nodes, and why they could not be listed.
+func listNodes(ctx context.Context, cl orchestrator.Cluster, name string, placed map[string]string) ([]orchestrator.Node, string) {
+	var nodeError string
+	nodes, err := cl.Nodes(ctx)
+	if err != nil {
+		nodeError = err.Error()
+	}
+	for _, n := range nodes {
+		for _, t := range n.Teams {
+			if t.Exercise == name {
+				placed[t.Team] = n.Name
+			}
+		}
+	}
+	return nodes, nodeError
+}
+
+// gridTeam is a team's range: its hosts, with their services' last checks
+// (status, by host/service), and its attackers.
+func (d *Director) gridTeam(name string, p *scenarios.TeamPlan, rs rangeStates, status map[string]scoreboard.CheckResult) GridTeam {
+	t := GridTeam{ID: p.Team.ID, Name: p.Team.Name, Country: p.Team.Country, Node: rs.placed[p.Team.ID], NodeDown: rs.down[p.Team.ID]}
+	state := func(k orchestrator.Key) string {
+		switch {
+		case d.rt == nil:
+			return "unknown"
+		case t.NodeDown && rs.containers[k] == "":
+			return StateNodeDown
+		}
+		return cmp.Or(rs.containers[k], "missing")
+	}
+	for _, h := range p.Hosts {
+		gh := GridHost{Name: h.Name, Role: string(orchestrator.RoleHost),
+			State: state(orchestrator.Key{Team: p.Team.ID, Role: orchestrator.RoleHost, Name: h.Name})}
+		for _, a := range h.Networks {
+			gh.Addresses = append(gh.Addresses, a.Address.String())
+		}
+		for _, s := range h.Services {
+			if r, ok := status[h.Name+"/"+s.Name]; ok {
+				gh.Services = append(gh.Services, r)
+			} else {
+				gh.Services = append(gh.Services, scoreboard.CheckResult{Exercise: name, Team: p.Team.ID, Host: h.Name, Service: s.Name, Detail: "not checked yet"})
+			}
+		}
+		t.Hosts = append(t.Hosts, gh)
+	}
+	for _, a := range p.Attackers {
+		t.Hosts = append(t.Hosts, GridHost{Name: a.Name, Role: string(orchestrator.RoleAttacker),
+			State: state(orchestrator.Key{Team: p.Team.ID, Role: orchestrator.RoleAttacker, Name: a.Name})})
+	}
+	return t
 }
