@@ -185,46 +185,79 @@ func (c *Cluster) Place(ctx context.Context, specs []orchestrator.ContainerSpec)
 	if err != nil {
 		return err
 	}
-	type teamKey struct{ exercise, team string }
-	var order []teamKey
-	demand := map[teamKey][]orchestrator.ContainerSpec{}
-	for _, s := range specs {
-		k := teamKey{s.Labels[orchestrator.LabelExercise], s.Labels[orchestrator.LabelTeam]}
-		if _, ok := demand[k]; !ok {
-			order = append(order, k)
-		}
-		demand[k] = append(demand[k], s)
-	}
+	d := demandOf(specs)
 	byID := map[string]node{}
 	for _, n := range nodes {
 		byID[n.id] = n
 	}
+	placed, kept, err := c.keepPlacements(ctx, recs, d, byID)
+	if err != nil {
+		return err
+	}
+	room := newRoom(nodes, kept, c.self)
+	// The biggest teams first, so that they find room whole.
+	slices.SortStableFunc(d.order, func(a, b teamKey) int { return cmp.Compare(total(d.specs[b]), total(d.specs[a])) })
+	if err := c.placeTeams(ctx, room, d, placed, byID); err != nil {
+		return err
+	}
+	return c.copyImages(ctx, d, placed, byID)
+}
+
+// teamKey is a team of an exercise.
+type teamKey struct{ exercise, team string }
+
+// demand is the containers a Place is for, by team, and their teams in the
+// order they come.
+type demand struct {
+	order []teamKey
+	specs map[teamKey][]orchestrator.ContainerSpec
+}
+
+func demandOf(specs []orchestrator.ContainerSpec) demand {
+	d := demand{specs: map[teamKey][]orchestrator.ContainerSpec{}}
+	for _, s := range specs {
+		k := teamKey{s.Labels[orchestrator.LabelExercise], s.Labels[orchestrator.LabelTeam]}
+		if _, ok := d.specs[k]; !ok {
+			d.order = append(d.order, k)
+		}
+		d.specs[k] = append(d.specs[k], s)
+	}
+	return d
+}
+
+// keepPlacements forgets where a team of the demand was placed when a node
+// of it has left the swarm. It returns where the other teams of the demand
+// are placed, and every placement kept.
+func (c *Cluster) keepPlacements(ctx context.Context, recs []record, d demand, byID map[string]node) (map[teamKey]record, []record, error) {
 	placed := map[teamKey]record{}
 	var kept []record
 	for _, r := range recs {
 		gone := slices.ContainsFunc(r.nodes(), func(id string) bool { _, ok := byID[id]; return !ok })
 		k := teamKey{r.exercise, r.team}
-		if _, wanted := demand[k]; wanted && gone {
+		if _, wanted := d.specs[k]; wanted && gone {
 			// A node of the team has left the swarm: its containers and
 			// their addresses went with it, so the team is placed anew.
 			if err := c.forget(ctx, r); err != nil {
-				return err
+				return nil, nil, err
 			}
 			continue
 		}
 		kept = append(kept, r)
-		if _, wanted := demand[k]; wanted {
+		if _, wanted := d.specs[k]; wanted {
 			placed[k] = r
 		}
 	}
-	room := newRoom(nodes, kept, c.self)
-	// The biggest teams first, so that they find room whole.
-	slices.SortStableFunc(order, func(a, b teamKey) int { return cmp.Compare(total(demand[b]), total(demand[a])) })
-	for _, k := range order {
+	return placed, kept, nil
+}
+
+// placeTeams places, in the demand's order, each of its teams not placed
+// yet, and records where.
+func (c *Cluster) placeTeams(ctx context.Context, room *room, d demand, placed map[teamKey]record, byID map[string]node) error {
+	for _, k := range d.order {
 		if _, ok := placed[k]; ok {
 			continue
 		}
-		r, err := room.place(k.exercise, k.team, demand[k])
+		r, err := room.place(k.exercise, k.team, d.specs[k])
 		if err != nil {
 			return err
 		}
@@ -238,11 +271,16 @@ func (c *Cluster) Place(ctx context.Context, specs []orchestrator.ContainerSpec)
 		}
 		c.log("placed team %s on node %s", k.team, strings.Join(where, ", "))
 	}
-	// Every image its containers need on every node, several nodes at once.
+	return nil
+}
+
+// copyImages makes sure every node that answers has every image its
+// containers need, several nodes at once.
+func (c *Cluster) copyImages(ctx context.Context, d demand, placed map[teamKey]record, byID map[string]node) error {
 	type need struct{ node, image string }
 	var needs []need
-	for _, k := range order {
-		for _, s := range demand[k] {
+	for _, k := range d.order {
+		for _, s := range d.specs[k] {
 			n := need{placed[k].nodeOf(orchestrator.KeyOf(s.Labels)), s.Image}
 			if !slices.Contains(needs, n) {
 				needs = append(needs, n)
