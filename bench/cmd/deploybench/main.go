@@ -218,13 +218,9 @@ func runCmd(args []string) error {
 	wait := fs.Duration("wait", 5*time.Minute, "longest wait for Cordillera's checks")
 	fs.Parse(args)
 
-	var sizes []int
-	for _, f := range strings.Split(*teams, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 || n > 200 {
-			return fmt.Errorf("-teams: %q is not a team count from 1 to 200", f)
-		}
-		sizes = append(sizes, n)
+	sizes, err := parseSizes(*teams)
+	if err != nil {
+		return err
 	}
 	scen, err := filepath.Abs(*scenario)
 	if err != nil {
@@ -251,71 +247,12 @@ func runCmd(args []string) error {
 		*compose, strings.TrimSpace(string(ver)), strings.TrimSpace(string(cver)), *logPath)
 
 	// Whatever happens, nothing of the benchmark stays behind.
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-sig
-		fmt.Println("\ninterrupted: cleaning up")
-		b.cleanup("")
-		os.Exit(130)
-	}()
+	b.cleanupOnInterrupt()
 	if left := b.leftovers(); left > 0 {
 		fmt.Printf("removing %d objects left by an earlier run\n", left)
 		b.cleanup("")
 	}
-	var results []result
-	err = func() error {
-		for _, n := range sizes {
-			path, err := writeExercise(work, scen, n)
-			if err != nil {
-				return err
-			}
-			d, err := desired(path)
-			if err != nil {
-				return err
-			}
-			file, err := composeFile(d, b.v1)
-			if err != nil {
-				return err
-			}
-			composePath := filepath.Join(work, fmt.Sprintf("compose-%d.yaml", n))
-			if err := os.WriteFile(composePath, file, 0o644); err != nil {
-				return err
-			}
-			for r := range *repeat {
-				// Alternate which tool goes first, so that neither always
-				// meets a warmer engine.
-				tools := []string{"cordillera", "compose"}
-				if r%2 == 1 {
-					slices.Reverse(tools)
-				}
-				for _, tool := range tools {
-					fmt.Printf("%2d teams (%d containers, %d networks), run %d: %s ...\n", n, len(d.Containers), len(d.Networks), r+1, tool)
-					var res result
-					var err error
-					if tool == "cordillera" {
-						res, err = b.cordilleraRun(path, len(d.Containers))
-					} else {
-						res, err = b.composeRun(composePath, d)
-					}
-					if err != nil {
-						b.cleanup(composePath)
-						return fmt.Errorf("%d teams, %s: %w", n, tool, err)
-					}
-					res.Teams = n
-					fmt.Printf("   running after %s", sec(res.Running))
-					if tool == "cordillera" {
-						fmt.Printf(", every check passes after %s", sec(res.Ready))
-					} else {
-						fmt.Printf(", every service listens after %s", sec(res.Ready))
-					}
-					fmt.Printf("; down %s; CPU of the tool %s up, %s down\n", sec(res.Down), sec(res.UpCPU), sec(res.DownCPU))
-					results = append(results, res)
-				}
-			}
-		}
-		return nil
-	}()
+	results, err := b.measure(sizes, *repeat)
 	if err != nil {
 		return err
 	}
@@ -331,6 +268,98 @@ func runCmd(args []string) error {
 	}
 	report(os.Stdout, sizes, results)
 	return nil
+}
+
+// parseSizes reads -teams: team counts separated by commas.
+func parseSizes(teams string) ([]int, error) {
+	var sizes []int
+	for _, f := range strings.Split(teams, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > 200 {
+			return nil, fmt.Errorf("-teams: %q is not a team count from 1 to 200", f)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes, nil
+}
+
+// cleanupOnInterrupt cleans up and exits on Ctrl-C or SIGTERM.
+func (b *bench) cleanupOnInterrupt() {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		fmt.Println("\ninterrupted: cleaning up")
+		b.cleanup("")
+		os.Exit(130)
+	}()
+}
+
+// measure deploys and tears down each size with each tool, repeat times,
+// and returns the measurements in the order they were taken.
+func (b *bench) measure(sizes []int, repeat int) ([]result, error) {
+	var results []result
+	for _, n := range sizes {
+		path, err := writeExercise(b.work, b.scenario, n)
+		if err != nil {
+			return nil, err
+		}
+		d, err := desired(path)
+		if err != nil {
+			return nil, err
+		}
+		file, err := composeFile(d, b.v1)
+		if err != nil {
+			return nil, err
+		}
+		composePath := filepath.Join(b.work, fmt.Sprintf("compose-%d.yaml", n))
+		if err := os.WriteFile(composePath, file, 0o644); err != nil {
+			return nil, err
+		}
+		for r := range repeat {
+			// Alternate which tool goes first, so that neither always
+			// meets a warmer engine.
+			tools := []string{"cordillera", "compose"}
+			if r%2 == 1 {
+				slices.Reverse(tools)
+			}
+			for _, tool := range tools {
+				res, err := b.measureOnce(tool, n, r, path, composePath, d)
+				if err != nil {
+					return nil, err
+				}
+				results = append(results, res)
+			}
+		}
+	}
+	return results, nil
+}
+
+// measureOnce deploys and tears down the exercise of n teams (at path, or
+// as the compose file at composePath) with the tool, and prints how long it
+// took. On failure it removes what the run left.
+func (b *bench) measureOnce(tool string, n, run int, path, composePath string, d *orchestrator.Desired) (result, error) {
+	fmt.Printf("%2d teams (%d containers, %d networks), run %d: %s ...\n", n, len(d.Containers), len(d.Networks), run+1, tool)
+	var res result
+	var err error
+	if tool == "cordillera" {
+		res, err = b.cordilleraRun(path, len(d.Containers))
+	} else {
+		res, err = b.composeRun(composePath, d)
+	}
+	if err != nil {
+		b.cleanup(composePath)
+		return result{}, fmt.Errorf("%d teams, %s: %w", n, tool, err)
+	}
+	res.Teams = n
+	fmt.Printf("   running after %s", sec(res.Running))
+	if tool == "cordillera" {
+		fmt.Printf(", every check passes after %s", sec(res.Ready))
+	} else {
+		fmt.Printf(", every service listens after %s", sec(res.Ready))
+	}
+	fmt.Printf("; down %s; CPU of the tool %s up, %s down\n", sec(res.Down), sec(res.UpCPU), sec(res.DownCPU))
+	return res, nil
 }
 
 func (b *bench) cordilleraRun(exercise string, want int) (result, error) {
