@@ -95,26 +95,9 @@ type result struct {
 }
 
 func run() error {
-	var c config
-	var services string
-	flag.StringVar(&c.cordillera, "cordillera", "cordillera", "the cordillera `binary`")
-	flag.IntVar(&c.teams, "teams", 20, "teams to deploy")
-	flag.IntVar(&c.hosts, "hosts", 5, "hosts per team")
-	flag.StringVar(&services, "services", "10,50,100,200", "checked services per host, one run for each, comma-separated")
-	flag.IntVar(&c.rounds, "rounds", 5, "rounds per run")
-	flag.DurationVar(&c.round, "round", 10*time.Second, "the scorebot's round, in real time")
-	flag.StringVar(&c.logPath, "log", "", "`file` for the commands' output (default: discarded)")
-	flag.StringVar(&c.jsonPath, "json", "", "`file` for the results as JSON")
-	flag.Parse()
-	for _, s := range strings.Split(services, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 1 {
-			return fmt.Errorf("-services: %q is not a positive number", s)
-		}
-		c.services = append(c.services, n)
-	}
-	if c.teams < 1 || c.hosts < 1 || c.rounds < 2 {
-		return errors.New("-teams and -hosts must be at least 1 and -rounds at least 2")
+	c, err := parseFlags()
+	if err != nil {
+		return err
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -134,15 +117,9 @@ func run() error {
 		log = f
 	}
 
-	engine, err := dockertest.Client()
-	if err != nil {
+	if err := buildRangeHost(ctx); err != nil {
 		return err
 	}
-	fmt.Printf("building the range host image %s\n", dockertest.Image)
-	if _, err := dockertest.BuildImage(ctx, engine); err != nil {
-		return err
-	}
-	engine.Close()
 
 	fmt.Printf("raw TCP connects on loopback, for %s: ", connectFor)
 	before := loopbackConnects()
@@ -155,35 +132,14 @@ func run() error {
 		}
 	}
 	// Whatever happens, the range goes.
-	defer func() {
-		fmt.Printf("tearing down %s\n", exerciseName)
-		cmd := exec.Command(c.cordillera, "down", exerciseName)
-		cmd.Stdout, cmd.Stderr = log, log
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "scorebench: down: %v; remove what is left with: cordillera down %s\n", err, exerciseName)
-		}
-	}()
+	defer tearDown(c, log)
 
-	fmt.Printf("deploying %d teams × %d hosts (and their scorebots)\n", c.teams, c.hosts)
-	started := time.Now()
-	up := exec.CommandContext(ctx, c.cordillera, "up", "--exercise", exercises[c.services[0]], "--wait", "5m")
-	up.Stdout, up.Stderr = log, log
-	if err := up.Run(); err != nil {
-		return fmt.Errorf("cordillera up: %w (see the log)", err)
+	if err := deploy(ctx, c, exercises[c.services[0]], log); err != nil {
+		return err
 	}
-	fmt.Printf("deployed, every check passing, in %.1fs\n", time.Since(started).Seconds())
-
-	var results []result
-	for _, s := range c.services {
-		time.Sleep(5 * time.Second) // the engine settles
-		fmt.Printf("running %d rounds of %d checks (%d teams × %d hosts × %d services), a round every %s\n",
-			c.rounds, c.teams*c.hosts*s, c.teams, c.hosts, s, c.round)
-		r, err := measure(ctx, c, dir, exercises[s], s, log)
-		if err != nil {
-			return err
-		}
-		results = append(results, r)
-		fmt.Printf("  %s\n", r.line())
+	results, err := measureAll(ctx, c, dir, exercises, log)
+	if err != nil {
+		return err
 	}
 	fmt.Printf("raw TCP connects on loopback again, for %s: ", connectFor)
 	after := loopbackConnects()
@@ -197,6 +153,86 @@ func run() error {
 		}
 	}
 	return nil
+}
+
+func parseFlags() (config, error) {
+	var c config
+	var services string
+	flag.StringVar(&c.cordillera, "cordillera", "cordillera", "the cordillera `binary`")
+	flag.IntVar(&c.teams, "teams", 20, "teams to deploy")
+	flag.IntVar(&c.hosts, "hosts", 5, "hosts per team")
+	flag.StringVar(&services, "services", "10,50,100,200", "checked services per host, one run for each, comma-separated")
+	flag.IntVar(&c.rounds, "rounds", 5, "rounds per run")
+	flag.DurationVar(&c.round, "round", 10*time.Second, "the scorebot's round, in real time")
+	flag.StringVar(&c.logPath, "log", "", "`file` for the commands' output (default: discarded)")
+	flag.StringVar(&c.jsonPath, "json", "", "`file` for the results as JSON")
+	flag.Parse()
+	for _, s := range strings.Split(services, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return c, fmt.Errorf("-services: %q is not a positive number", s)
+		}
+		c.services = append(c.services, n)
+	}
+	if c.teams < 1 || c.hosts < 1 || c.rounds < 2 {
+		return c, errors.New("-teams and -hosts must be at least 1 and -rounds at least 2")
+	}
+	return c, nil
+}
+
+// buildRangeHost builds the image the benchmark's hosts run.
+func buildRangeHost(ctx context.Context) error {
+	engine, err := dockertest.Client()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("building the range host image %s\n", dockertest.Image)
+	if _, err := dockertest.BuildImage(ctx, engine); err != nil {
+		return err
+	}
+	engine.Close()
+	return nil
+}
+
+// deploy deploys the teams once, for every run: the runs' exercises differ
+// in their checks only.
+func deploy(ctx context.Context, c config, exercise string, log io.Writer) error {
+	fmt.Printf("deploying %d teams × %d hosts (and their scorebots)\n", c.teams, c.hosts)
+	started := time.Now()
+	up := exec.CommandContext(ctx, c.cordillera, "up", "--exercise", exercise, "--wait", "5m")
+	up.Stdout, up.Stderr = log, log
+	if err := up.Run(); err != nil {
+		return fmt.Errorf("cordillera up: %w (see the log)", err)
+	}
+	fmt.Printf("deployed, every check passing, in %.1fs\n", time.Since(started).Seconds())
+	return nil
+}
+
+// tearDown removes the range, or says how to.
+func tearDown(c config, log io.Writer) {
+	fmt.Printf("tearing down %s\n", exerciseName)
+	cmd := exec.Command(c.cordillera, "down", exerciseName)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Run(); err != nil {
+		fmt.Fprintf(os.Stderr, "scorebench: down: %v; remove what is left with: cordillera down %s\n", err, exerciseName)
+	}
+}
+
+// measureAll measures a run for each count of services per host.
+func measureAll(ctx context.Context, c config, dir string, exercises map[int]string, log io.Writer) ([]result, error) {
+	var results []result
+	for _, s := range c.services {
+		time.Sleep(5 * time.Second) // the engine settles
+		fmt.Printf("running %d rounds of %d checks (%d teams × %d hosts × %d services), a round every %s\n",
+			c.rounds, c.teams*c.hosts*s, c.teams, c.hosts, s, c.round)
+		r, err := measure(ctx, c, dir, exercises[s], s, log)
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, r)
+		fmt.Printf("  %s\n", r.line())
+	}
+	return results, nil
 }
 
 // writeExercise writes the scenario with s services per host and its
@@ -316,47 +352,8 @@ func readRounds(path string, r *result) error {
 		return err
 	}
 	defer db.Close()
-	rows, err := db.Query(`SELECT t.key, c.round, c.up, c.detail, c.at FROM check_results c
-		JOIN teams t ON t.id = c.team_id ORDER BY t.key, c.round, c.at`)
+	byTeam, first, last, err := scanRounds(db, r)
 	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	type round struct {
-		n           int
-		first, last int64
-	}
-	byTeam := map[string]map[int]*round{}
-	var first, last int64
-	for rows.Next() {
-		var team, detail string
-		var number int
-		var up bool
-		var at int64
-		if err := rows.Scan(&team, &number, &up, &detail, &at); err != nil {
-			return err
-		}
-		if byTeam[team] == nil {
-			byTeam[team] = map[int]*round{}
-		}
-		rd := byTeam[team][number]
-		if rd == nil {
-			rd = &round{first: at, last: at}
-			byTeam[team][number] = rd
-		}
-		rd.n++
-		rd.first, rd.last = min(rd.first, at), max(rd.last, at)
-		if first == 0 || at < first {
-			first = at
-		}
-		last = max(last, at)
-		r.Checks++
-		if !up {
-			r.Failed++
-			r.FailedDetail = detail
-		}
-	}
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	if len(byTeam) != r.Teams {
@@ -373,6 +370,69 @@ func readRounds(path string, r *result) error {
 	if started.Valid && started.Int64 > 0 && started.Int64 <= first {
 		start = started.Int64
 	}
+	judgeRounds(r, byTeam, start)
+	if last > first {
+		r.ChecksPerSecond = float64(r.Checks) / (float64(last-first) / 1000)
+	}
+	return nil
+}
+
+// teamRound is what one team's round recorded: how many results, and when
+// the first and the last came.
+type teamRound struct {
+	n           int
+	first, last int64
+}
+
+// scanRounds reads every check result into r's counts and each team's
+// rounds, by round number, and returns those with the times of the first
+// and the last result.
+func scanRounds(db *sql.DB, r *result) (map[string]map[int]*teamRound, int64, int64, error) {
+	rows, err := db.Query(`SELECT t.key, c.round, c.up, c.detail, c.at FROM check_results c
+		JOIN teams t ON t.id = c.team_id ORDER BY t.key, c.round, c.at`)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	defer rows.Close()
+	byTeam := map[string]map[int]*teamRound{}
+	var first, last int64
+	for rows.Next() {
+		var team, detail string
+		var number int
+		var up bool
+		var at int64
+		if err := rows.Scan(&team, &number, &up, &detail, &at); err != nil {
+			return nil, 0, 0, err
+		}
+		if byTeam[team] == nil {
+			byTeam[team] = map[int]*teamRound{}
+		}
+		rd := byTeam[team][number]
+		if rd == nil {
+			rd = &teamRound{first: at, last: at}
+			byTeam[team][number] = rd
+		}
+		rd.n++
+		rd.first, rd.last = min(rd.first, at), max(rd.last, at)
+		if first == 0 || at < first {
+			first = at
+		}
+		last = max(last, at)
+		r.Checks++
+		if !up {
+			r.Failed++
+			r.FailedDetail = detail
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, 0, err
+	}
+	return byTeam, first, last, nil
+}
+
+// judgeRounds counts each team's rounds complete, late and incomplete, and
+// how long after they were due they were done, the first due at start.
+func judgeRounds(r *result, byTeam map[string]map[int]*teamRound, start int64) {
 	perTeam := r.ChecksPerRound / r.Teams
 	var spans []time.Duration
 	r.RoundsMin = -1
@@ -401,10 +461,6 @@ func readRounds(path string, r *result) error {
 	if len(spans) > 0 {
 		r.SpanP50, r.SpanP99, r.SpanMax = spans[len(spans)/2], spans[(len(spans)*99)/100], spans[len(spans)-1]
 	}
-	if last > first {
-		r.ChecksPerSecond = float64(r.Checks) / (float64(last-first) / 1000)
-	}
-	return nil
 }
 
 func (r result) line() string {
