@@ -92,11 +92,9 @@ func (m *Moment) normalize() error {
 	return nil
 }
 
-// clock formats an exercise time as the instructors' timeline shows it.
-func clock(d time.Duration) string {
-	s := int64(d / time.Second)
-	return fmt.Sprintf("%02d:%02d:%02d", s/3600, s/60%60, s%60)
-}
+// clock formats an exercise time as every other clock does, to the nearest
+// second.
+func clock(d time.Duration) string { return scenarios.Clock(d) }
 
 // Exercise is one run of a scenario, with the scoring it was created with.
 type Exercise struct {
