@@ -69,6 +69,9 @@ func (c Clock) Elapsed(now time.Time) time.Duration {
 	return c.Since.Elapsed + time.Duration(float64(wall)*c.Speed)
 }
 
+// Moment is wall time now on both clocks.
+func (c Clock) Moment(now time.Time) Moment { return Moment{At: now, Elapsed: c.Elapsed(now)} }
+
 // WallAt is the wall time at which the running clock reads elapsed.
 func (c Clock) WallAt(elapsed time.Duration) time.Time {
 	return c.Since.At.Add(time.Duration(float64(elapsed-c.Since.Elapsed) / c.Speed))

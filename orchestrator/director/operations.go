@@ -123,8 +123,7 @@ func (d *Director) moment(ctx context.Context, exercise string) (scoreboard.Mome
 	if err != nil {
 		return m, ""
 	}
-	m.Elapsed = c.Elapsed(now)
-	return m, c.State
+	return c.Moment(now), c.State
 }
 
 // event adds an event to an exercise's log, at the exercise's clock, for

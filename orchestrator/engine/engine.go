@@ -197,8 +197,7 @@ func (e *Engine) Prepare(ctx context.Context) error {
 
 // moment is now on both clocks.
 func (e *Engine) moment(c scoreboard.Clock) scoreboard.Moment {
-	now := e.opt.Now()
-	return scoreboard.Moment{At: now, Elapsed: c.Elapsed(now)}
+	return c.Moment(e.opt.Now())
 }
 
 // control appends a control to the exercise's log and says so in its
