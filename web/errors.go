@@ -50,8 +50,6 @@ func (e *webError) text(lang string) string {
 	return http.StatusText(e.Status)
 }
 
-// actionError is the name the instructors' pages know a webError by.
-type actionError = webError
 
 var (
 	errSignIn    = &webError{Status: http.StatusUnauthorized, Key: "error.401"}

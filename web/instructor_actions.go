@@ -312,8 +312,7 @@ func (s *Server) instructMoment(ctx context.Context, exercise string) (scoreboar
 	if err != nil {
 		return scoreboard.Moment{}, err
 	}
-	now := s.cfg.Now()
-	return scoreboard.Moment{At: now, Elapsed: c.Elapsed(now)}, nil
+	return c.Moment(s.cfg.Now()), nil
 }
 
 func (s *Server) instructTeam(ctx context.Context, exercise, team string) error {

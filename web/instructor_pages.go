@@ -539,13 +539,13 @@ func randomKey() string {
 }
 
 // actionForm reads an action's fields from a form.
-func actionForm(c echo.Context) (actionInput, *actionError) {
+func actionForm(c echo.Context) (actionInput, *webError) {
 	in := actionInput{
 		Reason: c.FormValue("reason"), Team: c.FormValue("team"), Attack: c.FormValue("attack"), Inject: c.FormValue("inject"),
 		Host: c.FormValue("host"), Category: c.FormValue("category"), Note: c.FormValue("note"), Run: c.FormValue("run"),
 		Key: c.FormValue("key"), Trainee: c.FormValue("trainee"), Node: c.FormValue("node"),
 	}
-	num := func(field string, set func(string) error) *actionError {
+	num := func(field string, set func(string) error) *webError {
 		v := strings.TrimSpace(c.FormValue(field))
 		if v == "" {
 			return nil
