@@ -50,7 +50,6 @@ func (e *webError) text(lang string) string {
 	return http.StatusText(e.Status)
 }
 
-
 var (
 	errSignIn    = &webError{Status: http.StatusUnauthorized, Key: "error.401"}
 	errForbidden = &webError{Status: http.StatusForbidden, Key: "error.403"}
