@@ -78,6 +78,20 @@ func runControl(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if action == "status" {
+		return controlStatus(ctx, e, store, ex.Name)
+	}
+	if err := controlAct(ctx, e, eng, action, rest, *author, *again); err != nil {
+		return err
+	}
+	if action != "fire" {
+		fmt.Fprintf(e.stdout, "Done: %s.\n", strings.Join(pos, " "))
+	}
+	return nil
+}
+
+// controlAct does one control action on the exercise's engine.
+func controlAct(ctx context.Context, e *env, eng *engine.Engine, action string, rest []string, author string, again bool) error {
 	reason := func(from int) string { return strings.Join(rest[min(from, len(rest)):], " ") }
 	need := func(n int, what string) error {
 		if len(rest) < n {
@@ -85,33 +99,32 @@ func runControl(ctx context.Context, e *env, args []string) error {
 		}
 		return nil
 	}
+	var err error
 	switch action {
-	case "status":
-		return controlStatus(ctx, e, store, ex.Name)
 	case "pause":
-		err = eng.Pause(ctx, *author, reason(0))
+		err = eng.Pause(ctx, author, reason(0))
 	case "resume":
-		err = eng.Resume(ctx, *author)
+		err = eng.Resume(ctx, author)
 	case "end":
-		err = eng.End(ctx, *author, reason(0))
+		err = eng.End(ctx, author, reason(0))
 	case "speed":
 		if err = need(1, "a FACTOR"); err == nil {
 			var f float64
 			if f, err = strconv.ParseFloat(rest[0], 64); err != nil || f <= 0 {
 				return usageError{fmt.Sprintf("speed %q: want a number more than 0", rest[0])}
 			}
-			err = eng.SetSpeed(ctx, *author, f)
+			err = eng.SetSpeed(ctx, author, f)
 		}
 	case "halt":
-		err = eng.Halt(ctx, *author, reason(0))
+		err = eng.Halt(ctx, author, reason(0))
 	case "release":
-		err = eng.Unhalt(ctx, *author)
+		err = eng.Unhalt(ctx, author)
 	case "approval":
 		if err = need(1, "on or off"); err == nil {
 			if rest[0] != "on" && rest[0] != "off" {
 				return usageError{"approval takes on or off"}
 			}
-			err = eng.RequireApproval(ctx, *author, rest[0] == "on")
+			err = eng.RequireApproval(ctx, author, rest[0] == "on")
 		}
 	case "approve":
 		if err = need(1, "the ID of an attack waiting for approval (see status)"); err == nil {
@@ -119,49 +132,49 @@ func runControl(ctx context.Context, e *env, args []string) error {
 			if id, err = strconv.ParseInt(rest[0], 10, 64); err != nil {
 				return usageError{fmt.Sprintf("approve %q: want the number status shows", rest[0])}
 			}
-			err = eng.Approve(ctx, id, *author)
+			err = eng.Approve(ctx, id, author)
 		}
 	case "skip":
 		if err = need(1, "an ID, or TEAM ATTACK"); err == nil {
 			if id, perr := strconv.ParseInt(rest[0], 10, 64); perr == nil {
-				err = eng.Skip(ctx, id, "", "", *author, reason(1))
+				err = eng.Skip(ctx, id, "", "", author, reason(1))
 			} else if err = need(2, "TEAM ATTACK"); err == nil {
-				err = eng.Skip(ctx, 0, rest[0], rest[1], *author, reason(2))
+				err = eng.Skip(ctx, 0, rest[0], rest[1], author, reason(2))
 			}
 		}
 	case "fire":
 		if err = need(2, "TEAM ATTACK"); err == nil {
-			fire := eng.Fire
-			if *again {
-				fire = eng.Refire
-			}
-			var f engine.Fired
-			f, err = fire(ctx, rest[0], rest[1], *author)
-			var ar *scoreboard.AlreadyRanError
-			switch {
-			case errors.As(err, &ar):
-				return fmt.Errorf("attack %s has already run against team %s (%d×), and firing it again scores the team again: "+
-					"nothing was fired; add --again to fire it again", rest[1], rest[0], ar.Runs)
-			case err == nil && f.Before > 0:
-				fmt.Fprintf(e.stdout, "Attack %s against team %s is queued again (re-fire; it had run %d×) as run %d; the engine starts it within a second.\n", rest[1], rest[0], f.Before, f.ID)
-			case err == nil:
-				fmt.Fprintf(e.stdout, "Attack %s against team %s is queued as run %d; the engine starts it within a second.\n", rest[1], rest[0], f.ID)
-			}
+			err = controlFire(ctx, e, eng, rest[0], rest[1], author, again)
 		}
 	case "deliver":
 		if err = need(2, "TEAM INJECT"); err == nil {
-			err = eng.Deliver(ctx, rest[0], rest[1], *author)
+			err = eng.Deliver(ctx, rest[0], rest[1], author)
 		}
 	default:
 		return usageError{fmt.Sprintf("unknown action %q\n\n%s", action, controlUsage)}
 	}
-	if err != nil {
-		return err
+	return err
+}
+
+// controlFire queues an attack against a team; one that already ran is
+// fired again only with --again, as it scores the team again.
+func controlFire(ctx context.Context, e *env, eng *engine.Engine, team, attack, author string, again bool) error {
+	fire := eng.Fire
+	if again {
+		fire = eng.Refire
 	}
-	if action != "fire" {
-		fmt.Fprintf(e.stdout, "Done: %s.\n", strings.Join(pos, " "))
+	f, err := fire(ctx, team, attack, author)
+	var ar *scoreboard.AlreadyRanError
+	switch {
+	case errors.As(err, &ar):
+		return fmt.Errorf("attack %s has already run against team %s (%d×), and firing it again scores the team again: "+
+			"nothing was fired; add --again to fire it again", attack, team, ar.Runs)
+	case err == nil && f.Before > 0:
+		fmt.Fprintf(e.stdout, "Attack %s against team %s is queued again (re-fire; it had run %d×) as run %d; the engine starts it within a second.\n", attack, team, f.Before, f.ID)
+	case err == nil:
+		fmt.Fprintf(e.stdout, "Attack %s against team %s is queued as run %d; the engine starts it within a second.\n", attack, team, f.ID)
 	}
-	return nil
+	return err
 }
 
 // controlStatus shows the clock, the attacks that wait for approval, and
