@@ -64,29 +64,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	exercise := ""
 	if *rf.exercise != "" {
-		sc, ex, _, err := loadPlans(e, "serve", rf, nil, false)
-		if err != nil {
+		if exercise, err = adoptExercise(ctx, e, dir, rf); err != nil {
 			return err
 		}
-		src, err := os.ReadFile(*rf.exercise)
-		if err != nil {
-			return err
-		}
-		ref := ""
-		if !strings.HasPrefix(filepath.ToSlash(sc.Dir), "library/") {
-			ref = sc.Dir
-		}
-		if *rf.seed != "" {
-			return usageError{"serve takes the seed from the exercise file: set seed = \"...\" there"}
-		}
-		_, diags, err := dir.Adopt(ctx, src, ref, "cordillera serve")
-		if err != nil {
-			return err
-		}
-		for _, d := range diags {
-			fmt.Fprintf(e.stderr, "%s:%d: %s: %s: %s\n", *rf.exercise, d.Line, d.Severity, d.Summary, d.Detail)
-		}
-		exercise = ex.Name
 	}
 	if *demo {
 		if err := demoAccounts(ctx, e.stdout, store, exercise); err != nil {
@@ -118,6 +98,34 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}()
 	}
 	return srv.ServeListener(ctx, ln)
+}
+
+// adoptExercise stores the --exercise file's exercise with the director,
+// saying what its diagnostics say, and returns its name.
+func adoptExercise(ctx context.Context, e *env, dir *director.Director, rf rangeFlags) (string, error) {
+	sc, ex, _, err := loadPlans(e, "serve", rf, nil, false)
+	if err != nil {
+		return "", err
+	}
+	src, err := os.ReadFile(*rf.exercise)
+	if err != nil {
+		return "", err
+	}
+	ref := ""
+	if !strings.HasPrefix(filepath.ToSlash(sc.Dir), "library/") {
+		ref = sc.Dir
+	}
+	if *rf.seed != "" {
+		return "", usageError{"serve takes the seed from the exercise file: set seed = \"...\" there"}
+	}
+	_, diags, err := dir.Adopt(ctx, src, ref, "cordillera serve")
+	if err != nil {
+		return "", err
+	}
+	for _, d := range diags {
+		fmt.Fprintf(e.stderr, "%s:%d: %s: %s: %s\n", *rf.exercise, d.Line, d.Severity, d.Summary, d.Detail)
+	}
+	return ex.Name, nil
 }
 
 // deployAndStart deploys an exercise's ranges, printing the progress, and
