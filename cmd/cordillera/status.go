@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/orchestrator/docker"
 )
 
 func runStatus(ctx context.Context, e *env, args []string) error {
@@ -48,7 +49,12 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 
-	// Every exercise: list everything, and keep what carries the label.
+	return statusAll(ctx, e, rt)
+}
+
+// statusAll lists every exercise on the engine: everything it holds, kept
+// by the exercise label.
+func statusAll(ctx context.Context, e *env, rt docker.Engine) error {
 	networks, err := rt.ListNetworks(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("list networks: %w", err)
