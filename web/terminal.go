@@ -84,11 +84,6 @@ type terminals struct {
 	byUser map[string]int
 }
 
-// xtermState says whether the terminal page can load xterm.js with these
-// folders: xtermReady when the installed xterm.js is a browser build
-// (>= minXtermBundle) or node-xterm's modules could be bundled (xterm.go).
-func xtermState(dirs AssetsDirs) string { return xtermFor(dirs).State }
-
 // mayOpenTerminal says whether u may open a shell on a team's host: an
 // instructor on any host or attacker, a trainee on their own team's hosts
 // only (never an attacker), a program manager on none.

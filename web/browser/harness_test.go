@@ -372,26 +372,6 @@ func (h *harness) down(exercise string) {
 	}
 }
 
-// waitOperation waits for the exercise's deployment or teardown to end
-// and fails the test if it failed.
-func (h *harness) waitOperation(t *testing.T, exercise string, limit time.Duration) director.Operation {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for {
-		op, ok := h.dir.Operation(exercise)
-		if ok && !op.Running() {
-			if op.Err != "" {
-				t.Fatalf("%s of %s failed: %s\n%s", op.Kind, exercise, op.Err, strings.Join(op.Lines, "\n"))
-			}
-			return op
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the operation on %s did not end within %s:\n%s", exercise, limit, strings.Join(op.Lines, "\n"))
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-}
-
 // teamOf returns a team of an exercise by id.
 func (x testExercise) team(t *testing.T, id string) scoreboard.Team {
 	t.Helper()
