@@ -1,16 +1,21 @@
 package web
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
 
@@ -200,5 +205,89 @@ func TestStaffStreamsSayEveryWrite(t *testing.T) {
 		if ev.event == "log" && strings.Contains(ev.data, "marker") {
 			break
 		}
+	}
+}
+
+// TestAnotherProcessWriteReachesAServer: a served server sees what another
+// process writes to its file (here another Store on it): its live streams
+// carry the new standings and its kept standings are made again.
+func TestAnotherProcessWriteReachesAServer(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	path := filepath.Join(t.TempDir(), "shared.db")
+	mine, err := scoreboard.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mine.Close()
+	if err := mine.CreateExercise(ctx, scoreboard.Exercise{Name: "ex", Title: "Andes test", Scenario: "water-utility", Scoring: scenarios.DefaultScoring()},
+		[]scoreboard.Team{{ID: "cl1", Name: "CSIRT Chile", Country: "CL"}, {ID: "co1", Name: "colCERT", Country: "CO"}}); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(Config{Store: mine, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Poll: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.ServeListener(ctx, ln) }()
+	defer func() { cancel(); <-served }()
+	base := "http://" + ln.Addr().String()
+	get := func(path string) *http.Response {
+		t.Helper()
+		res, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	before := get("/api/v1/exercises/ex/standings")
+	before.Body.Close()
+
+	sctx, stop := context.WithTimeout(ctx, 10*time.Second)
+	defer stop()
+	req, _ := http.NewRequestWithContext(sctx, http.MethodGet, base+"/events/ex", nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	r := sseReader{bufio.NewReader(res.Body)}
+	for seen := map[string]bool{}; !seen["scores"] || !seen["clock"]; {
+		ev, err := r.next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[ev.event] = true
+	}
+
+	other, err := scoreboard.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.RecordCheck(ctx, scoreboard.CheckResult{Exercise: "ex", Team: "cl1", Host: "web", Service: "http", Round: 1, Up: true,
+		Moment: scoreboard.Moment{At: time.Now(), Elapsed: time.Minute}}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		ev, err := r.next()
+		if err != nil {
+			t.Fatalf("no scores event after another process's write: %v", err)
+		}
+		if ev.event == "scores" {
+			if !strings.Contains(ev.data, `"cl1"`) {
+				t.Fatalf("scores event: %s", ev.data)
+			}
+			break
+		}
+	}
+	after := get("/api/v1/exercises/ex/standings")
+	after.Body.Close()
+	if after.Header.Get("ETag") == before.Header.Get("ETag") {
+		t.Errorf("the kept standings after another process's write have the same ETag %s", after.Header.Get("ETag"))
 	}
 }
