@@ -12,6 +12,7 @@ import (
 	"testing/fstest"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/orchestrator/orchestratortest"
 	"github.com/cordillera-range/cordillera/scenarios"
 )
 
@@ -50,9 +51,9 @@ func TestBuildBlocks(t *testing.T) {
 		}
 	}
 
-	f := &builderFake{fake: newFake(), labels: map[string]string{}, files: map[string][]string{}}
+	f := &builderFake{Runtime: orchestratortest.New(), labels: map[string]string{}, files: map[string][]string{}}
 	for _, image := range []string{"cordillera/plc:1", "cordillera/attacker:1", orchestrator.DefaultScorebotImage} {
-		f.images[image] = true
+		f.AddImages(image)
 	}
 
 	// Without the Debian base, nothing is built or created: the engine
@@ -62,14 +63,14 @@ func TestBuildBlocks(t *testing.T) {
 		!strings.Contains(err.Error(), "cordillera images bootstrap") {
 		t.Errorf("without the base: %v; want ErrImageMissing saying to bootstrap", err)
 	}
-	if len(f.calls) != 0 || len(f.built) != 0 {
-		t.Errorf("without the base, the engine was asked to %q and built %q", f.calls, f.built)
+	if len(f.Calls()) != 0 || len(f.built) != 0 {
+		t.Errorf("without the base, the engine was asked to %q and built %q", f.Calls(), f.built)
 	}
 	if err := orchestrator.CheckImages(ctx, f, d); err == nil || !strings.Contains(err.Error(), "images bootstrap") {
 		t.Errorf("CheckImages (what up --dry-run says): %v; want the missing base", err)
 	}
 
-	f.images["debian:bookworm-slim"] = true
+	f.AddImages("debian:bookworm-slim")
 	if err := orchestrator.CheckImages(ctx, f, d); err != nil {
 		t.Errorf("CheckImages with the base: %v; want the image to build counted as there", err)
 	}
@@ -119,12 +120,12 @@ func TestBuildBlocks(t *testing.T) {
 func TestBuildFromAnImageNeverPulled(t *testing.T) {
 	files := fstest.MapFS{"Dockerfile": {Data: []byte("FROM cordillera/target-web:1 AS web\nFROM scratch\nCOPY --from=web /srv /srv\n")}}
 	d := desired(t, builtPortal(files, nil))
-	f := &builderFake{fake: newFake(), labels: map[string]string{}}
+	f := &builderFake{Runtime: orchestratortest.New(), labels: map[string]string{}}
 	_, err := orchestrator.Build(context.Background(), f, d.Builds, nil)
 	if !errors.Is(err, orchestrator.ErrImageMissing) || !strings.Contains(err.Error(), "FROM cordillera/target-web:1, which is not on this engine and is never pulled") {
 		t.Errorf("%v; want the missing base named", err)
 	}
-	f.images["cordillera/target-web:1"] = true
+	f.AddImages("cordillera/target-web:1")
 	if built, err := orchestrator.Build(context.Background(), f, d.Builds, nil); err != nil || len(built) != 1 {
 		t.Errorf("with the base: %v, built %q", err, built)
 	}
@@ -182,7 +183,7 @@ host "web" {
 	if len(d.Builds) != 1 || !strings.HasPrefix(d.Builds[0].Tag, "cordillera-build/folder-web:") {
 		t.Fatalf("builds %+v", d.Builds)
 	}
-	f := &builderFake{fake: newFake(), labels: map[string]string{}, files: map[string][]string{}}
+	f := &builderFake{Runtime: orchestratortest.New(), labels: map[string]string{}, files: map[string][]string{}}
 	if _, err := orchestrator.Build(context.Background(), f, d.Builds, nil); err != nil {
 		t.Fatal(err)
 	}

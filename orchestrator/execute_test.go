@@ -4,18 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/orchestrator/orchestratortest"
 )
 
-func fakeWithImages(d *orchestrator.Desired) *fake {
-	f := newFake()
+func fakeWithImages(d *orchestrator.Desired) *orchestratortest.Runtime {
+	f := orchestratortest.New()
 	for _, c := range d.Containers {
-		f.images[c.Image] = true
+		f.AddImages(c.Image)
 	}
 	return f
 }
@@ -39,23 +41,22 @@ func TestUpTwice(t *testing.T) {
 		}
 	}
 	// Every network exists before any container is created.
-	lastNetwork := slices.IndexFunc(f.calls, func(c string) bool { return strings.HasPrefix(c, "create container") }) - 1
-	if lastNetwork != 3 || slices.ContainsFunc(f.calls[4:], func(c string) bool { return strings.HasPrefix(c, "create network") }) {
-		t.Errorf("calls out of order: %q", f.calls)
+	lastNetwork := slices.IndexFunc(f.Calls(), func(c string) bool { return strings.HasPrefix(c, "create container") }) - 1
+	if lastNetwork != 3 || slices.ContainsFunc(f.Calls()[4:], func(c string) bool { return strings.HasPrefix(c, "create network") }) {
+		t.Errorf("calls out of order: %q", f.Calls())
 	}
 
-	f.calls = nil
+	f.ClearCalls()
 	plan, err = orchestrator.Up(ctx, f, d, nil)
-	if err != nil || !plan.Empty() || len(f.calls) != 0 {
-		t.Errorf("second Up: error %v, plan:\n%s\ncalls %q", err, plan, f.calls)
+	if err != nil || !plan.Empty() || len(f.Calls()) != 0 {
+		t.Errorf("second Up: error %v, plan:\n%s\ncalls %q", err, plan, f.Calls())
 	}
 }
 
 func TestUpChecksImagesFirst(t *testing.T) {
 	d := desired(t, teamPlans())
 	f := fakeWithImages(d)
-	delete(f.images, "cordillera/plc:1")
-	delete(f.images, orchestrator.DefaultScorebotImage)
+	f.RemoveImages("cordillera/plc:1", orchestrator.DefaultScorebotImage)
 
 	_, err := orchestrator.Up(context.Background(), f, d, nil)
 	if !errors.Is(err, orchestrator.ErrImageMissing) {
@@ -70,8 +71,8 @@ func TestUpChecksImagesFirst(t *testing.T) {
 	if err.Error() != want {
 		t.Errorf("error:\n%v\nwant:\n%s", err, want)
 	}
-	if len(f.calls) != 0 {
-		t.Errorf("created %q with images missing", f.calls)
+	if len(f.Calls()) != 0 {
+		t.Errorf("created %q with images missing", f.Calls())
 	}
 }
 
@@ -80,8 +81,8 @@ func TestExecuteSaysWhereItFailed(t *testing.T) {
 	d := desired(t, teamPlans())
 	boom := errors.New("boom")
 	f := fakeWithImages(d)
-	f.failures["cordillera-ex-team-1-portal"] = fmt.Errorf("start: %w", boom)
-	f.failures["cordillera-ex-team-2-red"] = fmt.Errorf("create: %w", &orchestrator.ImageMissingError{Image: "cordillera/attacker:1"})
+	f.Fail("cordillera-ex-team-1-portal", fmt.Errorf("start: %w", boom))
+	f.Fail("cordillera-ex-team-2-red", fmt.Errorf("create: %w", &orchestrator.ImageMissingError{Image: "cordillera/attacker:1"}))
 
 	var failed []string
 	_, err := orchestrator.Up(ctx, f, d, func(e orchestrator.Event) {
@@ -105,8 +106,8 @@ func TestExecuteSaysWhereItFailed(t *testing.T) {
 		t.Errorf("progress reported failures of %q", failed)
 	}
 	// The rest were created, and running Up again resumes.
-	delete(f.failures, "cordillera-ex-team-1-portal")
-	delete(f.failures, "cordillera-ex-team-2-red")
+	f.Fail("cordillera-ex-team-1-portal", nil)
+	f.Fail("cordillera-ex-team-2-red", nil)
 	plan, err := orchestrator.Up(ctx, f, d, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -120,20 +121,20 @@ create attacker cordillera-ex-team-2-red 10.160.16.100 cordillera/attacker:1
 func TestExecuteStopsAfterAFailedKind(t *testing.T) {
 	d := desired(t, teamPlans())
 	f := fakeWithImages(d)
-	f.failures["cordillera-ex-team-2-ot"] = &orchestrator.SubnetTakenError{Network: "cordillera-ex-team-2-ot"}
+	f.Fail("cordillera-ex-team-2-ot", &orchestrator.SubnetTakenError{Network: "cordillera-ex-team-2-ot"})
 
 	_, err := orchestrator.Up(context.Background(), f, d, nil)
 	if !errors.Is(err, orchestrator.ErrSubnetTaken) || !strings.HasPrefix(err.Error(), `team "team-2" network "ot": subnet`) {
 		t.Errorf("error %v, want team-2's subnet taken", err)
 	}
-	if slices.ContainsFunc(f.calls, func(c string) bool { return strings.HasPrefix(c, "create container") }) {
-		t.Errorf("containers created though a network failed: %q", f.calls)
+	if slices.ContainsFunc(f.Calls(), func(c string) bool { return strings.HasPrefix(c, "create container") }) {
+		t.Errorf("containers created though a network failed: %q", f.Calls())
 	}
 }
 
 func TestExecuteBoundsConcurrency(t *testing.T) {
-	f := newFake()
-	f.block = make(chan struct{})
+	f := orchestratortest.New()
+	release := f.Block()
 	var plan orchestrator.Plan
 	for i := range 3 * orchestrator.Parallelism {
 		plan.Actions = append(plan.Actions, orchestrator.Action{
@@ -146,9 +147,7 @@ func TestExecuteBoundsConcurrency(t *testing.T) {
 
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		f.mu.Lock()
-		n := f.inFlight
-		f.mu.Unlock()
+		n := f.InFlight()
 		if n == orchestrator.Parallelism || time.Now().After(deadline) {
 			break
 		}
@@ -156,18 +155,16 @@ func TestExecuteBoundsConcurrency(t *testing.T) {
 	}
 	// Give any action beyond the bound the time to start.
 	time.Sleep(20 * time.Millisecond)
-	f.mu.Lock()
-	peak := f.maxSeen
-	f.mu.Unlock()
-	close(f.block)
+	peak := f.MaxInFlight()
+	release()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
 	if peak != orchestrator.Parallelism {
 		t.Errorf("%d actions ran at once, want %d", peak, orchestrator.Parallelism)
 	}
-	if len(f.containers) != len(plan.Actions) {
-		t.Errorf("%d containers created, want %d", len(f.containers), len(plan.Actions))
+	if len(f.Containers()) != len(plan.Actions) {
+		t.Errorf("%d containers created, want %d", len(f.Containers()), len(plan.Actions))
 	}
 }
 
@@ -180,8 +177,8 @@ func TestExecuteCancelled(t *testing.T) {
 	if err := orchestrator.Execute(ctx, f, plan, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("error %v, want context.Canceled", err)
 	}
-	if len(f.calls) != 0 {
-		t.Errorf("a cancelled execution did %q", f.calls)
+	if len(f.Calls()) != 0 {
+		t.Errorf("a cancelled execution did %q", f.Calls())
 	}
 }
 
@@ -192,12 +189,12 @@ func TestDownRemovesTheExerciseOnly(t *testing.T) {
 	if _, err := orchestrator.Up(ctx, f, d, nil); err != nil {
 		t.Fatal(err)
 	}
-	f.addContainer("cordillera-other-team-1-portal", owned("other", "team-1", orchestrator.RoleHost, "portal"), true)
-	f.addNetwork("cordillera-other-team-1-dmz", owned("other", "team-1", orchestrator.RoleNetwork, "dmz"))
+	f.AddContainer("cordillera-other-team-1-portal", owned("other", "team-1", orchestrator.RoleHost, "portal"), true)
+	f.AddNetwork("cordillera-other-team-1-dmz", owned("other", "team-1", orchestrator.RoleNetwork, "dmz"), netip.Prefix{})
 	// Named like the exercise's, but not labelled with it.
-	f.addContainer("cordillera-ex-team-1-notes", map[string]string{"purpose": "notes"}, true)
+	f.AddContainer("cordillera-ex-team-1-notes", map[string]string{"purpose": "notes"}, true)
 	// Labelled with the exercise, from an older scenario.
-	f.addContainer("cordillera-ex-team-1-oldhost", owned("ex", "team-1", orchestrator.RoleHost, "oldhost"), false)
+	f.AddContainer("cordillera-ex-team-1-oldhost", owned("ex", "team-1", orchestrator.RoleHost, "oldhost"), false)
 
 	plan, err := orchestrator.Down(ctx, f, "ex", nil)
 	if err != nil {
@@ -207,10 +204,10 @@ func TestDownRemovesTheExerciseOnly(t *testing.T) {
 		t.Errorf("Down planned %d actions, want 13:\n%s", len(plan.Actions), plan)
 	}
 	var left []string
-	for _, c := range f.containers {
+	for _, c := range f.Containers() {
 		left = append(left, c.Name)
 	}
-	for _, n := range f.networks {
+	for _, n := range f.Networks() {
 		left = append(left, n.Name)
 	}
 	slices.Sort(left)
@@ -246,7 +243,7 @@ func TestReset(t *testing.T) {
 		t.Errorf("after reset, Up plans:\n%s", plan)
 	}
 
-	delete(f.images, "cordillera/target-web:1")
+	f.RemoveImages("cordillera/target-web:1")
 	if err := orchestrator.Reset(ctx, f, d, "team-2", "portal"); !errors.Is(err, orchestrator.ErrImageMissing) {
 		t.Errorf("Reset without the image: error %v, want ErrImageMissing", err)
 	}

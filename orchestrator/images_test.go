@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/orchestrator/orchestratortest"
 )
 
 func TestMirrorFromAptSources(t *testing.T) {
@@ -30,8 +31,7 @@ func TestMirrorFromAptSources(t *testing.T) {
 }
 
 func TestBootstrapSkipsAnExistingImage(t *testing.T) {
-	f := newFake()
-	f.images["debian:bookworm-slim"] = true
+	f := orchestratortest.New("debian:bookworm-slim")
 	var said []string
 	built, err := orchestrator.Bootstrap(context.Background(), f, orchestrator.BootstrapOptions{}, func(s string) { said = append(said, s) })
 	if err != nil || built {
@@ -43,7 +43,7 @@ func TestBootstrapSkipsAnExistingImage(t *testing.T) {
 }
 
 func TestBootstrapNeedsAnImporter(t *testing.T) {
-	_, err := orchestrator.Bootstrap(context.Background(), newFake(), orchestrator.BootstrapOptions{}, func(string) {})
+	_, err := orchestrator.Bootstrap(context.Background(), orchestratortest.New(), orchestrator.BootstrapOptions{}, func(string) {})
 	if err == nil || !strings.Contains(err.Error(), "cannot import images") {
 		t.Errorf("err = %v; want the runtime refused", err)
 	}
@@ -52,7 +52,7 @@ func TestBootstrapNeedsAnImporter(t *testing.T) {
 // builderFake is the fake engine with an image builder that remembers the
 // source label of what it built.
 type builderFake struct {
-	*fake
+	*orchestratortest.Runtime
 	labels map[string]string
 	built  []string
 	files  map[string][]string // tag → the names in its build context
@@ -73,7 +73,7 @@ func (b *builderFake) BuildImage(_ context.Context, build orchestrator.ImageBuil
 	}
 	for _, tag := range build.Tags {
 		b.labels[tag] = build.Labels[orchestrator.LabelSource]
-		b.images[tag] = true
+		b.AddImages(tag)
 		b.built = append(b.built, tag)
 	}
 	return nil
@@ -81,7 +81,7 @@ func (b *builderFake) BuildImage(_ context.Context, build orchestrator.ImageBuil
 
 // ImageID is the fake's image ID: the tag and how many builds made it.
 func (b *builderFake) ImageID(_ context.Context, ref string) (string, error) {
-	if !b.images[ref] {
+	if !b.HasImage(ref) {
 		return "", nil
 	}
 	return fmt.Sprintf("%s#%d", ref, b.ids[ref]), nil
@@ -112,14 +112,14 @@ func TestBuildImages(t *testing.T) {
 		t.Fatalf("recipes = %+v, %v", recipes, err)
 	}
 	ctx := context.Background()
-	b := &builderFake{fake: newFake(), labels: map[string]string{}}
+	b := &builderFake{Runtime: orchestratortest.New(), labels: map[string]string{}}
 
 	_, err = orchestrator.BuildImages(ctx, b, recipes, false, func(string) {})
 	if !errors.Is(err, orchestrator.ErrImageMissing) || !strings.Contains(err.Error(), "images bootstrap") {
 		t.Fatalf("without the base image: %v; want ErrImageMissing saying to bootstrap", err)
 	}
 
-	b.images["debian:bookworm-slim"] = true
+	b.AddImages("debian:bookworm-slim")
 	b.built = nil
 	built, err := orchestrator.BuildImages(ctx, b, recipes, false, func(string) {})
 	if err != nil || len(built) != 1 || built[0] != "web" {
@@ -172,7 +172,7 @@ func TestBuildImagesShareTheCommonFolder(t *testing.T) {
 		t.Fatalf("recipes = %+v, %v; want db and web, not common", recipes, err)
 	}
 	ctx := context.Background()
-	b := &builderFake{fake: newFake(), labels: map[string]string{}, files: map[string][]string{}}
+	b := &builderFake{Runtime: orchestratortest.New(), labels: map[string]string{}, files: map[string][]string{}}
 	if _, err := orchestrator.BuildImages(ctx, b, recipes, false, func(string) {}); err != nil {
 		t.Fatal(err)
 	}

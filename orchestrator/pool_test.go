@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/orchestrator/orchestratortest"
 	"github.com/cordillera-range/cordillera/scenarios"
 )
 
@@ -31,7 +32,7 @@ func poolExercise(name string, teams int) *scenarios.Exercise {
 
 // deployOn chooses the exercise's pool on the fake engine, plans it there
 // and deploys it, as up does.
-func deployOn(t *testing.T, f *fake, sc *scenarios.Scenario, ex *scenarios.Exercise) orchestrator.PoolChoice {
+func deployOn(t *testing.T, f *orchestratortest.Runtime, sc *scenarios.Scenario, ex *scenarios.Exercise) orchestrator.PoolChoice {
 	t.Helper()
 	c, err := orchestrator.ChoosePool(context.Background(), f, sc, ex, nil)
 	if err != nil {
@@ -49,24 +50,17 @@ func deployOn(t *testing.T, f *fake, sc *scenarios.Scenario, ex *scenarios.Exerc
 }
 
 // upOn deploys on the fake engine, which has every image.
-func upOn(f *fake, d *orchestrator.Desired) (orchestrator.Plan, error) {
-	f.mu.Lock()
+func upOn(f *orchestratortest.Runtime, d *orchestrator.Desired) (orchestrator.Plan, error) {
 	for _, c := range d.Containers {
-		f.images[c.Image] = true
+		f.AddImages(c.Image)
 	}
-	f.mu.Unlock()
 	return orchestrator.Up(context.Background(), f, d, nil)
 }
 
 // foreignNetwork puts a network that is no exercise's on the fake engine,
 // as another program would make it.
-func (f *fake) foreignNetwork(name, subnet string) string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.seq++
-	id := fmt.Sprintf("n%d", f.seq)
-	f.networks[id] = orchestrator.Network{ID: id, Name: name, Labels: map[string]string{}, Subnet: netip.MustParsePrefix(subnet)}
-	return id
+func foreignNetwork(f *orchestratortest.Runtime, name, subnet string) string {
+	return f.AddNetwork(name, map[string]string{}, netip.MustParsePrefix(subnet))
 }
 
 func TestChoosePool(t *testing.T) {
@@ -80,7 +74,7 @@ func TestChoosePool(t *testing.T) {
 	}
 
 	t.Run("free: the historical default when the engine is empty", func(t *testing.T) {
-		c, err := orchestrator.ChoosePool(ctx, newFake(), sc, poolExercise("a", 2), nil)
+		c, err := orchestrator.ChoosePool(ctx, orchestratortest.New(), sc, poolExercise("a", 2), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,7 +83,7 @@ func TestChoosePool(t *testing.T) {
 	})
 
 	t.Run("taken: the next block free of every network and pool", func(t *testing.T) {
-		f := newFake()
+		f := orchestratortest.New()
 		deployOn(t, f, sc, poolExercise("a", 2))
 		c, err := orchestrator.ChoosePool(ctx, f, sc, poolExercise("b", 2), nil)
 		if err != nil {
@@ -99,7 +93,7 @@ func TestChoosePool(t *testing.T) {
 
 		// A network of another program, and a pool kept elsewhere (a
 		// store) for an exercise not deployed yet, are kept out of too.
-		f.foreignNetwork("lab", "10.160.40.0/24")
+		foreignNetwork(f, "lab", "10.160.40.0/24")
 		c, err = orchestrator.ChoosePool(ctx, f, sc, poolExercise("b", 2), []netip.Prefix{netip.MustParsePrefix("10.160.64.0/19")})
 		if err != nil {
 			t.Fatal(err)
@@ -108,13 +102,13 @@ func TestChoosePool(t *testing.T) {
 	})
 
 	t.Run("taken: a labelled pool is kept out of whole, not only its subnets", func(t *testing.T) {
-		f := newFake()
+		f := orchestratortest.New()
 		// Exercise a's pool holds two teams; only team 1 has a network.
 		a := poolExercise("a", 2)
 		deployOn(t, f, sc, a)
-		for id, n := range f.networks {
+		for id, n := range f.Networks() {
 			if n.Labels[orchestrator.LabelTeam] == "team-2" {
-				delete(f.networks, id)
+				f.DropNetwork(id)
 			}
 		}
 		c, err := orchestrator.ChoosePool(ctx, f, sc, poolExercise("b", 1), nil)
@@ -126,17 +120,17 @@ func TestChoosePool(t *testing.T) {
 	})
 
 	t.Run("stable: an exercise keeps the pool its networks were made from", func(t *testing.T) {
-		f := newFake()
-		other := f.foreignNetwork("lab", "10.160.0.0/24")
+		f := orchestratortest.New()
+		other := foreignNetwork(f, "lab", "10.160.0.0/24")
 		first := deployOn(t, f, sc, poolExercise("a", 2))
 		want(t, first, "10.160.32.0/19", orchestrator.PoolFree)
-		for _, n := range f.networks {
+		for _, n := range f.Networks() {
 			if n.Labels[orchestrator.LabelExercise] == "a" && n.Labels[orchestrator.LabelPool] != "10.160.32.0/19" {
 				t.Errorf("network %s is labelled with the pool %q, want 10.160.32.0/19", n.Name, n.Labels[orchestrator.LabelPool])
 			}
 		}
 		// The block before it is free now; a stays where it is.
-		delete(f.networks, other)
+		f.DropNetwork(other)
 		c, err := orchestrator.ChoosePool(ctx, f, sc, poolExercise("a", 2), nil)
 		if err != nil {
 			t.Fatal(err)
@@ -156,7 +150,7 @@ func TestChoosePool(t *testing.T) {
 	})
 
 	t.Run("stable: networks made before pools were labelled stay at the default", func(t *testing.T) {
-		f := newFake()
+		f := orchestratortest.New()
 		ex := poolExercise("old", 2) // planned with the default pool, as before
 		plans, _ := scenarios.Plan(sc, ex)
 		d := desired(t, plans)
@@ -179,7 +173,7 @@ func TestChoosePool(t *testing.T) {
 	})
 
 	t.Run("stable: more teams widen the pool where it is, when the addresses beside it are free", func(t *testing.T) {
-		f := newFake()
+		f := orchestratortest.New()
 		deployOn(t, f, sc, poolExercise("a", 1))
 		c, err := orchestrator.ChoosePool(ctx, f, sc, poolExercise("a", 2), nil)
 		if err != nil {
@@ -189,7 +183,7 @@ func TestChoosePool(t *testing.T) {
 	})
 
 	t.Run("explicit: a written pool is kept as written, even taken", func(t *testing.T) {
-		f := newFake()
+		f := orchestratortest.New()
 		deployOn(t, f, sc, poolExercise("a", 2))
 		ex := poolExercise("b", 2)
 		ex.AddressPool, ex.AddressPoolSet = "10.160.0.0/16", true
@@ -219,7 +213,7 @@ func TestChoosePool(t *testing.T) {
 	})
 
 	t.Run("too small: no block is free", func(t *testing.T) {
-		_, err := orchestrator.ChoosePool(ctx, newFake(), sc, poolExercise("a", 2), []netip.Prefix{orchestrator.AutoPoolRange})
+		_, err := orchestrator.ChoosePool(ctx, orchestratortest.New(), sc, poolExercise("a", 2), []netip.Prefix{orchestrator.AutoPoolRange})
 		var nf *orchestrator.NoFreePoolError
 		if !errors.As(err, &nf) || !errors.Is(err, orchestrator.ErrNoFreePool) {
 			t.Fatalf("got %v, want a *NoFreePoolError", err)
@@ -232,14 +226,14 @@ func TestChoosePool(t *testing.T) {
 	})
 
 	t.Run("too small: more teams than the range holds", func(t *testing.T) {
-		_, err := orchestrator.ChoosePool(ctx, newFake(), sc, poolExercise("a", 3000), nil)
+		_, err := orchestrator.ChoosePool(ctx, orchestratortest.New(), sc, poolExercise("a", 3000), nil)
 		if !errors.Is(err, orchestrator.ErrNoFreePool) || !strings.Contains(err.Error(), "needs a /8 of addresses for its 3000 teams, more than the 10.128.0.0/9") {
 			t.Fatalf("got %v", err)
 		}
 	})
 
 	t.Run("too small: the kept pool cannot grow where it is", func(t *testing.T) {
-		f := newFake()
+		f := orchestratortest.New()
 		deployOn(t, f, sc, poolExercise("a", 1))
 		deployOn(t, f, sc, poolExercise("b", 1)) // right beside a
 		_, err := orchestrator.ChoosePool(ctx, f, sc, poolExercise("a", 2), nil)
@@ -286,11 +280,11 @@ func TestPoolTakenBy(t *testing.T) {
 	ctx := context.Background()
 	sc := poolScenario(t)
 	pool := netip.MustParsePrefix("10.160.0.0/19")
-	f := newFake()
+	f := orchestratortest.New()
 	if by, err := orchestrator.PoolTakenBy(ctx, f, "a", pool); err != nil || by != "" {
 		t.Errorf("on an empty engine: %q, %v", by, err)
 	}
-	f.foreignNetwork("lab", "10.160.8.0/24")
+	foreignNetwork(f, "lab", "10.160.8.0/24")
 	if by, err := orchestrator.PoolTakenBy(ctx, f, "a", pool); err != nil || by != "lab" {
 		t.Errorf("with a network in the pool: %q, %v; want lab", by, err)
 	}

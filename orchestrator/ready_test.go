@@ -12,6 +12,7 @@ import (
 
 	"github.com/cordillera-range/cordillera/orchestrator"
 	"github.com/cordillera-range/cordillera/orchestrator/agent/probe"
+	"github.com/cordillera-range/cordillera/orchestrator/orchestratortest"
 	"github.com/cordillera-range/cordillera/scenarios"
 )
 
@@ -34,7 +35,7 @@ func TestUpTeamsSaysEachTeamUpOnceItsActionsAreDone(t *testing.T) {
 	ctx := context.Background()
 	d := desired(t, teamPlans())
 	f := fakeWithImages(d)
-	f.failures["cordillera-ex-team-2-red"] = errors.New("boom")
+	f.Fail("cordillera-ex-team-2-red", errors.New("boom"))
 	var mu sync.Mutex
 	var lastAction = map[string]int{}
 	done := 0
@@ -59,7 +60,7 @@ func TestUpTeamsSaysEachTeamUpOnceItsActionsAreDone(t *testing.T) {
 	}
 
 	// Nothing to do: every team and scorebot is up at once.
-	delete(f.failures, "cordillera-ex-team-2-red")
+	f.Fail("cordillera-ex-team-2-red", nil)
 	if _, err := orchestrator.Up(ctx, f, d, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -114,9 +115,8 @@ func TestReadiness(t *testing.T) {
 	// team-1's portal passes from its third try; its plc never does;
 	// team-2's scorebot cannot run checks at all.
 	check := func(_ context.Context, bot string, checks []scenarios.CheckPlan) ([]probe.Result, error) {
-		f.mu.Lock()
-		team := f.containers[bot].Labels[orchestrator.LabelTeam]
-		f.mu.Unlock()
+		c, _ := f.Container(bot)
+		team := c.Labels[orchestrator.LabelTeam]
 		if team == "team-2" {
 			return nil, errors.New("lost the stream to the agent")
 		}
@@ -167,7 +167,7 @@ func TestReadiness(t *testing.T) {
 
 func TestReadinessWithoutScorebot(t *testing.T) {
 	plans := checkedPlans()
-	f := newFake() // nothing deployed
+	f := orchestratortest.New() // nothing deployed
 	check := func(context.Context, string, []scenarios.CheckPlan) ([]probe.Result, error) {
 		t.Error("a check ran with no scorebot")
 		return nil, nil

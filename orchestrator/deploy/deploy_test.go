@@ -54,9 +54,8 @@ func (r *recorder) steps() []deploy.Step {
 // would; nil checks start the agent.
 func checkTeam(f *fake, up func(team string) bool, seen func(team string)) orchestrator.Checker {
 	return func(_ context.Context, bot string, checks []scenarios.CheckPlan) ([]probe.Result, error) {
-		f.mu.Lock()
-		team := f.containers[bot].Labels[orchestrator.LabelTeam]
-		f.mu.Unlock()
+		c, _ := f.Container(bot)
+		team := c.Labels[orchestrator.LabelTeam]
 		if len(checks) == 0 {
 			return nil, nil
 		}
@@ -87,7 +86,7 @@ func TestDeployReadiesTheImagesOnceThenCreatesThenWaits(t *testing.T) {
 		Wait: 10 * time.Second, Check: checkTeam(f, always, nil), Report: rec.report,
 		Applied: func(p orchestrator.Plan) error {
 			rec.applied = len(rec.events) // in turn with Report: no lock needed
-			calls = f.called()
+			calls = f.Calls()
 			if len(p.Actions) != 8 {
 				t.Errorf("Applied with %d actions, want 8", len(p.Actions))
 			}
@@ -142,7 +141,7 @@ func TestDeployChecksATeamWhileOthersAreCreated(t *testing.T) {
 	// team-2's web is created only once team-1's checks have run: they
 	// must start as soon as team-1's containers run.
 	team1Checked := make(chan struct{})
-	f.hold["cordillera-ex-team-2-web"] = team1Checked
+	f.Hold("cordillera-ex-team-2-web", team1Checked)
 	var once sync.Once
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -177,7 +176,7 @@ func TestDeployWithAnImageMissingCreatesNothing(t *testing.T) {
 	if !errors.Is(err, orchestrator.ErrImageMissing) || !strings.Contains(err.Error(), "cordillera/attacker:1") {
 		t.Errorf("deploy: %v; want the attacker's image missing", err)
 	}
-	if calls := f.called(); slices.ContainsFunc(calls, func(c string) bool { return strings.HasPrefix(c, "create ") }) {
+	if calls := f.Calls(); slices.ContainsFunc(calls, func(c string) bool { return strings.HasPrefix(c, "create ") }) {
 		t.Errorf("created with an image missing: %q", calls)
 	}
 	if steps := rec.steps(); !slices.Equal(steps, []deploy.Step{deploy.StepImages}) {
@@ -257,7 +256,7 @@ func TestMoveWaitsForTheTeamMoved(t *testing.T) {
 	if _, err := deploy.Deploy(context.Background(), f, r, deploy.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	before := len(f.called())
+	before := len(f.Calls())
 	var mu sync.Mutex
 	var checked []string
 	rec := newRecorder()
@@ -266,7 +265,7 @@ func TestMoveWaitsForTheTeamMoved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls := f.called()[before:]
+	calls := f.Calls()[before:]
 	if calls[0] != "pin team-1 on node-2" || slices.ContainsFunc(calls, func(c string) bool { return strings.Contains(c, "team-2") }) {
 		t.Errorf("calls %q; want team-1 pinned, then moved alone", calls)
 	}
