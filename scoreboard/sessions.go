@@ -50,7 +50,7 @@ func hashToken(token string) []byte {
 	return h[:]
 }
 
-func (s *Store) userID(ctx context.Context, q sqlx.QueryerContext, name string) (int64, error) {
+func (a *Accounts) userID(ctx context.Context, q sqlx.QueryerContext, name string) (int64, error) {
 	var id int64
 	err := sqlx.GetContext(ctx, q, &id, "SELECT id FROM users WHERE name = ?", name)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -61,7 +61,7 @@ func (s *Store) userID(ctx context.Context, q sqlx.QueryerContext, name string) 
 
 // CreateSession signs a user in until expires and returns the session's
 // token, the one time it is known.
-func (s *Store) CreateSession(ctx context.Context, user string, now, expires time.Time) (string, error) {
+func (a *Accounts) CreateSession(ctx context.Context, user string, now, expires time.Time) (string, error) {
 	if !expires.After(now) {
 		return "", fmt.Errorf("session of %q: it must expire after it starts: %w", user, ErrInvalid)
 	}
@@ -69,8 +69,8 @@ func (s *Store) CreateSession(ctx context.Context, user string, now, expires tim
 	if err != nil {
 		return "", err
 	}
-	err = s.tx(ctx, func(tx *sqlx.Tx) error {
-		id, err := s.userID(ctx, tx, user)
+	err = a.store.tx(ctx, func(tx *sqlx.Tx) error {
+		id, err := a.userID(ctx, tx, user)
 		if err != nil {
 			return err
 		}
@@ -87,14 +87,14 @@ func (s *Store) CreateSession(ctx context.Context, user string, now, expires tim
 // SessionUser returns the session a token opens and its user, as they are
 // now (a trainee who joined a team since signing in has it). An unknown or
 // expired token is ErrNotFound.
-func (s *Store) SessionUser(ctx context.Context, token string, now time.Time) (Session, User, error) {
+func (a *Accounts) SessionUser(ctx context.Context, token string, now time.Time) (Session, User, error) {
 	var r struct {
 		UserID    int64 `db:"user_id"`
 		CreatedAt int64 `db:"created_at"`
 		LastSeen  int64 `db:"last_seen_at"`
 		ExpiresAt int64 `db:"expires_at"`
 	}
-	err := s.db.GetContext(ctx, &r, `SELECT user_id, created_at, last_seen_at, expires_at FROM sessions
+	err := a.store.db.GetContext(ctx, &r, `SELECT user_id, created_at, last_seen_at, expires_at FROM sessions
 		WHERE token_hash = ? AND expires_at > ?`, hashToken(token), ms(now))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, User{}, fmt.Errorf("session: %w", ErrNotFound)
@@ -102,7 +102,7 @@ func (s *Store) SessionUser(ctx context.Context, token string, now time.Time) (S
 	if err != nil {
 		return Session{}, User{}, fmt.Errorf("session: %w", err)
 	}
-	u, _, err := s.userWhere(ctx, "u.id = ?", r.UserID)
+	u, _, err := a.userWhere(ctx, "u.id = ?", r.UserID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, User{}, fmt.Errorf("session: %w", ErrNotFound)
 	}
@@ -114,8 +114,8 @@ func (s *Store) SessionUser(ctx context.Context, token string, now time.Time) (S
 
 // TouchSession records that a session was used at now and moves its expiry
 // to expires (a sliding expiry is the caller's choice).
-func (s *Store) TouchSession(ctx context.Context, token string, now, expires time.Time) error {
-	_, err := s.db.ExecContext(ctx, "UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE token_hash = ? AND expires_at > ?",
+func (a *Accounts) TouchSession(ctx context.Context, token string, now, expires time.Time) error {
+	_, err := a.store.db.ExecContext(ctx, "UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE token_hash = ? AND expires_at > ?",
 		ms(now), ms(expires), hashToken(token), ms(now))
 	if err != nil {
 		return fmt.Errorf("session: %w", err)
@@ -125,8 +125,8 @@ func (s *Store) TouchSession(ctx context.Context, token string, now, expires tim
 
 // DeleteSession signs a session out. An unknown token is not an error:
 // signing out twice leaves the same state.
-func (s *Store) DeleteSession(ctx context.Context, token string) error {
-	if _, err := s.db.ExecContext(ctx, "DELETE FROM sessions WHERE token_hash = ?", hashToken(token)); err != nil {
+func (a *Accounts) DeleteSession(ctx context.Context, token string) error {
+	if _, err := a.store.db.ExecContext(ctx, "DELETE FROM sessions WHERE token_hash = ?", hashToken(token)); err != nil {
 		return fmt.Errorf("session: %w", err)
 	}
 	return nil
@@ -134,8 +134,8 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 
 // DeleteUserSessions signs a user out everywhere, as a changed password
 // must.
-func (s *Store) DeleteUserSessions(ctx context.Context, user string) error {
-	if _, err := s.db.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?)", user); err != nil {
+func (a *Accounts) DeleteUserSessions(ctx context.Context, user string) error {
+	if _, err := a.store.db.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?)", user); err != nil {
 		return fmt.Errorf("sessions of %q: %w", user, err)
 	}
 	return nil
@@ -143,8 +143,8 @@ func (s *Store) DeleteUserSessions(ctx context.Context, user string) error {
 
 // DeleteExpiredSessions forgets the sessions expired at now and says how
 // many there were.
-func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
-	res, err := s.db.ExecContext(ctx, "DELETE FROM sessions WHERE expires_at <= ?", ms(now))
+func (a *Accounts) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
+	res, err := a.store.db.ExecContext(ctx, "DELETE FROM sessions WHERE expires_at <= ?", ms(now))
 	if err != nil {
 		return 0, fmt.Errorf("expired sessions: %w", err)
 	}
@@ -154,7 +154,7 @@ func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64
 // CreateAPIToken makes a token that acts as user, named for what it is for,
 // valid until expires (zero: until revoked). It returns the token, the one
 // time it is known. A second token of the same name is ErrDuplicate.
-func (s *Store) CreateAPIToken(ctx context.Context, user, name string, now, expires time.Time) (string, error) {
+func (a *Accounts) CreateAPIToken(ctx context.Context, user, name string, now, expires time.Time) (string, error) {
 	if err := required("token name", name); err != nil {
 		return "", err
 	}
@@ -162,8 +162,8 @@ func (s *Store) CreateAPIToken(ctx context.Context, user, name string, now, expi
 	if err != nil {
 		return "", err
 	}
-	err = s.tx(ctx, func(tx *sqlx.Tx) error {
-		id, err := s.userID(ctx, tx, user)
+	err = a.store.tx(ctx, func(tx *sqlx.Tx) error {
+		id, err := a.userID(ctx, tx, user)
 		if err != nil {
 			return err
 		}
@@ -185,9 +185,9 @@ func (s *Store) CreateAPIToken(ctx context.Context, user, name string, now, expi
 
 // APITokenUser returns the user a token acts as, and notes its use. An
 // unknown, revoked or expired token is ErrNotFound.
-func (s *Store) APITokenUser(ctx context.Context, token string, now time.Time) (User, error) {
+func (a *Accounts) APITokenUser(ctx context.Context, token string, now time.Time) (User, error) {
 	var id int64
-	err := s.db.GetContext(ctx, &id, `UPDATE api_tokens SET last_used_at = ?
+	err := a.store.db.GetContext(ctx, &id, `UPDATE api_tokens SET last_used_at = ?
 		WHERE token_hash = ? AND (expires_at IS NULL OR expires_at > ?) RETURNING user_id`, ms(now), hashToken(token), ms(now))
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, fmt.Errorf("API token: %w", ErrNotFound)
@@ -195,7 +195,7 @@ func (s *Store) APITokenUser(ctx context.Context, token string, now time.Time) (
 	if err != nil {
 		return User{}, fmt.Errorf("API token: %w", err)
 	}
-	u, _, err := s.userWhere(ctx, "u.id = ?", id)
+	u, _, err := a.userWhere(ctx, "u.id = ?", id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, fmt.Errorf("API token: %w", ErrNotFound)
 	}
@@ -203,14 +203,14 @@ func (s *Store) APITokenUser(ctx context.Context, token string, now time.Time) (
 }
 
 // APITokens lists a user's tokens, by name.
-func (s *Store) APITokens(ctx context.Context, user string) ([]APIToken, error) {
+func (a *Accounts) APITokens(ctx context.Context, user string) ([]APIToken, error) {
 	var rows []struct {
 		Name      string        `db:"name"`
 		CreatedAt int64         `db:"created_at"`
 		LastUsed  sql.NullInt64 `db:"last_used_at"`
 		ExpiresAt sql.NullInt64 `db:"expires_at"`
 	}
-	err := s.db.SelectContext(ctx, &rows, `SELECT a.name, a.created_at, a.last_used_at, a.expires_at
+	err := a.store.db.SelectContext(ctx, &rows, `SELECT a.name, a.created_at, a.last_used_at, a.expires_at
 		FROM api_tokens a JOIN users u ON u.id = a.user_id WHERE u.name = ? ORDER BY a.name`, user)
 	if err != nil {
 		return nil, fmt.Errorf("API tokens of %q: %w", user, err)
@@ -224,8 +224,8 @@ func (s *Store) APITokens(ctx context.Context, user string) ([]APIToken, error) 
 
 // RevokeAPIToken deletes a user's token by name; ErrNotFound when there is
 // none.
-func (s *Store) RevokeAPIToken(ctx context.Context, user, name string) error {
-	res, err := s.db.ExecContext(ctx, "DELETE FROM api_tokens WHERE name = ? AND user_id = (SELECT id FROM users WHERE name = ?)", name, user)
+func (a *Accounts) RevokeAPIToken(ctx context.Context, user, name string) error {
+	res, err := a.store.db.ExecContext(ctx, "DELETE FROM api_tokens WHERE name = ? AND user_id = (SELECT id FROM users WHERE name = ?)", name, user)
 	if err != nil {
 		return fmt.Errorf("API token %q of %q: %w", name, user, err)
 	}
@@ -237,18 +237,18 @@ func (s *Store) RevokeAPIToken(ctx context.Context, user, name string) error {
 
 // SetUserLanguage keeps the language a user chose; empty follows the
 // browser again.
-func (s *Store) SetUserLanguage(ctx context.Context, user, lang string) error {
-	return s.setUser(ctx, user, "language", lang)
+func (a *Accounts) SetUserLanguage(ctx context.Context, user, lang string) error {
+	return a.setUser(ctx, user, "language", lang)
 }
 
 // SetUserPassword replaces a user's password hash and signs the user out
 // everywhere, in one transaction.
-func (s *Store) SetUserPassword(ctx context.Context, user, hash string) error {
+func (a *Accounts) SetUserPassword(ctx context.Context, user, hash string) error {
 	if err := required("password hash", hash); err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx *sqlx.Tx) error {
-		id, err := s.userID(ctx, tx, user)
+	return a.store.tx(ctx, func(tx *sqlx.Tx) error {
+		id, err := a.userID(ctx, tx, user)
 		if err != nil {
 			return err
 		}
@@ -261,8 +261,8 @@ func (s *Store) SetUserPassword(ctx context.Context, user, hash string) error {
 }
 
 // setUser sets one column of a user; column is a constant of ours.
-func (s *Store) setUser(ctx context.Context, user, column string, value any) error {
-	res, err := s.db.ExecContext(ctx, "UPDATE users SET "+column+" = ? WHERE name = ?", value, user)
+func (a *Accounts) setUser(ctx context.Context, user, column string, value any) error {
+	res, err := a.store.db.ExecContext(ctx, "UPDATE users SET "+column+" = ? WHERE name = ?", value, user)
 	if err != nil {
 		return fmt.Errorf("user %q: %w", user, err)
 	}

@@ -13,10 +13,10 @@ import (
 func TestSessions(t *testing.T) {
 	ctx := context.Background()
 	s := newExercise(t, scenarios.DefaultScoring())
-	if err := s.CreateUser(ctx, User{Name: "ana", Role: RoleTrainee, PasswordHash: "x", Exercise: "ex", Team: "cl1"}); err != nil {
+	if err := s.Accounts().CreateUser(ctx, User{Name: "ana", Role: RoleTrainee, PasswordHash: "x", Exercise: "ex", Team: "cl1"}); err != nil {
 		t.Fatal(err)
 	}
-	token, err := s.CreateSession(ctx, "ana", t0, t0.Add(time.Hour))
+	token, err := s.Accounts().CreateSession(ctx, "ana", t0, t0.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,24 +28,24 @@ func TestSessions(t *testing.T) {
 		t.Errorf("the token itself is stored (%d rows, %v); only its hash may be", stored, err)
 	}
 
-	sess, u, err := s.SessionUser(ctx, token, t0.Add(time.Minute))
+	sess, u, err := s.Accounts().SessionUser(ctx, token, t0.Add(time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if u.Name != "ana" || u.Team != "cl1" || u.Exercise != "ex" || sess.User != "ana" || !sess.ExpiresAt.Equal(t0.Add(time.Hour)) {
 		t.Errorf("session = %+v, user = %+v", sess, u)
 	}
-	if _, _, err := s.SessionUser(ctx, token+"x", t0); !errors.Is(err, ErrNotFound) {
+	if _, _, err := s.Accounts().SessionUser(ctx, token+"x", t0); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown token: err = %v, want ErrNotFound", err)
 	}
-	if _, _, err := s.SessionUser(ctx, token, t0.Add(time.Hour)); !errors.Is(err, ErrNotFound) {
+	if _, _, err := s.Accounts().SessionUser(ctx, token, t0.Add(time.Hour)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("expired session: err = %v, want ErrNotFound", err)
 	}
 
-	if err := s.TouchSession(ctx, token, t0.Add(30*time.Minute), t0.Add(2*time.Hour)); err != nil {
+	if err := s.Accounts().TouchSession(ctx, token, t0.Add(30*time.Minute), t0.Add(2*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	sess, _, err = s.SessionUser(ctx, token, t0.Add(90*time.Minute))
+	sess, _, err = s.Accounts().SessionUser(ctx, token, t0.Add(90*time.Minute))
 	if err != nil {
 		t.Fatalf("touched session: %v", err)
 	}
@@ -54,26 +54,26 @@ func TestSessions(t *testing.T) {
 	}
 
 	// A joined team shows at once in the session's user.
-	if err := s.SetUserTeam(ctx, "ana", "ex", "co1"); err != nil {
+	if err := s.Accounts().SetUserTeam(ctx, "ana", "ex", "co1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, u, _ := s.SessionUser(ctx, token, t0); u.Team != "co1" {
+	if _, u, _ := s.Accounts().SessionUser(ctx, token, t0); u.Team != "co1" {
 		t.Errorf("after joining co1, the session's team is %q", u.Team)
 	}
 
-	if err := s.DeleteSession(ctx, token); err != nil {
+	if err := s.Accounts().DeleteSession(ctx, token); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.SessionUser(ctx, token, t0); !errors.Is(err, ErrNotFound) {
+	if _, _, err := s.Accounts().SessionUser(ctx, token, t0); !errors.Is(err, ErrNotFound) {
 		t.Errorf("after sign-out: err = %v, want ErrNotFound", err)
 	}
-	if err := s.DeleteSession(ctx, token); err != nil {
+	if err := s.Accounts().DeleteSession(ctx, token); err != nil {
 		t.Errorf("signing out twice: %v", err)
 	}
-	if _, err := s.CreateSession(ctx, "nobody", t0, t0.Add(time.Hour)); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Accounts().CreateSession(ctx, "nobody", t0, t0.Add(time.Hour)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("session of an unknown user: err = %v, want ErrNotFound", err)
 	}
-	if _, err := s.CreateSession(ctx, "ana", t0, t0); !errors.Is(err, ErrInvalid) {
+	if _, err := s.Accounts().CreateSession(ctx, "ana", t0, t0); !errors.Is(err, ErrInvalid) {
 		t.Errorf("session expiring at once: err = %v, want ErrInvalid", err)
 	}
 }
@@ -81,36 +81,36 @@ func TestSessions(t *testing.T) {
 func TestExpiredSessionsAndPasswordChange(t *testing.T) {
 	ctx := context.Background()
 	s := newExercise(t, scenarios.DefaultScoring())
-	if err := s.CreateUser(ctx, User{Name: "mara", Role: RoleManager, PasswordHash: "x"}); err != nil {
+	if err := s.Accounts().CreateUser(ctx, User{Name: "mara", Role: RoleManager, PasswordHash: "x"}); err != nil {
 		t.Fatal(err)
 	}
-	short, _ := s.CreateSession(ctx, "mara", t0, t0.Add(time.Minute))
-	long, _ := s.CreateSession(ctx, "mara", t0, t0.Add(time.Hour))
-	if n, err := s.DeleteExpiredSessions(ctx, t0.Add(2*time.Minute)); err != nil || n != 1 {
+	short, _ := s.Accounts().CreateSession(ctx, "mara", t0, t0.Add(time.Minute))
+	long, _ := s.Accounts().CreateSession(ctx, "mara", t0, t0.Add(time.Hour))
+	if n, err := s.Accounts().DeleteExpiredSessions(ctx, t0.Add(2*time.Minute)); err != nil || n != 1 {
 		t.Errorf("DeleteExpiredSessions = %d, %v; want 1", n, err)
 	}
-	if _, _, err := s.SessionUser(ctx, short, t0); !errors.Is(err, ErrNotFound) {
+	if _, _, err := s.Accounts().SessionUser(ctx, short, t0); !errors.Is(err, ErrNotFound) {
 		t.Errorf("expired and deleted session: err = %v", err)
 	}
-	if _, _, err := s.SessionUser(ctx, long, t0); err != nil {
+	if _, _, err := s.Accounts().SessionUser(ctx, long, t0); err != nil {
 		t.Errorf("live session: %v", err)
 	}
-	if err := s.SetUserPassword(ctx, "mara", "y"); err != nil {
+	if err := s.Accounts().SetUserPassword(ctx, "mara", "y"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.SessionUser(ctx, long, t0); !errors.Is(err, ErrNotFound) {
+	if _, _, err := s.Accounts().SessionUser(ctx, long, t0); !errors.Is(err, ErrNotFound) {
 		t.Errorf("a changed password must end every session: err = %v", err)
 	}
-	if u, _ := s.UserByName(ctx, "mara"); u.PasswordHash != "y" {
+	if u, _ := s.Accounts().UserByName(ctx, "mara"); u.PasswordHash != "y" {
 		t.Errorf("password hash = %q, want y", u.PasswordHash)
 	}
-	if err := s.SetUserLanguage(ctx, "mara", "es"); err != nil {
+	if err := s.Accounts().SetUserLanguage(ctx, "mara", "es"); err != nil {
 		t.Fatal(err)
 	}
-	if u, _ := s.UserByName(ctx, "mara"); u.Language != "es" {
+	if u, _ := s.Accounts().UserByName(ctx, "mara"); u.Language != "es" {
 		t.Errorf("language = %q, want es", u.Language)
 	}
-	if err := s.SetUserLanguage(ctx, "nobody", "es"); !errors.Is(err, ErrNotFound) {
+	if err := s.Accounts().SetUserLanguage(ctx, "nobody", "es"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("language of an unknown user: err = %v", err)
 	}
 }
@@ -118,46 +118,46 @@ func TestExpiredSessionsAndPasswordChange(t *testing.T) {
 func TestAPITokens(t *testing.T) {
 	ctx := context.Background()
 	s := newExercise(t, scenarios.DefaultScoring())
-	if err := s.CreateUser(ctx, User{Name: "ines", Role: RoleInstructor, PasswordHash: "x"}); err != nil {
+	if err := s.Accounts().CreateUser(ctx, User{Name: "ines", Role: RoleInstructor, PasswordHash: "x"}); err != nil {
 		t.Fatal(err)
 	}
-	token, err := s.CreateAPIToken(ctx, "ines", "dashboard", t0, time.Time{})
+	token, err := s.Accounts().CreateAPIToken(ctx, "ines", "dashboard", t0, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(token, APITokenPrefix) {
 		t.Errorf("token %q does not start with %q", token, APITokenPrefix)
 	}
-	if _, err := s.CreateAPIToken(ctx, "ines", "dashboard", t0, time.Time{}); !errors.Is(err, ErrDuplicate) {
+	if _, err := s.Accounts().CreateAPIToken(ctx, "ines", "dashboard", t0, time.Time{}); !errors.Is(err, ErrDuplicate) {
 		t.Errorf("second token of the same name: err = %v, want ErrDuplicate", err)
 	}
-	u, err := s.APITokenUser(ctx, token, t0.Add(time.Minute))
+	u, err := s.Accounts().APITokenUser(ctx, token, t0.Add(time.Minute))
 	if err != nil || u.Name != "ines" || u.Role != RoleInstructor {
 		t.Fatalf("APITokenUser = %+v, %v", u, err)
 	}
-	list, err := s.APITokens(ctx, "ines")
+	list, err := s.Accounts().APITokens(ctx, "ines")
 	if err != nil || len(list) != 1 || list[0].Name != "dashboard" || !list[0].LastUsed.Equal(t0.Add(time.Minute)) {
 		t.Errorf("APITokens = %+v, %v", list, err)
 	}
-	if _, err := s.APITokenUser(ctx, "cdt_guess", t0); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Accounts().APITokenUser(ctx, "cdt_guess", t0); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown token: err = %v", err)
 	}
 
-	expiring, err := s.CreateAPIToken(ctx, "ines", "ci", t0, t0.Add(time.Hour))
+	expiring, err := s.Accounts().CreateAPIToken(ctx, "ines", "ci", t0, t0.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.APITokenUser(ctx, expiring, t0.Add(2*time.Hour)); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Accounts().APITokenUser(ctx, expiring, t0.Add(2*time.Hour)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("expired token: err = %v, want ErrNotFound", err)
 	}
 
-	if err := s.RevokeAPIToken(ctx, "ines", "dashboard"); err != nil {
+	if err := s.Accounts().RevokeAPIToken(ctx, "ines", "dashboard"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.APITokenUser(ctx, token, t0); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Accounts().APITokenUser(ctx, token, t0); !errors.Is(err, ErrNotFound) {
 		t.Errorf("revoked token: err = %v, want ErrNotFound", err)
 	}
-	if err := s.RevokeAPIToken(ctx, "ines", "dashboard"); !errors.Is(err, ErrNotFound) {
+	if err := s.Accounts().RevokeAPIToken(ctx, "ines", "dashboard"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("revoking twice: err = %v, want ErrNotFound", err)
 	}
 }

@@ -36,6 +36,7 @@ type Store struct {
 	// writes that belong together. It is nil outside tests.
 	afterWrite func(step string)
 	changes    changes
+	accounts   *Accounts
 }
 
 // Open opens the database file at path, creating it if needed, and brings
@@ -61,6 +62,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open database %q: %w", path, err)
 	}
 	s := &Store{db: db, path: path}
+	s.accounts = &Accounts{store: s}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err

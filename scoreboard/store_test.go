@@ -759,7 +759,7 @@ func TestUsers(t *testing.T) {
 		{Name: "pm", Role: RoleManager, PasswordHash: "$2a$10$y"},
 		{Name: "joaquin", DisplayName: "Joaquín", Role: RoleTrainee, PasswordHash: "$2a$10$z", Exercise: "ex", Team: "cl1"},
 	} {
-		if err := s.CreateUser(ctx, u); err != nil {
+		if err := s.Accounts().CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -775,34 +775,34 @@ func TestUsers(t *testing.T) {
 		{"unknown team", User{Name: "bob", Role: RoleTrainee, PasswordHash: "h", Exercise: "ex", Team: "zz"}, ErrNotFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := s.CreateUser(ctx, tc.user); !errors.Is(err, tc.err) {
+			if err := s.Accounts().CreateUser(ctx, tc.user); !errors.Is(err, tc.err) {
 				t.Errorf("error %v, want %v", err, tc.err)
 			}
 		})
 	}
-	u, err := s.UserByName(ctx, "joaquin")
+	u, err := s.Accounts().UserByName(ctx, "joaquin")
 	if err != nil || u.DisplayName != "Joaquín" || u.Team != "cl1" || u.Exercise != "ex" || u.PasswordHash != "$2a$10$z" {
 		t.Fatalf("user %+v (%v)", u, err)
 	}
-	if err := s.SetUserTeam(ctx, "joaquin", "ex", "co1"); err != nil {
+	if err := s.Accounts().SetUserTeam(ctx, "joaquin", "ex", "co1"); err != nil {
 		t.Fatal(err)
 	}
-	if u, _ := s.UserByName(ctx, "joaquin"); u.Team != "co1" {
+	if u, _ := s.Accounts().UserByName(ctx, "joaquin"); u.Team != "co1" {
 		t.Errorf("team %q after moving, want co1", u.Team)
 	}
-	if err := s.SetUserTeam(ctx, "joaquin", "", ""); err != nil {
+	if err := s.Accounts().SetUserTeam(ctx, "joaquin", "", ""); err != nil {
 		t.Fatal(err)
 	}
-	if u, _ := s.UserByName(ctx, "joaquin"); u.Team != "" {
+	if u, _ := s.Accounts().UserByName(ctx, "joaquin"); u.Team != "" {
 		t.Errorf("team %q after leaving, want none", u.Team)
 	}
-	if err := s.SetUserTeam(ctx, "ana", "ex", "cl1"); !errors.Is(err, ErrInvalid) {
+	if err := s.Accounts().SetUserTeam(ctx, "ana", "ex", "cl1"); !errors.Is(err, ErrInvalid) {
 		t.Errorf("putting an instructor in a team: %v", err)
 	}
-	if _, err := s.UserByName(ctx, "nobody"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Accounts().UserByName(ctx, "nobody"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown user: %v", err)
 	}
-	if a, _ := s.UserByName(ctx, "ana"); !a.CreatedAt.Equal(t0) || a.Role != RoleInstructor {
+	if a, _ := s.Accounts().UserByName(ctx, "ana"); !a.CreatedAt.Equal(t0) || a.Role != RoleInstructor {
 		t.Errorf("instructor %+v", a)
 	}
 }

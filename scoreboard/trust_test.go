@@ -133,66 +133,66 @@ func TestJoinTeamOnce(t *testing.T) {
 	s := newExercise(t, scenarios.DefaultScoring())
 	for _, u := range []User{{Name: "tomas", Role: RoleTrainee}, {Name: "ines", Role: RoleInstructor}} {
 		u.PasswordHash = "h"
-		if err := s.CreateUser(ctx, u); err != nil {
+		if err := s.Accounts().CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
 	}
 	team := func() string {
 		t.Helper()
-		u, err := s.UserByName(ctx, "tomas")
+		u, err := s.Accounts().UserByName(ctx, "tomas")
 		if err != nil {
 			t.Fatal(err)
 		}
 		return u.Exercise + "/" + u.Team
 	}
-	if err := s.JoinTeam(ctx, "tomas", "ex", "cl1"); err != nil {
+	if err := s.Accounts().JoinTeam(ctx, "tomas", "ex", "cl1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.JoinTeam(ctx, "tomas", "ex", "cl1"); err != nil {
+	if err := s.Accounts().JoinTeam(ctx, "tomas", "ex", "cl1"); err != nil {
 		t.Errorf("joining one's own team again: %v", err)
 	}
-	err := s.JoinTeam(ctx, "tomas", "ex", "co1")
+	err := s.Accounts().JoinTeam(ctx, "tomas", "ex", "co1")
 	if !errors.Is(err, ErrInTeam) || !errors.Is(err, ErrConflict) {
 		t.Errorf("joining another team: %v, want ErrInTeam", err)
 	}
 	if got := team(); got != "ex/cl1" {
 		t.Errorf("after a refused join tomas is in %q, want ex/cl1", got)
 	}
-	if err := s.JoinTeam(ctx, "ines", "ex", "cl1"); !errors.Is(err, ErrInvalid) {
+	if err := s.Accounts().JoinTeam(ctx, "ines", "ex", "cl1"); !errors.Is(err, ErrInvalid) {
 		t.Errorf("an instructor joining a team: %v", err)
 	}
-	if err := s.JoinTeam(ctx, "nobody", "ex", "cl1"); !errors.Is(err, ErrNotFound) {
+	if err := s.Accounts().JoinTeam(ctx, "nobody", "ex", "cl1"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("an unknown user joining: %v", err)
 	}
 
 	// The instructor's move, kept with its author and reason.
 	at := t0.Add(time.Hour)
-	if _, err := s.MoveTrainee(ctx, TeamMove{Trainee: "tomas", Exercise: "ex", Team: "co1", Author: "ines"}); !errors.Is(err, ErrInvalid) {
+	if _, err := s.Accounts().MoveTrainee(ctx, TeamMove{Trainee: "tomas", Exercise: "ex", Team: "co1", Author: "ines"}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("a move without a reason: %v", err)
 	}
-	if _, err := s.MoveTrainee(ctx, TeamMove{Trainee: "tomas", Exercise: "ex", Team: "cl1", Author: "ines", Reason: "r"}); !errors.Is(err, ErrInvalid) {
+	if _, err := s.Accounts().MoveTrainee(ctx, TeamMove{Trainee: "tomas", Exercise: "ex", Team: "cl1", Author: "ines", Reason: "r"}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("a move into the team one is in: %v", err)
 	}
-	if _, err := s.MoveTrainee(ctx, TeamMove{Trainee: "tomas", Exercise: "ex", Team: "zz", Author: "ines", Reason: "r"}); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Accounts().MoveTrainee(ctx, TeamMove{Trainee: "tomas", Exercise: "ex", Team: "zz", Author: "ines", Reason: "r"}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("a move into an unknown team: %v", err)
 	}
-	if _, err := s.MoveTrainee(ctx, TeamMove{Trainee: "ines", Exercise: "ex", Team: "co1", Author: "ines", Reason: "r"}); !errors.Is(err, ErrInvalid) {
+	if _, err := s.Accounts().MoveTrainee(ctx, TeamMove{Trainee: "ines", Exercise: "ex", Team: "co1", Author: "ines", Reason: "r"}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("moving an instructor: %v", err)
 	}
-	m, err := s.MoveTrainee(ctx, TeamMove{Trainee: "tomas", Exercise: "ex", Team: "co1", Author: "ines", Reason: "colCERT is one short", At: at})
+	m, err := s.Accounts().MoveTrainee(ctx, TeamMove{Trainee: "tomas", Exercise: "ex", Team: "co1", Author: "ines", Reason: "colCERT is one short", At: at})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := team(); got != "ex/co1" {
 		t.Errorf("after the move tomas is in %q, want ex/co1", got)
 	}
-	if _, err := s.MoveTrainee(ctx, TeamMove{Trainee: "tomas", Author: "ines", Reason: "left the program", At: at.Add(time.Minute)}); err != nil {
+	if _, err := s.Accounts().MoveTrainee(ctx, TeamMove{Trainee: "tomas", Author: "ines", Reason: "left the program", At: at.Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
 	if got := team(); got != "/" {
 		t.Errorf("after the move out tomas is in %q, want no team", got)
 	}
-	moves, err := s.TeamMoves(ctx, "ex")
+	moves, err := s.Accounts().TeamMoves(ctx, "ex")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +211,7 @@ func TestJoinTeamOnce(t *testing.T) {
 			t.Errorf("move %d = %+v, want %+v", i, moves[i], want[i])
 		}
 	}
-	tr, err := s.Trainees(ctx, "ex")
+	tr, err := s.Accounts().Trainees(ctx, "ex")
 	if err != nil || len(tr) != 1 || tr[0].Name != "tomas" || tr[0].Team != "" {
 		t.Errorf("trainees = %+v, %v; want tomas in no team", tr, err)
 	}

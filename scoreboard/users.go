@@ -11,7 +11,7 @@ import (
 )
 
 // CreateUser stores a new user. A trainee may name their team right away.
-func (s *Store) CreateUser(ctx context.Context, u User) error {
+func (a *Accounts) CreateUser(ctx context.Context, u User) error {
 	if err := required("user name", u.Name, "password hash", u.PasswordHash); err != nil {
 		return err
 	}
@@ -21,8 +21,8 @@ func (s *Store) CreateUser(ctx context.Context, u User) error {
 	if u.CreatedAt.IsZero() {
 		u.CreatedAt = time.Now()
 	}
-	return s.tx(ctx, func(tx *sqlx.Tx) error {
-		teamID, err := s.userTeam(ctx, tx, u)
+	return a.store.tx(ctx, func(tx *sqlx.Tx) error {
+		teamID, err := a.userTeam(ctx, tx, u)
 		if err != nil {
 			return err
 		}
@@ -40,24 +40,24 @@ func (s *Store) CreateUser(ctx context.Context, u User) error {
 }
 
 // userTeam resolves a user's team; only trainees have one.
-func (s *Store) userTeam(ctx context.Context, tx *sqlx.Tx, u User) (sql.NullInt64, error) {
+func (a *Accounts) userTeam(ctx context.Context, tx *sqlx.Tx, u User) (sql.NullInt64, error) {
 	if u.Team == "" {
 		return sql.NullInt64{}, nil
 	}
 	if u.Role != RoleTrainee {
 		return sql.NullInt64{}, fmt.Errorf("user %q: only trainees belong to a team, not a %s: %w", u.Name, u.Role, ErrInvalid)
 	}
-	ex, err := s.exercise(ctx, tx, u.Exercise)
+	ex, err := a.store.exercise(ctx, tx, u.Exercise)
 	if err != nil {
 		return sql.NullInt64{}, err
 	}
-	t, err := s.team(ctx, tx, ex, u.Team)
+	t, err := a.store.team(ctx, tx, ex, u.Team)
 	return sql.NullInt64{Int64: t.ID, Valid: true}, err
 }
 
 // UserByName returns a user.
-func (s *Store) UserByName(ctx context.Context, name string) (User, error) {
-	u, _, err := s.userWhere(ctx, "u.name = ?", name)
+func (a *Accounts) UserByName(ctx context.Context, name string) (User, error) {
+	u, _, err := a.userWhere(ctx, "u.name = ?", name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, fmt.Errorf("user %q: %w", name, ErrNotFound)
 	}
@@ -69,7 +69,7 @@ func (s *Store) UserByName(ctx context.Context, name string) (User, error) {
 
 // userWhere reads the one user a condition on users u selects, with its
 // row id; sql.ErrNoRows when there is none.
-func (s *Store) userWhere(ctx context.Context, where string, args ...any) (User, int64, error) {
+func (a *Accounts) userWhere(ctx context.Context, where string, args ...any) (User, int64, error) {
 	var r struct {
 		ID           int64          `db:"id"`
 		Name         string         `db:"name"`
@@ -81,7 +81,7 @@ func (s *Store) userWhere(ctx context.Context, where string, args ...any) (User,
 		Exercise     sql.NullString `db:"exercise"`
 		Team         sql.NullString `db:"team"`
 	}
-	err := s.db.GetContext(ctx, &r, `SELECT u.id, u.name, u.display_name, u.role, u.password_hash, u.language, u.created_at,
+	err := a.store.db.GetContext(ctx, &r, `SELECT u.id, u.name, u.display_name, u.role, u.password_hash, u.language, u.created_at,
 			e.name AS exercise, t.key AS team
 		FROM users u LEFT JOIN teams t ON t.id = u.team_id LEFT JOIN exercises e ON e.id = t.exercise_id
 		WHERE `+where, args...)
@@ -98,8 +98,8 @@ func (s *Store) userWhere(ctx context.Context, where string, args ...any) (User,
 // whatever team they were in: the operator's setting (demo accounts), kept
 // nowhere. Trainees join with JoinTeam; instructors move them with
 // MoveTrainee, which keeps the move.
-func (s *Store) SetUserTeam(ctx context.Context, name, exercise, team string) error {
-	return s.tx(ctx, func(tx *sqlx.Tx) error {
+func (a *Accounts) SetUserTeam(ctx context.Context, name, exercise, team string) error {
+	return a.store.tx(ctx, func(tx *sqlx.Tx) error {
 		var role string
 		err := tx.GetContext(ctx, &role, "SELECT role FROM users WHERE name = ?", name)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -108,7 +108,7 @@ func (s *Store) SetUserTeam(ctx context.Context, name, exercise, team string) er
 		if err != nil {
 			return fmt.Errorf("user %q: %w", name, err)
 		}
-		teamID, err := s.userTeam(ctx, tx, User{Name: name, Role: role, Exercise: exercise, Team: team})
+		teamID, err := a.userTeam(ctx, tx, User{Name: name, Role: role, Exercise: exercise, Team: team})
 		if err != nil {
 			return err
 		}
@@ -144,8 +144,8 @@ func traineeTeam(ctx context.Context, tx *sqlx.Tx, name string) (role, exercise,
 // joins, one already in that team stays, and one in another team is
 // refused with ErrInTeam. This is the rule of every route a trainee takes;
 // SetUserTeam is the operator's, and MoveTrainee the instructor's.
-func (s *Store) JoinTeam(ctx context.Context, name, exercise, team string) error {
-	return s.tx(ctx, func(tx *sqlx.Tx) error {
+func (a *Accounts) JoinTeam(ctx context.Context, name, exercise, team string) error {
+	return a.store.tx(ctx, func(tx *sqlx.Tx) error {
 		role, curEx, curTeam, err := traineeTeam(ctx, tx, name)
 		if err != nil {
 			return err
@@ -159,7 +159,7 @@ func (s *Store) JoinTeam(ctx context.Context, name, exercise, team string) error
 			}
 			return fmt.Errorf("user %q is in team %q of exercise %q; an instructor moves trainees between teams: %w", name, curTeam, curEx, ErrInTeam)
 		}
-		teamID, err := s.userTeam(ctx, tx, User{Name: name, Role: role, Exercise: exercise, Team: team})
+		teamID, err := a.userTeam(ctx, tx, User{Name: name, Role: role, Exercise: exercise, Team: team})
 		if err != nil {
 			return err
 		}
@@ -182,7 +182,7 @@ type TeamMove struct {
 // MoveTrainee moves a trainee into a team, or out of every team when Team
 // is empty, and keeps the move with its author and reason. It returns the
 // move as kept, From filled in.
-func (s *Store) MoveTrainee(ctx context.Context, m TeamMove) (TeamMove, error) {
+func (a *Accounts) MoveTrainee(ctx context.Context, m TeamMove) (TeamMove, error) {
 	if err := required("trainee", m.Trainee, "author", m.Author, "reason", m.Reason); err != nil {
 		return m, err
 	}
@@ -192,7 +192,7 @@ func (s *Store) MoveTrainee(ctx context.Context, m TeamMove) (TeamMove, error) {
 	if m.At.IsZero() {
 		m.At = time.Now()
 	}
-	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+	err := a.store.tx(ctx, func(tx *sqlx.Tx) error {
 		role, curEx, curTeam, err := traineeTeam(ctx, tx, m.Trainee)
 		if err != nil {
 			return err
@@ -204,7 +204,7 @@ func (s *Store) MoveTrainee(ctx context.Context, m TeamMove) (TeamMove, error) {
 		if curEx == m.Exercise && curTeam == m.Team {
 			return fmt.Errorf("trainee %q is already in team %q of exercise %q: %w", m.Trainee, m.Team, m.Exercise, ErrInvalid)
 		}
-		teamID, err := s.userTeam(ctx, tx, User{Name: m.Trainee, Role: role, Exercise: m.Exercise, Team: m.Team})
+		teamID, err := a.userTeam(ctx, tx, User{Name: m.Trainee, Role: role, Exercise: m.Exercise, Team: m.Team})
 		if err != nil {
 			return err
 		}
@@ -224,7 +224,7 @@ func (s *Store) MoveTrainee(ctx context.Context, m TeamMove) (TeamMove, error) {
 
 // TeamMoves returns the moves into or out of an exercise's teams, newest
 // first.
-func (s *Store) TeamMoves(ctx context.Context, exercise string) ([]TeamMove, error) {
+func (a *Accounts) TeamMoves(ctx context.Context, exercise string) ([]TeamMove, error) {
 	var rows []struct {
 		ID           int64  `db:"id"`
 		Trainee      string `db:"trainee"`
@@ -236,7 +236,7 @@ func (s *Store) TeamMoves(ctx context.Context, exercise string) ([]TeamMove, err
 		Reason       string `db:"reason"`
 		At           int64  `db:"at"`
 	}
-	if err := s.db.SelectContext(ctx, &rows, `SELECT * FROM team_moves WHERE from_exercise = ? OR to_exercise = ?
+	if err := a.store.db.SelectContext(ctx, &rows, `SELECT * FROM team_moves WHERE from_exercise = ? OR to_exercise = ?
 		ORDER BY id DESC`, exercise, exercise); err != nil {
 		return nil, err
 	}
@@ -250,14 +250,14 @@ func (s *Store) TeamMoves(ctx context.Context, exercise string) ([]TeamMove, err
 
 // Trainees returns the trainees of an exercise's teams and those in no
 // team, by name: the ones an instructor may move into its teams.
-func (s *Store) Trainees(ctx context.Context, exercise string) ([]User, error) {
+func (a *Accounts) Trainees(ctx context.Context, exercise string) ([]User, error) {
 	var rows []struct {
 		Name        string         `db:"name"`
 		DisplayName string         `db:"display_name"`
 		Exercise    sql.NullString `db:"exercise"`
 		Team        sql.NullString `db:"team"`
 	}
-	if err := s.db.SelectContext(ctx, &rows, `SELECT u.name, u.display_name, e.name AS exercise, t.key AS team
+	if err := a.store.db.SelectContext(ctx, &rows, `SELECT u.name, u.display_name, e.name AS exercise, t.key AS team
 		FROM users u LEFT JOIN teams t ON t.id = u.team_id LEFT JOIN exercises e ON e.id = t.exercise_id
 		WHERE u.role = ? AND (u.team_id IS NULL OR e.name = ?) ORDER BY u.name`, RoleTrainee, exercise); err != nil {
 		return nil, err

@@ -64,7 +64,7 @@ func (s *Server) identify(next echo.HandlerFunc) echo.HandlerFunc {
 			if !ok {
 				return errSignIn
 			}
-			u, err := s.store.APITokenUser(ctx, strings.TrimSpace(token), now)
+			u, err := s.store.Accounts().APITokenUser(ctx, strings.TrimSpace(token), now)
 			if errors.Is(err, scoreboard.ErrNotFound) {
 				return errSignIn
 			}
@@ -73,7 +73,7 @@ func (s *Server) identify(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			v.user, v.bearer = &u, true
 		} else if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
-			sess, u, err := s.store.SessionUser(ctx, ck.Value, now)
+			sess, u, err := s.store.Accounts().SessionUser(ctx, ck.Value, now)
 			switch {
 			case errors.Is(err, scoreboard.ErrNotFound):
 				s.clearCookie(c, sessionCookie)
@@ -83,7 +83,7 @@ func (s *Server) identify(next echo.HandlerFunc) echo.HandlerFunc {
 				v.user, v.session = &u, ck.Value
 				// Sliding expiry, written at most once a minute.
 				if now.Sub(sess.LastSeen) > time.Minute {
-					if err := s.store.TouchSession(ctx, ck.Value, now, now.Add(s.cfg.SessionTTL)); err != nil {
+					if err := s.store.Accounts().TouchSession(ctx, ck.Value, now, now.Add(s.cfg.SessionTTL)); err != nil {
 						s.log.Warn("touching a session", "err", err)
 					}
 				}
@@ -259,7 +259,7 @@ func (s *Server) signIn(c echo.Context) error {
 		return tooMany(wait)
 	}
 	ctx := c.Request().Context()
-	u, err := s.store.UserByName(ctx, name)
+	u, err := s.store.Accounts().UserByName(ctx, name)
 	if err != nil && !errors.Is(err, scoreboard.ErrNotFound) {
 		return err
 	}
@@ -274,10 +274,10 @@ func (s *Server) signIn(c echo.Context) error {
 		return s.render(c, http.StatusUnauthorized, tmplLogin, p)
 	}
 	if v := viewerOf(c); v.session != "" {
-		s.store.DeleteSession(ctx, v.session)
+		s.store.Accounts().DeleteSession(ctx, v.session)
 	}
 	now := s.cfg.Now()
-	token, err := s.store.CreateSession(ctx, u.Name, now, now.Add(s.cfg.SessionTTL))
+	token, err := s.store.Accounts().CreateSession(ctx, u.Name, now, now.Add(s.cfg.SessionTTL))
 	if err != nil {
 		return err
 	}
@@ -303,7 +303,7 @@ func home(u *scoreboard.User) string {
 
 func (s *Server) signOut(c echo.Context) error {
 	if v := viewerOf(c); v.session != "" {
-		if err := s.store.DeleteSession(c.Request().Context(), v.session); err != nil {
+		if err := s.store.Accounts().DeleteSession(c.Request().Context(), v.session); err != nil {
 			return err
 		}
 	}
@@ -363,7 +363,7 @@ func (s *Server) setLanguage(c echo.Context) error {
 		return errBadInput
 	}
 	if v := viewerOf(c); v.user != nil {
-		if err := s.store.SetUserLanguage(c.Request().Context(), v.user.Name, lang); err != nil {
+		if err := s.store.Accounts().SetUserLanguage(c.Request().Context(), v.user.Name, lang); err != nil {
 			return err
 		}
 	}
@@ -402,7 +402,7 @@ func (s *Server) account(c echo.Context) error {
 func (s *Server) renderAccount(c echo.Context, status int, view accountView) error {
 	u := userOf(c)
 	var err error
-	view.Tokens, err = s.store.APITokens(c.Request().Context(), u.Name)
+	view.Tokens, err = s.store.Accounts().APITokens(c.Request().Context(), u.Name)
 	if err != nil {
 		return err
 	}
@@ -417,7 +417,7 @@ func (s *Server) createToken(c echo.Context) error {
 	if name == "" || len(name) > 64 {
 		return errBadInput
 	}
-	token, err := s.store.CreateAPIToken(c.Request().Context(), u.Name, name, s.cfg.Now(), time.Time{})
+	token, err := s.store.Accounts().CreateAPIToken(c.Request().Context(), u.Name, name, s.cfg.Now(), time.Time{})
 	if errors.Is(err, scoreboard.ErrDuplicate) {
 		return s.renderAccount(c, http.StatusConflict, accountView{Error: "account.token_exists"})
 	}
@@ -430,7 +430,7 @@ func (s *Server) createToken(c echo.Context) error {
 
 func (s *Server) revokeToken(c echo.Context) error {
 	u := userOf(c)
-	if err := s.store.RevokeAPIToken(c.Request().Context(), u.Name, c.FormValue("name")); err != nil {
+	if err := s.store.Accounts().RevokeAPIToken(c.Request().Context(), u.Name, c.FormValue("name")); err != nil {
 		return err
 	}
 	s.log.Info("API token revoked", "user", u.Name, "token", c.FormValue("name"))

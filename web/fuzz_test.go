@@ -81,7 +81,7 @@ func newFuzzServer(tb testing.TB) *fuzzServer {
 	}
 	for _, u := range users {
 		u.PasswordHash = string(hash)
-		if err := store.CreateUser(ctx, u); err != nil {
+		if err := store.Accounts().CreateUser(ctx, u); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -102,10 +102,10 @@ func newFuzzServer(tb testing.TB) *fuzzServer {
 	}
 	now := time.Now()
 	for _, u := range users {
-		if fs.sessions[u.Name], err = store.CreateSession(ctx, u.Name, now, now.Add(24*time.Hour)); err != nil {
+		if fs.sessions[u.Name], err = store.Accounts().CreateSession(ctx, u.Name, now, now.Add(24*time.Hour)); err != nil {
 			tb.Fatal(err)
 		}
-		if fs.tokens[u.Name], err = store.CreateAPIToken(ctx, u.Name, "fuzz", now, time.Time{}); err != nil {
+		if fs.tokens[u.Name], err = store.Accounts().CreateAPIToken(ctx, u.Name, "fuzz", now, time.Time{}); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -494,7 +494,7 @@ func FuzzForms(f *testing.F) {
 			req.Header.Set(csrfHeader, visitorCSRF)
 		case "logout":
 			now := time.Now()
-			s, err := fs.store.CreateSession(context.Background(), "tomas", now, now.Add(time.Hour))
+			s, err := fs.store.Accounts().CreateSession(context.Background(), "tomas", now, now.Add(time.Hour))
 			if err != nil {
 				t.Fatal(err)
 			}

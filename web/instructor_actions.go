@@ -391,7 +391,7 @@ func (s *Server) instructGrade(ctx context.Context, author, exercise string, in 
 // its author, time and reason.
 func (s *Server) instructMove(ctx context.Context, author, exercise string, in actionInput) (actionResult, error) {
 	in.Trainee = strings.TrimSpace(in.Trainee)
-	u, err := s.store.UserByName(ctx, in.Trainee)
+	u, err := s.store.Accounts().UserByName(ctx, in.Trainee)
 	switch {
 	case in.Trainee == "" || errors.Is(err, scoreboard.ErrNotFound):
 		return actionResult{}, badField("trainee", "instruct.err.trainee", in.Trainee)
@@ -411,7 +411,7 @@ func (s *Server) instructMove(ctx context.Context, author, exercise string, in a
 	if in.Reason == "" {
 		return actionResult{}, badField("reason", "instruct.err.move_reason")
 	}
-	m, err := s.store.MoveTrainee(ctx, scoreboard.TeamMove{Trainee: in.Trainee, Exercise: exercise, Team: in.Team,
+	m, err := s.store.Accounts().MoveTrainee(ctx, scoreboard.TeamMove{Trainee: in.Trainee, Exercise: exercise, Team: in.Team,
 		Author: author, Reason: in.Reason, At: s.cfg.Now()})
 	if err != nil {
 		return actionResult{}, err

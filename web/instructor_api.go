@@ -486,11 +486,11 @@ func (s *Server) apiInstructTrainees(c echo.Context) error {
 	if _, err := s.store.Exercise(ctx, name); err != nil {
 		return err
 	}
-	trainees, err := s.store.Trainees(ctx, name)
+	trainees, err := s.store.Accounts().Trainees(ctx, name)
 	if err != nil {
 		return err
 	}
-	moves, err := s.store.TeamMoves(ctx, name)
+	moves, err := s.store.Accounts().TeamMoves(ctx, name)
 	if err != nil {
 		return err
 	}

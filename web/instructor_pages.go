@@ -384,10 +384,10 @@ func (s *Server) exerciseView(ctx context.Context, name string) (instructExercis
 	if v.Responses, v.Reports, err = s.gradingQueue(ctx, name); err != nil {
 		return v, err
 	}
-	if v.Trainees, err = s.store.Trainees(ctx, name); err != nil {
+	if v.Trainees, err = s.store.Accounts().Trainees(ctx, name); err != nil {
 		return v, err
 	}
-	if v.Moves, err = s.store.TeamMoves(ctx, name); err != nil {
+	if v.Moves, err = s.store.Accounts().TeamMoves(ctx, name); err != nil {
 		return v, err
 	}
 	events, err := s.store.LastEvents(ctx, name, 30)

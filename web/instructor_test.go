@@ -67,7 +67,7 @@ func (c *client) api(method, path, token string, body any) response {
 
 func (f *fixture) apiToken(user string) string {
 	f.t.Helper()
-	token, err := f.store.CreateAPIToken(context.Background(), user, "test", time.Now(), time.Time{})
+	token, err := f.store.Accounts().CreateAPIToken(context.Background(), user, "test", time.Now(), time.Time{})
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -62,6 +62,11 @@ type hub struct {
 	exercise string
 	subs     map[chan message]bool
 	cancel   context.CancelFunc
+	// born is the store's version, and lastEvent its last event, when
+	// the hub began: what its first stream read after subscribing is at
+	// least that new, so the hub says whatever comes after.
+	born      uint64
+	lastEvent int64
 }
 
 func newHubs(s *Server) *hubs { return &hubs{s: s, recheck: defaultLiveRecheck, m: map[string]*hub{}} }
@@ -75,7 +80,10 @@ func (h *hubs) subscribe(exercise string) (chan message, func()) {
 	hb := h.m[exercise]
 	if hb == nil {
 		ctx, cancel := context.WithCancel(context.Background())
-		hb = &hub{exercise: exercise, subs: map[chan message]bool{}, cancel: cancel}
+		hb = &hub{exercise: exercise, subs: map[chan message]bool{}, cancel: cancel, born: h.s.store.Version()}
+		if evs, err := h.s.store.LastEvents(ctx, exercise, 1); err == nil && len(evs) > 0 {
+			hb.lastEvent = evs[0].ID
+		}
 		h.m[exercise] = hb
 		go h.poll(ctx, hb)
 	}
@@ -111,23 +119,22 @@ func (h *hubs) broadcast(hb *hub, m message) {
 func (h *hubs) poll(ctx context.Context, hb *hub) {
 	s := h.s
 	var lastScores, lastClock []byte
-	var lastEvent int64
-	var lastVersion uint64
+	lastEvent, lastVersion := hb.lastEvent, hb.born
 	first := true
-	if evs, err := s.store.LastEvents(ctx, hb.exercise, 1); err == nil && len(evs) > 0 {
-		lastEvent = evs[0].ID
-	}
 	for {
 		// Taken before reading: a write while reading wakes the next turn.
 		version, changed := s.store.Changed()
+		// The first turn says what it reads only if something was
+		// written since the hub began: its streams read that much.
+		say := !first || version != hb.born
 		if b, err := s.scoresJSON(ctx, hb.exercise); err == nil && !bytes.Equal(b, lastScores) {
-			if lastScores != nil {
+			if say {
 				h.broadcast(hb, message{Event: "scores", Data: b})
 			}
 			lastScores = b
 		}
 		if b, err := clockJSON(ctx, s.store, hb.exercise, s.cfg.Now()); err == nil && !bytes.Equal(b, lastClock) {
-			if lastClock != nil {
+			if say {
 				h.broadcast(hb, message{Event: "clock", Data: b})
 			}
 			lastClock = b
@@ -144,12 +151,11 @@ func (h *hubs) poll(ctx context.Context, hb *hub) {
 		// The instructors' page shows more than the streams carry (checks
 		// that score nothing, attack states): it is told that something
 		// was written, and reads itself again.
-		if version != lastVersion || first {
-			if !first {
-				h.broadcast(hb, message{Event: "changed", Data: fmt.Appendf(nil, `{"version":%d}`, version), staff: true})
-			}
-			lastVersion, first = version, false
+		if version != lastVersion {
+			h.broadcast(hb, message{Event: "changed", Data: fmt.Appendf(nil, `{"version":%d}`, version), staff: true})
+			lastVersion = version
 		}
+		first = false
 		select {
 		case <-ctx.Done():
 			return
@@ -203,6 +209,10 @@ func clockJSON(ctx context.Context, store *scoreboard.Store, exercise string, no
 func (s *Server) events(c echo.Context) error {
 	ctx := c.Request().Context()
 	name := c.Param("exercise")
+	// Subscribed before reading, so that nothing written after the read
+	// goes unsaid.
+	ch, unsubscribe := s.hubs.subscribe(name)
+	defer unsubscribe()
 	scores, err := s.scoresJSON(ctx, name)
 	if err != nil {
 		return err
@@ -218,9 +228,6 @@ func (s *Server) events(c echo.Context) error {
 		defer t.Stop()
 		recheck = t.C
 	}
-	ch, unsubscribe := s.hubs.subscribe(name)
-	defer unsubscribe()
-
 	w := c.Response()
 	h := w.Header()
 	h.Set(echo.HeaderContentType, "text/event-stream; charset=utf-8")
@@ -286,7 +293,7 @@ var errAccessRevoked = errors.New("the user may no longer see this team (moved, 
 // for the moment is logged and the connection kept: it is asked again at
 // the next tick.
 func (s *Server) recheckUser(ctx context.Context, name string, may func(*scoreboard.User) bool) error {
-	u, err := s.store.UserByName(ctx, name)
+	u, err := s.store.Accounts().UserByName(ctx, name)
 	switch {
 	case errors.Is(err, scoreboard.ErrNotFound):
 		return errAccessRevoked

@@ -99,7 +99,7 @@ func (s *Server) join(c echo.Context) error {
 	}
 	// Once in a team, a trainee stays: moving them is an instructor's act
 	// (the move action), which the store keeps.
-	err = s.store.JoinTeam(ctx, u.Name, t.Exercise, t.ID)
+	err = s.store.Accounts().JoinTeam(ctx, u.Name, t.Exercise, t.ID)
 	if errors.Is(err, scoreboard.ErrInTeam) {
 		s.log.Info("join refused: already in a team", "user", u.Name, "exercise", u.Exercise, "team", u.Team, "asked", t.ID)
 		p := s.page(c, "join.title")

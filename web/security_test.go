@@ -568,7 +568,7 @@ func TestSessionReplayAfterSignOut(t *testing.T) {
 	expect(t, thief.get("/api/v1/exercises/ex/teams/cl1/breakdown"), http.StatusUnauthorized)
 	// With the signed-out session's own CSRF token, a form is refused too.
 	expect(t, thief.post("/account/tokens", url.Values{"csrf": {csrf}, "name": {"stolen"}}), http.StatusForbidden)
-	if toks, _ := f.store.APITokens(context.Background(), "ana"); len(toks) != 0 {
+	if toks, _ := f.store.Accounts().APITokens(context.Background(), "ana"); len(toks) != 0 {
 		t.Errorf("a signed-out session made a token: %+v", toks)
 	}
 
@@ -611,7 +611,7 @@ func TestBearerTokenOpensNoForm(t *testing.T) {
 	if reps, _ := f.store.ReportsOf(ctx, "drill", "cl1"); len(reps) != 0 {
 		t.Errorf("a form sent with an API token filed a report: %+v", reps)
 	}
-	if toks, _ := f.store.APITokens(ctx, "carla"); len(toks) != 1 {
+	if toks, _ := f.store.Accounts().APITokens(ctx, "carla"); len(toks) != 1 {
 		t.Errorf("a form sent with an API token made a token: %+v", toks)
 	}
 	// On the API the token needs no CSRF token.
@@ -684,7 +684,7 @@ func TestRateLimitsHold(t *testing.T) {
 
 func (f *fixture) apiTokenNamed(user, name string) string {
 	f.t.Helper()
-	token, err := f.store.CreateAPIToken(context.Background(), user, name, time.Now(), time.Time{})
+	token, err := f.store.Accounts().CreateAPIToken(context.Background(), user, name, time.Now(), time.Time{})
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -208,7 +208,7 @@ func (s *Server) sweepSessions(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		if n, err := s.store.DeleteExpiredSessions(ctx, s.cfg.Now()); err != nil && ctx.Err() == nil {
+		if n, err := s.store.Accounts().DeleteExpiredSessions(ctx, s.cfg.Now()); err != nil && ctx.Err() == nil {
 			s.log.Warn("deleting expired sessions", "err", err)
 		} else if n > 0 {
 			s.log.Info("expired sessions deleted", "count", n)

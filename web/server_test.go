@@ -57,7 +57,7 @@ func newFixture(t *testing.T, tweak ...func(*Config)) *fixture {
 		{Name: "ines", Role: scoreboard.RoleInstructor},
 	} {
 		u.PasswordHash = string(hash)
-		if err := store.CreateUser(ctx, u); err != nil {
+		if err := store.Accounts().CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -251,7 +251,7 @@ func TestCSRF(t *testing.T) {
 	// Another session's token does not do either.
 	other := f.signedIn("ana").csrf("/")
 	expect(t, c.post("/join", url.Values{"code": {code}, "csrf": {other}}), http.StatusForbidden)
-	if u, _ := f.store.UserByName(context.Background(), "tomas"); u.Team != "" {
+	if u, _ := f.store.Accounts().UserByName(context.Background(), "tomas"); u.Team != "" {
 		t.Errorf("a refused POST joined team %q", u.Team)
 	}
 	// Sign-in and sign-out need one too.
@@ -280,7 +280,7 @@ func TestJoin(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/team/ex/co1" {
 		t.Fatalf("join: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}
-	if u, _ := f.store.UserByName(ctx, "tomas"); u.Exercise != "ex" || u.Team != "co1" {
+	if u, _ := f.store.Accounts().UserByName(ctx, "tomas"); u.Exercise != "ex" || u.Team != "co1" {
 		t.Errorf("after joining, tomas is in %q/%q", u.Exercise, u.Team)
 	}
 	expect(t, c.get("/team/ex/co1"), http.StatusOK, "colCERT")
@@ -362,7 +362,7 @@ func TestPublicAPI(t *testing.T) {
 func TestBearerToken(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	token, err := f.store.CreateAPIToken(ctx, "mara", "ci", time.Now(), time.Time{})
+	token, err := f.store.Accounts().CreateAPIToken(ctx, "mara", "ci", time.Now(), time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,7 +373,7 @@ func TestBearerToken(t *testing.T) {
 	}
 	expect(t, bearer("/api/v1/exercises/ex/statistics", token), http.StatusOK, `"exercise": "ex"`)
 	expect(t, bearer("/api/v1/exercises/ex/statistics", token+"x"), http.StatusUnauthorized, `{"error":`)
-	anaToken, _ := f.store.CreateAPIToken(ctx, "ana", "mine", time.Now(), time.Time{})
+	anaToken, _ := f.store.Accounts().CreateAPIToken(ctx, "ana", "mine", time.Now(), time.Time{})
 	expect(t, bearer("/api/v1/exercises/ex/teams/cl1/breakdown", anaToken), http.StatusOK)
 	expect(t, bearer("/api/v1/exercises/ex/teams/co1/breakdown", anaToken), http.StatusForbidden)
 	expect(t, bearer("/api/v1/exercises/ex/statistics", anaToken), http.StatusForbidden)
@@ -406,7 +406,7 @@ func TestLanguage(t *testing.T) {
 	// A user's choice is kept with the user, and follows them elsewhere.
 	ana := f.signedIn("ana")
 	expect(t, ana.post("/lang", url.Values{"csrf": {ana.csrf("/")}, "lang": {"es"}, "next": {"https://evil.example/"}}), http.StatusSeeOther)
-	if u, _ := f.store.UserByName(context.Background(), "ana"); u.Language != "es" {
+	if u, _ := f.store.Accounts().UserByName(context.Background(), "ana"); u.Language != "es" {
 		t.Errorf("ana's stored language = %q, want es", u.Language)
 	}
 	elsewhere := f.signedIn("ana")

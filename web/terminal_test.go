@@ -348,7 +348,7 @@ func TestTerminalPage(t *testing.T) {
 				}
 			}
 			c.lang = "es"
-			f.store.SetUserLanguage(context.Background(), "ana", "es")
+			f.store.Accounts().SetUserLanguage(context.Background(), "ana", "es")
 			expect(t, c.get("/terminal/ex/cl1/portal"), http.StatusOK, "Terminal en portal", "Volver al equipo", "Reconectar")
 		})
 	}

@@ -54,7 +54,7 @@ func newPlayFixture(t *testing.T, tweak ...func(*Config)) *playFixture {
 		{Name: "diego", Role: scoreboard.RoleTrainee, Exercise: "drill", Team: "co1"},
 	} {
 		u.PasswordHash = string(hash)
-		if err := f.store.CreateUser(ctx, u); err != nil {
+		if err := f.store.Accounts().CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -260,13 +260,13 @@ func TestTraineePermissions(t *testing.T) {
 	expect(t, f.client().post(drill+"/reports", url.Values{"summary": {"x"}}), http.StatusForbidden)
 
 	// The API checks the same.
-	tok, _ := f.store.CreateAPIToken(ctx, "carla", "script", time.Now(), time.Time{})
+	tok, _ := f.store.Accounts().CreateAPIToken(ctx, "carla", "script", time.Now(), time.Time{})
 	for _, route := range []string{"injects", "reports", "indicators", "challenges", "hosts"} {
 		expect(t, bearerGet(f.fixture, "/api/v1/exercises/drill/teams/co1/"+route, tok), http.StatusForbidden, `{"error":`)
 		expect(t, bearerGet(f.fixture, "/api/v1/exercises/drill/teams/cl1/"+route, tok), http.StatusOK)
 	}
 	expect(t, postJSON(f.fixture, "/api/v1/exercises/drill/teams/co1/reports", tok, `{"target":"x","summary":"x"}`), http.StatusForbidden, "only the team's own trainees")
-	inesTok, _ := f.store.CreateAPIToken(ctx, "ines", "script", time.Now(), time.Time{})
+	inesTok, _ := f.store.Accounts().CreateAPIToken(ctx, "ines", "script", time.Now(), time.Time{})
 	expect(t, postJSON(f.fixture, "/api/v1/exercises/drill/teams/cl1/reports", inesTok, `{"target":"x","summary":"x"}`), http.StatusForbidden)
 	expect(t, bearerGet(f.fixture, "/api/v1/exercises/drill/teams/co1/reports", inesTok), http.StatusOK)
 	// A session needs the CSRF header on the API too.
@@ -328,7 +328,7 @@ func postJSON(f *fixture, path, token, body string) response {
 func TestTraineeAPI(t *testing.T) {
 	f := newPlayFixture(t)
 	ctx := context.Background()
-	tok, _ := f.store.CreateAPIToken(ctx, "carla", "script", time.Now(), time.Time{})
+	tok, _ := f.store.Accounts().CreateAPIToken(ctx, "carla", "script", time.Now(), time.Time{})
 	base := "/api/v1/exercises/drill/teams/cl1/"
 	host := f.plans["cl1"].Hosts[0]
 

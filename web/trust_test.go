@@ -144,7 +144,7 @@ func TestJoinOnceThenInstructorMoves(t *testing.T) {
 	expect(t, ana.post("/join", url.Values{"csrf": {token}, "code": {codes["co1"]}}), http.StatusConflict,
 		"Ya estás en el equipo cl1 del ejercicio ex", "Pide a un instructor que te mueva.")
 	ana.lang = "en"
-	if u, _ := f.store.UserByName(ctx, "ana"); u.Team != "cl1" {
+	if u, _ := f.store.Accounts().UserByName(ctx, "ana"); u.Team != "cl1" {
 		t.Fatalf("a refused join moved ana to %q", u.Team)
 	}
 	expect(t, ana.get("/team/ex/co1"), http.StatusForbidden)
@@ -174,7 +174,7 @@ func TestJoinOnceThenInstructorMoves(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/instruct/ex?ok=move#trainees" {
 		t.Fatalf("move: %d to %q\n%s", res.StatusCode, res.Header.Get("Location"), res.body)
 	}
-	if u, _ := f.store.UserByName(ctx, "ana"); u.Team != "co1" {
+	if u, _ := f.store.Accounts().UserByName(ctx, "ana"); u.Team != "co1" {
 		t.Fatalf("after the move ana is in %q, want co1", u.Team)
 	}
 	expect(t, ana.get("/team/ex/co1"), http.StatusOK, "colCERT")
@@ -204,7 +204,7 @@ func TestJoinOnceThenInstructorMoves(t *testing.T) {
 		expect(t, c.post("/instruct/ex/move", url.Values{"csrf": {c.csrf("/account")}, "trainee": {who}, "team": {"cl1"}, "reason": {"r"}}), http.StatusForbidden)
 		expect(t, c.api(http.MethodGet, "/api/v1/instruct/exercises/ex/trainees", f.apiToken(who), nil), http.StatusForbidden)
 	}
-	if u, _ := f.store.UserByName(ctx, "ana"); u.Team != "co1" {
+	if u, _ := f.store.Accounts().UserByName(ctx, "ana"); u.Team != "co1" {
 		t.Errorf("a refused move moved ana to %q", u.Team)
 	}
 }

@@ -196,10 +196,10 @@ func demoAccounts(ctx context.Context, w io.Writer, store *scoreboard.Store, exe
 			return err
 		}
 		u.PasswordHash = string(hash)
-		err = store.CreateUser(ctx, u)
+		err = store.Accounts().CreateUser(ctx, u)
 		if errors.Is(err, scoreboard.ErrDuplicate) {
-			if err = store.SetUserPassword(ctx, u.Name, u.PasswordHash); err == nil && u.Team != "" {
-				err = store.SetUserTeam(ctx, u.Name, u.Exercise, u.Team)
+			if err = store.Accounts().SetUserPassword(ctx, u.Name, u.PasswordHash); err == nil && u.Team != "" {
+				err = store.Accounts().SetUserTeam(ctx, u.Name, u.Exercise, u.Team)
 			}
 		}
 		if err != nil {
@@ -212,8 +212,8 @@ func demoAccounts(ctx context.Context, w io.Writer, store *scoreboard.Store, exe
 		fmt.Fprintf(w, "  %-10s  %-22s  password %s%s\n", u.Role, u.Name, pw, team)
 	}
 	// A manager's API token, for trying the API with curl.
-	store.RevokeAPIToken(ctx, "manager", "demo")
-	token, err := store.CreateAPIToken(ctx, "manager", "demo", time.Now(), time.Time{})
+	store.Accounts().RevokeAPIToken(ctx, "manager", "demo")
+	token, err := store.Accounts().CreateAPIToken(ctx, "manager", "demo", time.Now(), time.Time{})
 	if err != nil {
 		return err
 	}

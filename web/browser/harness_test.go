@@ -269,7 +269,7 @@ func (h *harness) user(t *testing.T, u scoreboard.User) {
 		t.Fatal(err)
 	}
 	u.PasswordHash = string(hash)
-	if err := h.store.CreateUser(context.Background(), u); err != nil {
+	if err := h.store.Accounts().CreateUser(context.Background(), u); err != nil {
 		t.Fatal(err)
 	}
 	h.mu.Lock()
