@@ -5,7 +5,8 @@
 // changed, starts each team's checks as soon as its containers run, while
 // other teams are still being created, and waits for every check to pass,
 // telling one callback of each step ([Event]). [Move] moves a team to another
-// node of a cluster, and waits for its checks, the same way.
+// node of a cluster, and waits for its checks, the same way; [Reset]
+// recreates a team's host, building its image first if need be.
 //
 // It sits above orchestrator, whose steps it puts in order, and
 // orchestrator/agent, whose agents run the checks in the scorebots (and which
@@ -200,6 +201,25 @@ func Move(ctx context.Context, cl orchestrator.Cluster, r *Range, team, node str
 	c := startChecks(ctx, cl, r.team(team), opt, rep)
 	defer c.stop()
 	return plan, c.wait(opt.Wait, began)
+}
+
+// Reset recreates a team's host from its image, with the same addresses
+// and secrets (orchestrator.Reset). When the host's image is one of a
+// build block, it is built first if the engine lacks it, and opt.Report,
+// when not nil, is told of the build as a deploy tells it: StepBuild for
+// each line, then StepBuilt. Only opt.Report is used.
+func Reset(ctx context.Context, rt orchestrator.Runtime, r *Range, team, host string, opt Options) error {
+	rep := &reporter{report: opt.Report}
+	spec, _ := r.Desired.Container(orchestrator.Key{Team: team, Role: orchestrator.RoleHost, Name: host})
+	if b, ok := r.Desired.BuildOf(spec.Image); ok {
+		began := time.Now()
+		built, err := orchestrator.Build(ctx, rt, []orchestrator.BuildSpec{b}, func(line string) { rep.send(Event{Step: StepBuild, Line: line}) })
+		if err != nil {
+			return err
+		}
+		rep.send(Event{Step: StepBuilt, Built: built, Took: time.Since(began)})
+	}
+	return orchestrator.Reset(ctx, rt, r.Desired, team, host)
 }
 
 // checks runs the checks of the teams' plans from their scorebots.

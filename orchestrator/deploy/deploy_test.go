@@ -280,6 +280,37 @@ func TestMoveWaitsForTheTeamMoved(t *testing.T) {
 	}
 }
 
+func TestResetBuildsTheHostsImageFirst(t *testing.T) {
+	r := newRange(t, true)
+	tag := r.Desired.Builds[0].Tag
+	f := newFake(baseImages...)
+	if _, err := deploy.Deploy(context.Background(), f, r, deploy.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	f.RemoveImages(tag)
+	for i, wantBuilt := range [][]string{{tag}, nil} {
+		before := len(f.Calls())
+		rec := newRecorder()
+		if err := deploy.Reset(context.Background(), f, r, "team-1", "web", deploy.Options{Report: rec.report}); err != nil {
+			t.Fatalf("reset %d: %v", i+1, err)
+		}
+		calls := f.Calls()[before:]
+		if n := countOf(calls, "build image "+tag); n != len(wantBuilt) {
+			t.Errorf("reset %d: %s built %d times, want %d: %q", i+1, tag, n, len(wantBuilt), calls)
+		}
+		if !slices.Contains(calls, "remove container cordillera-ex-team-1-web") || calls[len(calls)-1] != "create container cordillera-ex-team-1-web" {
+			t.Errorf("reset %d: calls %q; want team-1's web removed and created again", i+1, calls)
+		}
+		steps := rec.steps()
+		if len(steps) == 0 || steps[len(steps)-1] != deploy.StepBuilt || !slices.Equal(rec.events[len(steps)-1].Built, wantBuilt) {
+			t.Errorf("reset %d: events %+v; want the build's lines, then %q built", i+1, rec.events, wantBuilt)
+		}
+	}
+	if err := deploy.Reset(context.Background(), f, r, "team-1", "nope", deploy.Options{}); !errors.Is(err, orchestrator.ErrNotFound) {
+		t.Errorf("reset of a host the team lacks: %v; want ErrNotFound", err)
+	}
+}
+
 func TestPlanGivesThePoolFirst(t *testing.T) {
 	sc, diags := scenarios.NewLoader().LoadScenarioFS(scenarios.Library(), "water-utility", "library/water-utility")
 	if diags.HasErrors() {
