@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
+	"github.com/cordillera-range/cordillera/orchestrator/deploy"
 )
 
 func runReset(ctx context.Context, e *env, args []string) error {
@@ -36,39 +36,24 @@ func runReset(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	// The scorebot's image does not matter here: only a host is reset.
-	d, err := orchestrator.NewDesired(plans, orchestrator.Options{})
+	r, err := deploy.New(plans, orchestrator.Options{})
 	if err != nil {
 		return err
 	}
 	if rtErr != nil {
 		return rtErr
 	}
-	spec, _ := d.Container(orchestrator.Key{Team: *team, Role: orchestrator.RoleHost, Name: *host})
-	if b, ok := d.BuildOf(spec.Image); ok {
-		if err := build(ctx, e, rt, []orchestrator.BuildSpec{b}); err != nil {
-			return err
-		}
-	}
-	if err := orchestrator.Reset(ctx, rt, d, *team, *host); err != nil {
+	// The host's image is built first when it is a build block's that the
+	// engine lacks, showing the build as up does.
+	if err := deploy.Reset(ctx, rt, r, *team, *host, deploy.Options{Report: report(e.stdout, false)}); err != nil {
 		return err
 	}
+	spec, _ := r.Desired.Container(orchestrator.Key{Team: *team, Role: orchestrator.RoleHost, Name: *host})
 	var addrs []string
 	for _, a := range spec.Networks {
 		addrs = append(addrs, a.Address.String())
 	}
 	fmt.Fprintf(e.stdout, "Reset host %s of team %s: %s recreated from %s at %s.\n",
 		*host, *team, spec.Name, spec.Image, strings.Join(addrs, ", "))
-	return nil
-}
-
-// build builds the images of the scenario's build blocks that the engine
-// lacks, showing the builds' progress, and says how long it took.
-func build(ctx context.Context, e *env, rt orchestrator.Runtime, builds []orchestrator.BuildSpec) error {
-	start := time.Now()
-	built, err := orchestrator.Build(ctx, rt, builds, func(line string) { fmt.Fprintln(e.stdout, line) })
-	if err != nil {
-		return err
-	}
-	sayBuilt(e.stdout, built, time.Since(start))
 	return nil
 }
