@@ -7,8 +7,9 @@
 //	seeddb -db FILE [-entries 100000] [-teams 100]
 //
 // The exercise is made through the store; the entries go straight into the
-// ledger in one transaction, and the store's triggers keep the totals and
-// per-minute buckets as they do for recorded outcomes.
+// ledger in one transaction, and the store's triggers keep the totals, the
+// per-minute buckets and the four-minute series blocks as they do for
+// recorded outcomes.
 package main
 
 import (
