@@ -30,6 +30,11 @@ type Options struct {
 	Now func() time.Time
 	// Tick is how often the engine looks at the clock (default 250ms).
 	Tick time.Duration
+	// NewTicker makes what the engine waits on between its looks at the
+	// clock (every Tick) and between its tries for the lease: a channel
+	// that delivers a tick every d, and its stop. The default is a
+	// time.Ticker's; tests replace it to drive time by hand, with Now.
+	NewTicker func(d time.Duration) (ticks <-chan time.Time, stop func())
 	// AttackJitter is the most an attack's time moves for one team, in
 	// exercise time (default 30s). Each team's jitter is drawn from the
 	// exercise's seed, so a run can be reproduced, and recorded.
@@ -93,10 +98,17 @@ type Engine struct {
 	drained bool
 
 	// Tests set these before Run to know when the engine has looked: ticked
-	// once a tick's actions are done, with what they were decided on;
-	// waitsForLease each time the lease is refused and it waits.
+	// once a tick's actions are done, with what they were decided on, just
+	// before the engine waits for the next tick; waitsForLease each time
+	// the lease, asked for at now, is refused and it waits.
 	ticked        func(in inputs, acts []action)
-	waitsForLease func()
+	waitsForLease func(now time.Time)
+}
+
+// realTicker is Options.NewTicker's default: a time.Ticker.
+func realTicker(d time.Duration) (<-chan time.Time, func()) {
+	t := time.NewTicker(d)
+	return t.C, t.Stop
 }
 
 // New makes an engine for an exercise whose teams' plans are given. It does
@@ -113,6 +125,9 @@ func New(store *scoreboard.Store, rt orchestrator.Runtime, sc *scenarios.Scenari
 	}
 	if opt.Tick <= 0 {
 		opt.Tick = 250 * time.Millisecond
+	}
+	if opt.NewTicker == nil {
+		opt.NewTicker = realTicker
 	}
 	if opt.AttackJitter < 0 {
 		opt.AttackJitter = 0

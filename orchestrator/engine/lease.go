@@ -25,6 +25,8 @@ func defaultHolder() string {
 // go, whose lease runs out within LeaseTTL. The wait is said once, as an
 // event.
 func (e *Engine) takeLease(ctx context.Context) error {
+	ticks, stop := e.opt.NewTicker(min(e.opt.LeaseTTL/5, time.Second))
+	defer stop()
 	said := false
 	for {
 		now := e.opt.Now()
@@ -47,12 +49,12 @@ func (e *Engine) takeLease(ctx context.Context) error {
 			}
 		}
 		if e.waitsForLease != nil {
-			e.waitsForLease()
+			e.waitsForLease(now)
 		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(min(e.opt.LeaseTTL/5, time.Second)):
+		case <-ticks:
 		}
 	}
 }

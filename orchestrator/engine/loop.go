@@ -38,8 +38,8 @@ func (e *Engine) Run(ctx context.Context) error {
 		defer e.wg.Done()
 		e.startAgents(ctx)
 	}()
-	tick := time.NewTicker(e.opt.Tick)
-	defer tick.Stop()
+	ticks, stopTicks := e.opt.NewTicker(e.opt.Tick)
+	defer stopTicks()
 	defer e.wg.Wait()
 	e.renewed, e.lost, e.lostTo, e.drained = e.opt.Now(), false, "", false
 	for {
@@ -63,7 +63,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-tick.C:
+		case <-ticks:
 		}
 	}
 }

@@ -148,10 +148,20 @@ func (f *fakeRuntime) commands(match string) []string {
 	return out
 }
 
-// fakeClock is a wall clock the test moves by hand.
+// fakeClock is a wall clock the test moves by hand, and the tickers the
+// engine waits on: a ticker delivers when the clock is moved to or past
+// its next tick, never otherwise, and, like a time.Ticker, drops the
+// ticks its reader is too slow for.
 type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
+	mu      sync.Mutex
+	now     time.Time
+	tickers map[*fakeTicker]bool
+}
+
+type fakeTicker struct {
+	c     chan time.Time
+	every time.Duration
+	next  time.Time
 }
 
 func (c *fakeClock) Now() time.Time {
@@ -160,10 +170,56 @@ func (c *fakeClock) Now() time.Time {
 	return c.now
 }
 
+// NewTicker is the engine's Options.NewTicker on this clock.
+func (c *fakeClock) NewTicker(d time.Duration) (<-chan time.Time, func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := &fakeTicker{c: make(chan time.Time, 1), every: d, next: c.now.Add(d)}
+	if c.tickers == nil {
+		c.tickers = map[*fakeTicker]bool{}
+	}
+	c.tickers[t] = true
+	return t.c, func() {
+		c.mu.Lock()
+		delete(c.tickers, t)
+		c.mu.Unlock()
+	}
+}
+
+// Advance moves the clock on by d, and delivers the ticks that fell due.
 func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.now = c.now.Add(d)
+	c.deliver()
 	c.mu.Unlock()
+}
+
+// Tick delivers a tick to every ticker now, the clock left as it is: the
+// engine looks again at the same time, as it does when its Tick of real
+// time passes and the exercise's time barely moves.
+func (c *fakeClock) Tick() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for t := range c.tickers {
+		select {
+		case t.c <- c.now:
+		default: // its reader has a tick still to take
+		}
+	}
+}
+
+// deliver sends each ticker that is due its tick, with c.mu held.
+func (c *fakeClock) deliver() {
+	for t := range c.tickers {
+		if t.next.After(c.now) {
+			continue
+		}
+		select {
+		case t.c <- c.now:
+		default: // its reader has a tick still to take: this one is dropped
+		}
+		t.next = t.next.Add((c.now.Sub(t.next)/t.every + 1) * t.every)
+	}
 }
 
 // rig is an engine on the test drill, a fresh store and a fake runtime.
@@ -176,6 +232,20 @@ type rig struct {
 	ex    *scenarios.Exercise
 	plans []*scenarios.TeamPlan
 	db    string
+
+	// notices is what the rig's engines said they did, in order; changed
+	// is closed, and made anew, at each.
+	mu      sync.Mutex
+	notices []notice
+	changed chan struct{}
+}
+
+// notice is an engine saying it looked at the clock at now: it finished a
+// tick, or it was refused the lease and waits.
+type notice struct {
+	e     *Engine
+	lease bool
+	now   time.Time
 }
 
 func newRig(t *testing.T) *rig {
@@ -190,7 +260,7 @@ func newRig(t *testing.T) *rig {
 	}
 	r := &rig{t: t, rt: &fakeRuntime{down: map[string]bool{}}, sc: sc, ex: ex, plans: plans,
 		clock: &fakeClock{now: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)},
-		db:    filepath.Join(t.TempDir(), "cordillera.db")}
+		db:    filepath.Join(t.TempDir(), "cordillera.db"), changed: make(chan struct{})}
 	r.open()
 	// Deface works against cl and is blocked by co.
 	r.rt.exec = func(team, name string, cmd []string) (orchestrator.ExecResult, error) {
@@ -218,11 +288,13 @@ func (r *rig) open() {
 
 func (r *rig) engine() *Engine {
 	r.t.Helper()
-	e, err := New(r.store, r.rt, r.sc, r.ex, r.plans, Options{Now: r.clock.Now, Tick: 5 * time.Millisecond, AttackJitter: -1,
-		Agent: agent.PoolOptions{Program: fakeProgram}})
+	e, err := New(r.store, r.rt, r.sc, r.ex, r.plans, Options{Now: r.clock.Now, NewTicker: r.clock.NewTicker,
+		Tick: 5 * time.Millisecond, AttackJitter: -1, Agent: agent.PoolOptions{Program: fakeProgram}})
 	if err != nil {
 		r.t.Fatal(err)
 	}
+	e.ticked = func(in inputs, _ []action) { r.hear(notice{e: e, now: in.now}) }
+	e.waitsForLease = func(now time.Time) { r.hear(notice{e: e, lease: true, now: now}) }
 	if err := e.Prepare(context.Background()); err != nil {
 		r.t.Fatal(err)
 	}
@@ -240,62 +312,93 @@ func (r *rig) run(e *Engine) (stop func() error) {
 	}
 }
 
-// watcher hears what an engine did: the ticks it finished, by the wall
-// time each began at, and its waits for the lease.
-type watcher struct {
-	r      *rig
-	mu     sync.Mutex
-	ticks  []time.Time
-	leases int
+func (r *rig) hear(n notice) {
+	r.mu.Lock()
+	r.notices = append(r.notices, n)
+	close(r.changed)
+	r.changed = make(chan struct{})
+	r.mu.Unlock()
 }
 
-// watch listens to an engine that has not run yet.
-func (r *rig) watch(e *Engine) *watcher {
-	w := &watcher{r: r}
-	e.ticked = func(in inputs, _ []action) {
-		w.mu.Lock()
-		w.ticks = append(w.ticks, in.now)
-		w.mu.Unlock()
+// await waits until ok holds of the notices heard, each time one is heard:
+// it does not poll. It fails the test at the deadline, a generous bound.
+func (r *rig) await(what string, deadline time.Time, ok func([]notice) bool) {
+	r.t.Helper()
+	bound := time.NewTimer(time.Until(deadline))
+	defer bound.Stop()
+	for {
+		r.mu.Lock()
+		done, changed := ok(r.notices), r.changed
+		r.mu.Unlock()
+		if done {
+			return
+		}
+		select {
+		case <-changed:
+		case <-bound.C:
+			r.t.Fatalf("gave up waiting for %s", what)
+		}
 	}
-	e.waitsForLease = func() {
-		w.mu.Lock()
-		w.leases++
-		w.mu.Unlock()
-	}
-	return w
 }
+
+// step ticks the engines at the virtual clock's time, and waits until
+// one has looked at the clock since: the loop wakes when the test steps
+// it, and at no other time.
+func (r *rig) step(what string, deadline time.Time) {
+	r.t.Helper()
+	r.mu.Lock()
+	heard := len(r.notices)
+	r.mu.Unlock()
+	at := r.clock.Now()
+	r.clock.Tick()
+	r.await(what, deadline, func(ns []notice) bool {
+		return slices.ContainsFunc(ns[heard:], func(n notice) bool { return !n.now.Before(at) })
+	})
+}
+
+// eventually steps the engines, a tick at a time, until cond holds:
+// for what a tick does, or what runs beside the loop (rounds, attacks),
+// to be done. It fails the test after a generous bound.
+func (r *rig) eventually(what string, cond func() bool) {
+	r.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		r.step(what, deadline)
+	}
+}
+
+// watcher hears what one of the rig's engines did.
+type watcher struct {
+	r *rig
+	e *Engine
+}
+
+func (r *rig) watch(e *Engine) *watcher { return &watcher{r: r, e: e} }
 
 // looked waits until the engine has finished a tick that read the clock
 // at or after at: whatever was due then has been done.
 func (w *watcher) looked(at time.Time) {
 	w.r.t.Helper()
-	w.r.eventually("a tick at "+at.Format(time.TimeOnly), func() bool {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		return slices.ContainsFunc(w.ticks, func(t time.Time) bool { return !t.Before(at) })
+	w.r.await("a tick at "+at.Format(time.TimeOnly), time.Now().Add(10*time.Second), func(ns []notice) bool {
+		return slices.ContainsFunc(ns, func(n notice) bool { return n.e == w.e && !n.lease && !n.now.Before(at) })
 	})
 }
 
-// refused waits until the engine, refused the lease, has begun to wait
-// for it n times.
+// refused steps the clock until the engine, refused the lease, has begun
+// to wait for it n times.
 func (w *watcher) refused(n int) {
 	w.r.t.Helper()
 	w.r.eventually(fmt.Sprintf("%d waits for the lease", n), func() bool {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		return w.leases >= n
-	})
-}
-
-// eventually waits for cond, failing the test after a generous bound.
-func (r *rig) eventually(what string, cond func() bool) {
-	r.t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if cond() {
-			return
+		w.r.mu.Lock()
+		defer w.r.mu.Unlock()
+		waits := 0
+		for _, heard := range w.r.notices {
+			if heard.e == w.e && heard.lease {
+				waits++
+			}
 		}
-	}
-	r.t.Fatalf("gave up waiting for %s", what)
+		return waits >= n
+	})
 }
 
 func (r *rig) executions() map[string]scoreboard.Execution {
