@@ -222,9 +222,3 @@ func (r *Readiness) try(team string, bot *string, checks []scenarios.CheckPlan) 
 	}
 	return results, ""
 }
-
-// WaitReady runs every team's checks from its scorebot, all teams at once,
-// until all pass or timeout has passed (see [Readiness]).
-func WaitReady(ctx context.Context, rt Runtime, plans []*scenarios.TeamPlan, check Checker, timeout time.Duration, progress func(CheckResult)) ([]CheckResult, error) {
-	return NewReadiness(ctx, rt, plans, check, progress).Wait(timeout)
-}

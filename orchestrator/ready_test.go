@@ -172,8 +172,8 @@ func TestReadinessWithoutScorebot(t *testing.T) {
 		t.Error("a check ran with no scorebot")
 		return nil, nil
 	}
-	failing, err := orchestrator.WaitReady(context.Background(), f, plans, check, 1500*time.Millisecond, nil)
+	failing, err := orchestrator.NewReadiness(context.Background(), f, plans, check, nil).Wait(1500 * time.Millisecond)
 	if err == nil || len(failing) != 4 || !strings.Contains(failing[0].Detail, "no running scorebot container: run up first") {
-		t.Errorf("WaitReady = %v, %v", failing, err)
+		t.Errorf("Wait = %v, %v", failing, err)
 	}
 }
