@@ -165,8 +165,11 @@ func PrepareImages(ctx context.Context, rt Runtime, d *Desired, progress func(st
 // Up makes the exercise run as desired: it readies the images, quietly
 // ([PrepareImages]), then applies the exercise ([Apply]). It returns the
 // plan it carried out, which is empty when everything already ran as
-// desired. A deploy that shows its progress and waits for the checks is
-// orchestrator/deploy's.
+// desired. It is the deploy path's first two steps, with neither its
+// reports nor its wait: the command line and the director deploy with
+// orchestrator/deploy, whose Deploy readies the images and applies the
+// exercise the same way; Up and [UpTeams] serve tests that want only
+// these steps.
 func Up(ctx context.Context, rt Runtime, d *Desired, progress func(Event)) (Plan, error) {
 	return UpTeams(ctx, rt, d, progress, nil)
 }
