@@ -253,7 +253,7 @@ func (d *Director) ResetHost(ctx context.Context, name, team, host, author strin
 	if _, ok := x.rng.Desired.Container(orchestrator.Key{Team: team, Role: orchestrator.RoleHost, Name: host}); !ok {
 		return fmt.Errorf("%w: team %q has no host %q", ErrInvalid, team, host)
 	}
-	if err := orchestrator.Reset(ctx, d.rt, x.rng.Desired, team, host); err != nil {
+	if err := deploy.Reset(ctx, d.rt, x.rng, team, host, deploy.Options{}); err != nil {
 		return err
 	}
 	// A reset before the start is preparation, not play: nothing to score.
