@@ -84,7 +84,7 @@ func decodeAttack(b *hcl.Block, ctx *hcl.EvalContext) (*Attack, hcl.Diagnostics)
 				}
 			}
 		case "at":
-			a.At, d = decodeDuration(attr, ctx)
+			a.At, a.AtExpr, d = decodeTimelineDuration(attr, ctx)
 		case "after":
 			var r Ref
 			r, d = decodeRef(attr.Expr, "attack")
@@ -97,7 +97,7 @@ func decodeAttack(b *hcl.Block, ctx *hcl.EvalContext) (*Attack, hcl.Diagnostics)
 				d = oneOf(attr, a.When, WhenSucceeded, WhenBlocked, WhenAny)
 			}
 		case "delay":
-			a.Delay, d = decodeDuration(attr, ctx)
+			a.Delay, a.DelayExpr, d = decodeTimelineDuration(attr, ctx)
 		case "from":
 			a.From, d = decodeRef(attr.Expr, "attacker")
 		case "target":

@@ -52,7 +52,7 @@ func decodeInject(b *hcl.Block, ctx *hcl.EvalContext) (*Inject, hcl.Diagnostics)
 		var d hcl.Diagnostics
 		switch attr.Name {
 		case "at":
-			in.At, d = decodeDuration(attr, ctx)
+			in.At, in.AtExpr, d = decodeTimelineDuration(attr, ctx)
 		case "from":
 			in.From, d = decodeString(attr, ctx)
 		case "subject":

@@ -50,6 +50,11 @@ func Plan(sc *Scenario, ex *Exercise) ([]*TeamPlan, hcl.Diagnostics) {
 		for _, diag := range d {
 			// Most mistakes are the same for every team; say each once.
 			key := fmt.Sprintf("%s|%s|%v", diag.Summary, diag.Detail, diag.Subject)
+			if v, ok := diag.Extra.(timelineValue); ok {
+				// The same wrong time for many teams: said once, for
+				// the first of them.
+				key = fmt.Sprintf("%s|%s|%v", diag.Summary, v, diag.Subject)
+			}
 			if !seen[key] {
 				seen[key] = true
 				diags = append(diags, diag)
@@ -140,11 +145,16 @@ func EvaluateTeam(sc *Scenario, ex *Exercise, index int) (*TeamPlan, hcl.Diagnos
 	})}
 	re := &evaluator{ctx: runCtx}
 	re.attacks(sc, p)
+	// The timeline is planned before any attack runs: its per-team values
+	// see the team's context, without run.*.
+	e.attackTimes(sc, p)
 	e.injects(sc, p)
 	e.challenges(sc, p)
 
 	diags = append(diags, e.diags...)
 	diags = append(diags, re.diags...)
+	// A time that could not be evaluated is zero, never beyond the end.
+	diags = append(diags, checkTeamTimeline(sc, p)...)
 	return p, dedupe(diags)
 }
 
@@ -196,6 +206,11 @@ func (e *evaluator) injects(sc *Scenario, p *TeamPlan) {
 			continue
 		}
 		ip := InjectPlan{Name: in.Name, At: Duration(in.At), From: in.From, Subject: in.Subject, Body: e.string(in.Body, "body")}
+		if in.AtExpr != nil {
+			if d, ok := e.timelineDuration(in.AtExpr, "at", fmt.Sprintf("inject %q's", in.Name), p.Team); ok {
+				ip.At = Duration(d)
+			}
+		}
 		if in.Response != nil {
 			ip.Response = &ResponsePlan{Due: Duration(in.Response.Due), Points: in.Response.Points}
 		}

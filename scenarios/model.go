@@ -206,6 +206,12 @@ type Attack struct {
 	After *Ref
 	When  string
 	Delay time.Duration
+	// AtExpr and DelayExpr are at and delay when they depend on the team
+	// (they name team.country, team.index or another per-team value):
+	// each team's plan evaluates them, and At or Delay is then zero. Nil
+	// when the value is the same for every team.
+	AtExpr    hcl.Expression
+	DelayExpr hcl.Expression
 
 	From    Ref // an attacker
 	Target  Ref // a host
@@ -269,8 +275,11 @@ type HTTPProbe struct {
 // Inject is a message from the scenario's storyline, delivered to teams at a
 // given time.
 type Inject struct {
-	Name      string
-	At        time.Duration
+	Name string
+	At   time.Duration
+	// AtExpr is at when it depends on the team, evaluated in each team's
+	// plan (At is then zero); nil when it is the same for every team.
+	AtExpr    hcl.Expression
 	From      string
 	Subject   string
 	Body      hcl.Expression

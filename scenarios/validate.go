@@ -190,8 +190,11 @@ func checkTimeline(sc *Scenario, attacks map[string]*Attack) hcl.Diagnostics {
 			fmt.Sprintf("%s is at %s, after the scenario ends at %s. Move it earlier or make the scenario's duration longer.", what, Human(at), Human(sc.Duration))))
 	}
 	for _, a := range sc.Attacks {
-		if a.After != nil && a.At > 0 {
+		if a.After != nil && (a.At > 0 || a.AtExpr != nil) {
 			continue // "Both at and after" says what to fix
+		}
+		if perTeamChain(a, attacks) {
+			continue // checked for each team when it is planned
 		}
 		if at, ok := earliestStart(a, attacks); ok && sc.Duration > 0 && at > sc.Duration {
 			what := fmt.Sprintf("Attack %q", a.Name)
@@ -202,7 +205,7 @@ func checkTimeline(sc *Scenario, attacks map[string]*Attack) hcl.Diagnostics {
 		}
 	}
 	for _, in := range sc.Injects {
-		if sc.Duration > 0 && in.At > sc.Duration {
+		if sc.Duration > 0 && in.AtExpr == nil && in.At > sc.Duration {
 			beyond(in.DeclRange, fmt.Sprintf("Inject %q", in.Name), in.At)
 		}
 	}
