@@ -342,18 +342,17 @@ func (r *rig) await(what string, deadline time.Time, ok func([]notice) bool) {
 }
 
 // step ticks the engines at the virtual clock's time, and waits until
-// one has looked at the clock since: the loop wakes when the test steps
-// it, and at no other time.
+// one has told of a tick, or of a wait for the lease, since: the loop
+// wakes when the test steps it, and at no other time. A tick under way
+// as the test steps may be the one heard; eventually asks again, so that
+// costs a step, never a wrong answer.
 func (r *rig) step(what string, deadline time.Time) {
 	r.t.Helper()
 	r.mu.Lock()
 	heard := len(r.notices)
 	r.mu.Unlock()
-	at := r.clock.Now()
 	r.clock.Tick()
-	r.await(what, deadline, func(ns []notice) bool {
-		return slices.ContainsFunc(ns[heard:], func(n notice) bool { return !n.now.Before(at) })
-	})
+	r.await(what, deadline, func(ns []notice) bool { return len(ns) > heard })
 }
 
 // eventually steps the engines, a tick at a time, until cond holds:
