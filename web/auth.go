@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -51,20 +52,47 @@ func isStaff(u *scoreboard.User) bool {
 	return u.Role == scoreboard.RoleInstructor || u.Role == scoreboard.RoleManager
 }
 
+// accountPages sign users in and out, keep their sessions, languages and
+// API tokens, and guard every request: who asks (identify), whether a
+// form carries its CSRF token, how many forms a user sends.
+type accountPages struct {
+	*base
+	accounts   accountStore
+	sessionTTL time.Duration
+	// login limits sign-in attempts per address and name, submit forms
+	// per user.
+	login, submit *limiter
+}
+
+// accountStore is what accountPages read and write of the users'
+// accounts.
+type accountStore interface {
+	APITokenUser(ctx context.Context, token string, now time.Time) (scoreboard.User, error)
+	SessionUser(ctx context.Context, token string, now time.Time) (scoreboard.Session, scoreboard.User, error)
+	TouchSession(ctx context.Context, token string, now, expires time.Time) error
+	UserByName(ctx context.Context, name string) (scoreboard.User, error)
+	CreateSession(ctx context.Context, user string, now, expires time.Time) (string, error)
+	DeleteSession(ctx context.Context, token string) error
+	SetUserLanguage(ctx context.Context, user, lang string) error
+	APITokens(ctx context.Context, user string) ([]scoreboard.APIToken, error)
+	CreateAPIToken(ctx context.Context, user, name string, now, expires time.Time) (string, error)
+	RevokeAPIToken(ctx context.Context, user, name string) error
+}
+
 // identify finds who is asking: a bearer token under /api/, else the
 // session cookie. A bearer token that does not open is refused outright
 // rather than read as a visitor, so that a script learns its token is bad.
-func (s *Server) identify(next echo.HandlerFunc) echo.HandlerFunc {
+func (a *accountPages) identify(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		v := &viewer{}
 		c.Set(viewerKey, v)
-		ctx, now := c.Request().Context(), s.cfg.Now()
+		ctx, now := c.Request().Context(), a.now()
 		if auth := c.Request().Header.Get("Authorization"); auth != "" && strings.HasPrefix(c.Request().URL.Path, "/api/") {
 			token, ok := strings.CutPrefix(auth, "Bearer ")
 			if !ok {
 				return errSignIn
 			}
-			u, err := s.store.Accounts().APITokenUser(ctx, strings.TrimSpace(token), now)
+			u, err := a.accounts.APITokenUser(ctx, strings.TrimSpace(token), now)
 			if errors.Is(err, scoreboard.ErrNotFound) {
 				return errSignIn
 			}
@@ -73,23 +101,23 @@ func (s *Server) identify(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			v.user, v.bearer = &u, true
 		} else if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
-			sess, u, err := s.store.Accounts().SessionUser(ctx, ck.Value, now)
+			sess, u, err := a.accounts.SessionUser(ctx, ck.Value, now)
 			switch {
 			case errors.Is(err, scoreboard.ErrNotFound):
-				s.clearCookie(c, sessionCookie)
+				a.clearCookie(c, sessionCookie)
 			case err != nil:
 				return err
 			default:
 				v.user, v.session = &u, ck.Value
 				// Sliding expiry, written at most once a minute.
 				if now.Sub(sess.LastSeen) > time.Minute {
-					if err := s.store.Accounts().TouchSession(ctx, ck.Value, now, now.Add(s.cfg.SessionTTL)); err != nil {
-						s.log.Warn("touching a session", "err", err)
+					if err := a.accounts.TouchSession(ctx, ck.Value, now, now.Add(a.sessionTTL)); err != nil {
+						a.log.Warn("touching a session", "err", err)
 					}
 				}
 			}
 		}
-		v.lang = s.language(c, v.user)
+		v.lang = a.language(c, v.user)
 		v.loc = time.UTC
 		if ck, err := c.Cookie(tzCookie); err == nil {
 			if name, err := url.QueryUnescape(ck.Value); err == nil {
@@ -102,7 +130,7 @@ func (s *Server) identify(next echo.HandlerFunc) echo.HandlerFunc {
 
 // language is the user's stored choice, else the lang cookie, else the
 // browser's Accept-Language.
-func (s *Server) language(c echo.Context, u *scoreboard.User) string {
+func (a *accountPages) language(c echo.Context, u *scoreboard.User) string {
 	if u != nil && supported(u.Language) {
 		return u.Language
 	}
@@ -117,7 +145,7 @@ func (s *Server) language(c echo.Context, u *scoreboard.User) string {
 // session and cannot be made from anything but the session cookie itself,
 // which scripts of other sites cannot read. A visitor's is a random value
 // in a cookie of its own (double submit), made on the first form shown.
-func (s *Server) csrfToken(c echo.Context) string {
+func (bs *base) csrfToken(c echo.Context) string {
 	v := viewerOf(c)
 	if v.session != "" {
 		return sessionCSRF(v.session)
@@ -135,7 +163,7 @@ func (s *Server) csrfToken(c echo.Context) string {
 	rand.Read(b)
 	t := base64.RawURLEncoding.EncodeToString(b)
 	c.Set(csrfCookie, t)
-	c.SetCookie(s.cookie(csrfCookie, t, 0))
+	c.SetCookie(bs.cookie(csrfCookie, t, 0))
 	return t
 }
 
@@ -148,7 +176,7 @@ func sessionCSRF(session string) string {
 // checkCSRF refuses a state-changing request without the right token.
 // Requests with an API token carry no ambient credential, so they need
 // none.
-func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
+func (a *accountPages) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		switch c.Request().Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
@@ -169,7 +197,7 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 			got = c.FormValue(csrfField)
 		}
 		if want == "" || !hmac.Equal([]byte(got), []byte(want)) {
-			s.log.Info("CSRF token refused", "path", c.Request().URL.Path, "ip", c.RealIP())
+			a.log.Info("CSRF token refused", "path", c.Request().URL.Path, "ip", c.RealIP())
 			return errCSRF
 		}
 		return next(c)
@@ -178,7 +206,7 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 
 // limitSubmissions bounds how many forms (any non-GET request) one user,
 // or one address for visitors, sends per minute.
-func (s *Server) limitSubmissions(next echo.HandlerFunc) echo.HandlerFunc {
+func (a *accountPages) limitSubmissions(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		switch c.Request().Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
@@ -188,22 +216,22 @@ func (s *Server) limitSubmissions(next echo.HandlerFunc) echo.HandlerFunc {
 		if u := viewerOf(c).user; u != nil {
 			key = "user:" + u.Name
 		}
-		if ok, wait := s.submit.allow(key, s.cfg.Now()); !ok {
+		if ok, wait := a.submit.allow(key, a.now()); !ok {
 			return tooMany(wait)
 		}
 		return next(c)
 	}
 }
 
-func (s *Server) cookie(name, value string, maxAge int) *http.Cookie {
+func (bs *base) cookie(name, value string, maxAge int) *http.Cookie {
 	return &http.Cookie{
 		Name: name, Value: value, Path: "/", MaxAge: maxAge,
-		HttpOnly: true, Secure: s.cfg.Secure, SameSite: http.SameSiteLaxMode,
+		HttpOnly: true, Secure: bs.secure, SameSite: http.SameSiteLaxMode,
 	}
 }
 
-func (s *Server) clearCookie(c echo.Context, name string) {
-	c.SetCookie(s.cookie(name, "", -1))
+func (bs *base) clearCookie(c echo.Context, name string) {
+	c.SetCookie(bs.cookie(name, "", -1))
 }
 
 // requireUser returns the signed-in user, or sends a visitor to sign in
@@ -244,22 +272,22 @@ type loginView struct {
 	Name, Next, Error string
 }
 
-func (s *Server) loginPage(c echo.Context) error {
-	p := s.page(c, "login.title")
+func (a *accountPages) loginPage(c echo.Context) error {
+	p := a.page(c, "login.title")
 	p.Data = loginView{Next: safeNext(c.QueryParam("next"))}
-	return s.render(c, http.StatusOK, tmplLogin, p)
+	return a.render(c, http.StatusOK, tmplLogin, p)
 }
 
-func (s *Server) signIn(c echo.Context) error {
+func (a *accountPages) signIn(c echo.Context) error {
 	name := strings.TrimSpace(c.FormValue("name"))
 	password := c.FormValue("password")
 	next := safeNext(c.FormValue("next"))
-	if ok, wait := s.login.allow(c.RealIP()+"|"+strings.ToLower(name), s.cfg.Now()); !ok {
-		s.log.Info("sign-in rate limited", "user", name, "ip", c.RealIP())
+	if ok, wait := a.login.allow(c.RealIP()+"|"+strings.ToLower(name), a.now()); !ok {
+		a.log.Info("sign-in rate limited", "user", name, "ip", c.RealIP())
 		return tooMany(wait)
 	}
 	ctx := c.Request().Context()
-	u, err := s.store.Accounts().UserByName(ctx, name)
+	u, err := a.accounts.UserByName(ctx, name)
 	if err != nil && !errors.Is(err, scoreboard.ErrNotFound) {
 		return err
 	}
@@ -268,22 +296,22 @@ func (s *Server) signIn(c echo.Context) error {
 		hash = dummyHash
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil {
-		s.log.Info("sign-in failed", "user", name, "ip", c.RealIP())
-		p := s.page(c, "login.title")
+		a.log.Info("sign-in failed", "user", name, "ip", c.RealIP())
+		p := a.page(c, "login.title")
 		p.Data = loginView{Name: name, Next: next, Error: "login.failed"}
-		return s.render(c, http.StatusUnauthorized, tmplLogin, p)
+		return a.render(c, http.StatusUnauthorized, tmplLogin, p)
 	}
 	if v := viewerOf(c); v.session != "" {
-		s.store.Accounts().DeleteSession(ctx, v.session)
+		a.accounts.DeleteSession(ctx, v.session)
 	}
-	now := s.cfg.Now()
-	token, err := s.store.Accounts().CreateSession(ctx, u.Name, now, now.Add(s.cfg.SessionTTL))
+	now := a.now()
+	token, err := a.accounts.CreateSession(ctx, u.Name, now, now.Add(a.sessionTTL))
 	if err != nil {
 		return err
 	}
-	c.SetCookie(s.cookie(sessionCookie, token, 0))
-	s.clearCookie(c, csrfCookie)
-	s.log.Info("signed in", "user", u.Name, "role", u.Role, "ip", c.RealIP())
+	c.SetCookie(a.cookie(sessionCookie, token, 0))
+	a.clearCookie(c, csrfCookie)
+	a.log.Info("signed in", "user", u.Name, "role", u.Role, "ip", c.RealIP())
 	if next == "/" {
 		next = home(&u)
 	}
@@ -301,13 +329,13 @@ func home(u *scoreboard.User) string {
 	return "/"
 }
 
-func (s *Server) signOut(c echo.Context) error {
+func (a *accountPages) signOut(c echo.Context) error {
 	if v := viewerOf(c); v.session != "" {
-		if err := s.store.Accounts().DeleteSession(c.Request().Context(), v.session); err != nil {
+		if err := a.accounts.DeleteSession(c.Request().Context(), v.session); err != nil {
 			return err
 		}
 	}
-	s.clearCookie(c, sessionCookie)
+	a.clearCookie(c, sessionCookie)
 	return c.Redirect(http.StatusSeeOther, "/")
 }
 
@@ -357,17 +385,17 @@ func cleanPath(p string) bool {
 
 // setLanguage keeps the chosen language: in a cookie for everyone, and
 // with the user when signed in, so it follows them to other browsers.
-func (s *Server) setLanguage(c echo.Context) error {
+func (a *accountPages) setLanguage(c echo.Context) error {
 	lang := c.FormValue("lang")
 	if !supported(lang) {
 		return errBadInput
 	}
 	if v := viewerOf(c); v.user != nil {
-		if err := s.store.Accounts().SetUserLanguage(c.Request().Context(), v.user.Name, lang); err != nil {
+		if err := a.accounts.SetUserLanguage(c.Request().Context(), v.user.Name, lang); err != nil {
 			return err
 		}
 	}
-	ck := s.cookie(langCookie, lang, 365*24*3600)
+	ck := a.cookie(langCookie, lang, 365*24*3600)
 	ck.HttpOnly = false
 	c.SetCookie(ck)
 	return c.Redirect(http.StatusSeeOther, safeNext(c.FormValue("next")))
@@ -378,12 +406,12 @@ func (s *Server) setLanguage(c echo.Context) error {
 // token and the public pages, which carry none, are one copy for every
 // visitor. A signed-in user's pages switch with a form (setLanguage), which
 // keeps the choice in their account.
-func (s *Server) setVisitorLanguage(c echo.Context) error {
+func (a *accountPages) setVisitorLanguage(c echo.Context) error {
 	lang := c.QueryParam("lang")
 	if !supported(lang) {
 		return errBadInput
 	}
-	ck := s.cookie(langCookie, lang, 365*24*3600)
+	ck := a.cookie(langCookie, lang, 365*24*3600)
 	ck.HttpOnly = false
 	c.SetCookie(ck)
 	return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
@@ -395,44 +423,44 @@ type accountView struct {
 	Error    string
 }
 
-func (s *Server) account(c echo.Context) error {
-	return s.renderAccount(c, http.StatusOK, accountView{})
+func (a *accountPages) account(c echo.Context) error {
+	return a.renderAccount(c, http.StatusOK, accountView{})
 }
 
-func (s *Server) renderAccount(c echo.Context, status int, view accountView) error {
+func (a *accountPages) renderAccount(c echo.Context, status int, view accountView) error {
 	u := userOf(c)
 	var err error
-	view.Tokens, err = s.store.Accounts().APITokens(c.Request().Context(), u.Name)
+	view.Tokens, err = a.accounts.APITokens(c.Request().Context(), u.Name)
 	if err != nil {
 		return err
 	}
-	p := s.page(c, "account.title")
+	p := a.page(c, "account.title")
 	p.Data = view
-	return s.render(c, status, tmplAccount, p)
+	return a.render(c, status, tmplAccount, p)
 }
 
-func (s *Server) createToken(c echo.Context) error {
+func (a *accountPages) createToken(c echo.Context) error {
 	u := userOf(c)
 	name := strings.TrimSpace(c.FormValue("name"))
 	if name == "" || len(name) > 64 {
 		return errBadInput
 	}
-	token, err := s.store.Accounts().CreateAPIToken(c.Request().Context(), u.Name, name, s.cfg.Now(), time.Time{})
+	token, err := a.accounts.CreateAPIToken(c.Request().Context(), u.Name, name, a.now(), time.Time{})
 	if errors.Is(err, scoreboard.ErrDuplicate) {
-		return s.renderAccount(c, http.StatusConflict, accountView{Error: "account.token_exists"})
+		return a.renderAccount(c, http.StatusConflict, accountView{Error: "account.token_exists"})
 	}
 	if err != nil {
 		return err
 	}
-	s.log.Info("API token created", "user", u.Name, "token", name)
-	return s.renderAccount(c, http.StatusOK, accountView{NewToken: token})
+	a.log.Info("API token created", "user", u.Name, "token", name)
+	return a.renderAccount(c, http.StatusOK, accountView{NewToken: token})
 }
 
-func (s *Server) revokeToken(c echo.Context) error {
+func (a *accountPages) revokeToken(c echo.Context) error {
 	u := userOf(c)
-	if err := s.store.Accounts().RevokeAPIToken(c.Request().Context(), u.Name, c.FormValue("name")); err != nil {
+	if err := a.accounts.RevokeAPIToken(c.Request().Context(), u.Name, c.FormValue("name")); err != nil {
 		return err
 	}
-	s.log.Info("API token revoked", "user", u.Name, "token", c.FormValue("name"))
+	a.log.Info("API token revoked", "user", u.Name, "token", c.FormValue("name"))
 	return c.Redirect(http.StatusSeeOther, "/account")
 }

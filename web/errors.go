@@ -140,13 +140,13 @@ func isAPI(c echo.Context) bool {
 // handleError answers every error a handler returns with a status and a
 // page, or a JSON body {"error": ..., "field": ...} under /api/, never a
 // stack trace. Errors the user cannot act on are logged and shown as a 500.
-func (s *Server) handleError(err error, c echo.Context) {
+func (bs *base) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
 	we := refusalOf(err)
 	if we.Status >= 500 {
-		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "status", we.Status, "err", err)
+		bs.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "status", we.Status, "err", err)
 	}
 	h := c.Response().Header()
 	if we.RetryAfter > 0 {
@@ -167,10 +167,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		c.JSON(we.Status, body)
 		return
 	}
-	p := s.page(c, "error.title")
+	p := bs.page(c, "error.title")
 	p.Data = errorView{Status: we.Status, Message: pageText(p, we)}
-	if err := s.render(c, we.Status, tmplError, p); err != nil {
-		s.log.Error("rendering the error page", "err", err)
+	if err := bs.render(c, we.Status, tmplError, p); err != nil {
+		bs.log.Error("rendering the error page", "err", err)
 		c.String(we.Status, http.StatusText(we.Status))
 	}
 }

@@ -337,7 +337,7 @@ func TestInstructAdjustsAndGrades(t *testing.T) {
 
 func TestInstructOnlyForInstructors(t *testing.T) {
 	f, _ := instructFixture(t)
-	f.srv.submit = newLimiter(1000, time.Minute)
+	f.srv.h.accounts.submit = newLimiter(1000, time.Minute)
 	pages := []string{"/instruct", "/instruct/scenarios", "/instruct/scenarios/new", "/instruct/new", "/instruct/ex"}
 	posts := []string{"/instruct/scenarios/new", "/instruct/new", "/instruct/ex/adjust", "/instruct/ex/deploy", "/instruct/ex/fire", "/instruct/ex/grade"}
 	apiGets := []string{"/api/v1/instruct/scenarios", "/api/v1/instruct/exercises", "/api/v1/instruct/exercises/ex",
@@ -394,7 +394,7 @@ func TestInstructSpanish(t *testing.T) {
 
 func TestInstructRateLimit(t *testing.T) {
 	f, _ := instructFixture(t)
-	f.srv.submit = newLimiter(2, time.Minute)
+	f.srv.h.accounts.submit = newLimiter(2, time.Minute)
 	c := f.signedIn("ines")
 	token := c.csrf("/instruct/ex")
 	var last response

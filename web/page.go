@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"log/slog"
 	"math"
 	"net/http"
 	"slices"
@@ -92,6 +93,16 @@ func parsePages() (map[string]*template.Template, error) {
 	return pages, nil
 }
 
+// base is what every audience's handlers share: the log, the wall clock,
+// the parsed templates they render pages with and whether cookies are
+// Secure.
+type base struct {
+	log    *slog.Logger
+	now    func() time.Time
+	pages  map[string]*template.Template
+	secure bool
+}
+
 // page is what every template gets: who is looking, in which language and
 // zone, and the page's own view model in Data.
 type page struct {
@@ -152,29 +163,29 @@ func (p *page) Staff() bool { return p.User != nil && isStaff(p.User) }
 func (p *page) Trainee() bool { return p.User != nil && p.User.Role == scoreboard.RoleTrainee }
 
 // page starts the view model of a request.
-func (s *Server) page(c echo.Context, titleKey string) *page {
+func (bs *base) page(c echo.Context, titleKey string) *page {
 	v := viewerOf(c)
 	p := &page{Lang: v.lang, User: v.user, loc: v.loc, Path: c.Request().URL.Path}
 	p.Title = p.T(titleKey)
-	p.CSRF = s.csrfToken(c)
+	p.CSRF = bs.csrfToken(c)
 	return p
 }
 
 // render writes a page; it renders to a buffer first, so that a template
 // error becomes a clean 500, not half a page.
-func (s *Server) render(c echo.Context, status int, name string, p *page) error {
-	b, err := s.renderBytes(name, p)
+func (bs *base) render(c echo.Context, status int, name string, p *page) error {
+	body, err := bs.renderBytes(name, p)
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	c.Response().Header().Set("Content-Language", p.Lang)
-	return c.HTMLBlob(status, b)
+	return c.HTMLBlob(status, body)
 }
 
 // renderBytes renders a page inside the layout.
-func (s *Server) renderBytes(name string, p *page) ([]byte, error) {
-	t, ok := s.pages[name]
+func (bs *base) renderBytes(name string, p *page) ([]byte, error) {
+	t, ok := bs.pages[name]
 	if !ok {
 		return nil, fmt.Errorf("no template %q", name)
 	}

@@ -23,7 +23,7 @@ func (s *Server) routes() *echo.Echo {
 	// Rate limits key on the address: only the connection's is trusted,
 	// never a header the client writes.
 	e.IPExtractor = echo.ExtractIPDirect()
-	e.Use(s.recover, s.securityHeaders, s.identify, s.checkCSRF, s.limitSubmissions)
+	e.Use(s.recover, s.securityHeaders, s.h.accounts.identify, s.h.accounts.checkCSRF, s.h.accounts.limitSubmissions)
 
 	static, _ := fs.Sub(staticFiles, "static")
 	e.GET("/static/*", echo.WrapHandler(cacheFor(5*time.Minute, http.StripPrefix("/static/", http.FileServer(http.FS(noDirs{static}))))))
@@ -57,14 +57,14 @@ func userOf(c echo.Context) *scoreboard.User { return viewerOf(c).user }
 func (s *Server) pageRoutes(e *echo.Echo, signedIn, staff, instructors echo.MiddlewareFunc) {
 	// Everyone: the public pages, signing in, the live stream.
 	e.GET("/", s.home)
-	e.GET("/login", s.loginPage)
-	e.POST("/login", s.signIn)
-	e.POST("/logout", s.signOut)
-	e.POST("/lang", s.setLanguage)
-	e.GET("/lang", s.setVisitorLanguage)
-	e.GET("/account", s.account, signedIn)
-	e.POST("/account/tokens", s.createToken, signedIn)
-	e.POST("/account/tokens/revoke", s.revokeToken, signedIn)
+	e.GET("/login", s.h.accounts.loginPage)
+	e.POST("/login", s.h.accounts.signIn)
+	e.POST("/logout", s.h.accounts.signOut)
+	e.POST("/lang", s.h.accounts.setLanguage)
+	e.GET("/lang", s.h.accounts.setVisitorLanguage)
+	e.GET("/account", s.h.accounts.account, signedIn)
+	e.POST("/account/tokens", s.h.accounts.createToken, signedIn)
+	e.POST("/account/tokens/revoke", s.h.accounts.revokeToken, signedIn)
 	e.GET("/join", s.joinPage, signedIn)
 	e.POST("/join", s.join, signedIn)
 	e.GET("/scoreboard/:exercise", s.scoreboardPage)

@@ -10,7 +10,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
@@ -83,15 +82,13 @@ func DefaultAssetsDirs() AssetsDirs {
 
 // Server is the web interface.
 type Server struct {
+	*base
 	cfg   Config
 	store *scoreboard.Store
-	log   *slog.Logger
 	echo  *echo.Echo
-	pages map[string]*template.Template
+	h     *handlers
 
-	login  *limiter
-	submit *limiter
-	hubs   *hubs
+	hubs *hubs
 	// replies are the public replies kept until the next write.
 	replies *replies
 
@@ -135,10 +132,9 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	h := newHandlers(cfg, pages)
 	s := &Server{
-		cfg: cfg, store: cfg.Store, log: cfg.Logger, pages: pages,
-		login:   newLimiter(cfg.LoginLimit, time.Minute),
-		submit:  newLimiter(cfg.SubmitLimit, time.Minute),
+		base: h.base, cfg: cfg, store: cfg.Store, h: h,
 		closing: make(chan struct{}),
 		replies: newReplies(),
 	}
