@@ -188,3 +188,134 @@ func quoteAll(s []string) []string {
 	}
 	return out
 }
+
+// TimelineByTeam renders every team's timeline side by side, for the
+// instructor who must know when each attack and inject falls for whom.
+// Teams whose timelines are the same share a column, named after their
+// country when they are all of its teams (a campaign that reaches Chile
+// first and Colombia later shows a CL and a CO column), else after the
+// teams. An attack that waits on another is at its earliest (≥); a dash
+// says the team does not get that inject.
+func TimelineByTeam(plans []*TeamPlan) string {
+	if len(plans) == 0 {
+		return ""
+	}
+	type group struct {
+		key   string
+		teams []TeamInfo
+		at    map[string]string // kind/name → time
+	}
+	type row struct {
+		kind, name, title string
+		first             Duration
+	}
+	var groups []*group
+	rows := map[string]*row{}
+	var order []string
+	for _, p := range plans {
+		after := map[string]bool{}
+		for _, a := range p.Attacks {
+			after[a.Name] = a.After != ""
+		}
+		at := map[string]string{}
+		var key strings.Builder
+		for _, e := range p.Timeline() {
+			id := e.Kind + "/" + e.Name
+			s := Clock(time.Duration(e.At))
+			if e.Kind == "attack" && after[e.Name] {
+				s = "≥" + s
+			}
+			at[id] = s
+			fmt.Fprintf(&key, "%s=%s;", id, s)
+			r, ok := rows[id]
+			if !ok {
+				r = &row{kind: e.Kind, name: e.Name, title: e.Title, first: e.At}
+				rows[id] = r
+				order = append(order, id)
+			}
+			r.first = min(r.first, e.At)
+		}
+		var g *group
+		for _, x := range groups {
+			if x.key == key.String() {
+				g = x
+			}
+		}
+		if g == nil {
+			g = &group{key: key.String(), at: at}
+			groups = append(groups, g)
+		}
+		g.teams = append(g.teams, p.Team)
+	}
+	sort.SliceStable(order, func(i, j int) bool { return rows[order[i]].first < rows[order[j]].first })
+
+	// A column is named after its country when it holds all of that
+	// country's teams and only them.
+	byCountry := map[string]int{}
+	for _, p := range plans {
+		byCountry[p.Team.Country]++
+	}
+	label := func(g *group) string {
+		if len(groups) == 1 {
+			return "every team"
+		}
+		c := g.teams[0].Country
+		same := true
+		for _, t := range g.teams {
+			same = same && t.Country == c
+		}
+		if same && byCountry[c] == len(g.teams) {
+			return c
+		}
+		ids := make([]string, len(g.teams))
+		for i, t := range g.teams {
+			ids[i] = t.ID
+		}
+		if len(ids) > 3 {
+			return fmt.Sprintf("%s +%d", ids[0], len(ids)-1)
+		}
+		return strings.Join(ids, ",")
+	}
+
+	var b strings.Builder
+	if len(groups) == 1 {
+		fmt.Fprintf(&b, "Timeline by team: the same for all %d teams\n", len(plans))
+	} else {
+		fmt.Fprintf(&b, "Timeline by team: it differs between teams\n")
+	}
+	if len(groups) > 1 {
+		var cols []string
+		for _, g := range groups {
+			ids := make([]string, len(g.teams))
+			for i, t := range g.teams {
+				ids[i] = t.ID
+			}
+			cols = append(cols, fmt.Sprintf("%s = %s", label(g), strings.Join(ids, ", ")))
+		}
+		fmt.Fprintf(&b, "  columns: %s\n", strings.Join(cols, "; "))
+	}
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	fmt.Fprint(tw, "  \t")
+	for _, g := range groups {
+		fmt.Fprintf(tw, "\t%s", label(g))
+	}
+	fmt.Fprint(tw, "\t\n")
+	for _, id := range order {
+		r := rows[id]
+		fmt.Fprintf(tw, "  %s\t%s", r.kind, r.name)
+		for _, g := range groups {
+			s, ok := g.at[id]
+			if !ok {
+				s = "—"
+			}
+			fmt.Fprintf(tw, "\t%s", s)
+		}
+		fmt.Fprintf(tw, "\t%s\n", r.title)
+	}
+	tw.Flush()
+	lines := strings.Split(b.String(), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(lines, "\n")
+}

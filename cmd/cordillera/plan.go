@@ -41,6 +41,9 @@ func runPlan(_ context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "Exercise %s: scenario %s %q, %s, lasting %s, seed %q\n\n",
 		ex.Name, sc.Name, sc.Title, plural(len(plans), "team"), scenarios.Human(sc.Duration), ex.Seed)
+	if len(plans) > 1 {
+		fmt.Fprintln(e.stdout, scenarios.TimelineByTeam(plans))
+	}
 	for _, p := range plans {
 		fmt.Fprintln(e.stdout, p.String())
 	}
