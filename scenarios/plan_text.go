@@ -279,7 +279,14 @@ func TimelineByTeam(plans []*TeamPlan) string {
 
 	var b strings.Builder
 	if len(groups) == 1 {
-		fmt.Fprintf(&b, "Timeline by team: the same for all %d teams\n", len(plans))
+		switch len(plans) {
+		case 1:
+			b.WriteString("Timeline by team: one team\n")
+		case 2:
+			b.WriteString("Timeline by team: the same for both teams\n")
+		default:
+			fmt.Fprintf(&b, "Timeline by team: the same for all %d teams\n", len(plans))
+		}
 	} else {
 		fmt.Fprintf(&b, "Timeline by team: it differs between teams\n")
 	}
