@@ -56,25 +56,25 @@ func clockOut(c scoreboard.Clock, now time.Time) apiClock {
 }
 
 // apiExercises lists every exercise; public, like the scoreboard.
-func (s *Server) apiExercises(c echo.Context) error {
+func (pub *publicPages) apiExercises(c echo.Context) error {
 	ctx := c.Request().Context()
-	exs, err := s.store.Exercises(ctx)
+	exs, err := pub.store.Exercises(ctx)
 	if err != nil {
 		return err
 	}
 	u := viewerOf(c).user
 	out := make([]apiExercise, 0, len(exs))
 	for _, ex := range exs {
-		clock, err := s.store.Clock(ctx, ex.Name)
+		clock, err := pub.store.Clock(ctx, ex.Name)
 		if err != nil {
 			return err
 		}
-		teams, err := s.store.Teams(ctx, ex.Name)
+		teams, err := pub.store.Teams(ctx, ex.Name)
 		if err != nil {
 			return err
 		}
 		ae := apiExercise{
-			Name: ex.Name, Title: ex.Title, Scenario: ex.Scenario, Clock: clockOut(clock, s.cfg.Now()),
+			Name: ex.Name, Title: ex.Title, Scenario: ex.Scenario, Clock: clockOut(clock, pub.now()),
 			CreatedAt: apiTime(ex.CreatedAt), StartedAt: apiNullTime(ex.StartedAt), EndedAt: apiNullTime(ex.EndedAt),
 			Teams: []apiTeam{},
 		}
@@ -131,7 +131,7 @@ func standingsOut(st scoreboard.Standings) apiStandings {
 
 // apiStandings is the public board for anyone; ?view=live, which does not
 // stop at a freeze, is for staff.
-func (s *Server) apiStandings(c echo.Context) error {
+func (pub *publicPages) apiStandings(c echo.Context) error {
 	view := scoreboard.Public
 	switch c.QueryParam("view") {
 	case "", "public":
@@ -146,14 +146,14 @@ func (s *Server) apiStandings(c echo.Context) error {
 	}
 	name := c.Param("name")
 	if view == scoreboard.Live {
-		st, err := s.store.Standings(c.Request().Context(), name, view)
+		st, err := pub.store.Standings(c.Request().Context(), name, view)
 		if err != nil {
 			return err
 		}
 		return c.JSON(http.StatusOK, standingsOut(st))
 	}
 	// The public board is the same for everyone: one copy per write.
-	r, err := s.publicStandings(c.Request().Context(), name)
+	r, err := pub.publicStandings(c.Request().Context(), name)
 	if err != nil {
 		return err
 	}

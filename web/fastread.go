@@ -23,6 +23,10 @@ import (
 
 // replies holds the kept replies by key.
 type replies struct {
+	// version is the store's, now the wall clock.
+	version func() uint64
+	now     func() time.Time
+
 	mu  sync.Mutex
 	m   map[string]*reply
 	seq atomic.Uint64 // tells apart two replies made at one version
@@ -56,14 +60,15 @@ type made struct {
 	ttl   time.Duration
 }
 
-func newReplies() *replies { return &replies{m: map[string]*reply{}} }
+func newReplies(version func() uint64, now func() time.Time) *replies {
+	return &replies{version: version, now: now, m: map[string]*reply{}}
+}
 
 // current returns the reply for key as of the store's version, making it
 // with mk when there is none or it is out of date.
-func (s *Server) current(key string, mk func() (made, error)) (kept, error) {
-	version := s.store.Version() // read before making: a write meanwhile makes it out of date
-	now := s.cfg.Now()
-	rs := s.replies
+func (rs *replies) current(key string, mk func() (made, error)) (kept, error) {
+	version := rs.version() // read before making: a write meanwhile makes it out of date
+	now := rs.now()
 	rs.mu.Lock()
 	r := rs.m[key]
 	if r == nil {

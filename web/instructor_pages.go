@@ -344,7 +344,7 @@ func (s *Server) renderExercise(c echo.Context, status int, name string, tweak f
 
 // exerciseView reads everything the control page shows.
 func (s *Server) exerciseView(ctx context.Context, name string) (instructExerciseView, error) {
-	ex, clock, elapsed, err := s.exerciseHead(ctx, name)
+	ex, clock, elapsed, err := exerciseHead(ctx, s.store, s.now(), name)
 	if err != nil {
 		return instructExerciseView{}, err
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -47,7 +48,7 @@ type apiEvent struct {
 }
 
 type hubs struct {
-	s *Server
+	s *publicPages
 	// recheck is how often a signed-in user's stream reads the user again.
 	recheck time.Duration
 	mu      sync.Mutex
@@ -69,7 +70,9 @@ type hub struct {
 	lastEvent int64
 }
 
-func newHubs(s *Server) *hubs { return &hubs{s: s, recheck: defaultLiveRecheck, m: map[string]*hub{}} }
+func newHubs(s *publicPages) *hubs {
+	return &hubs{s: s, recheck: defaultLiveRecheck, m: map[string]*hub{}}
+}
 
 // subscribe opens a stream of an exercise's changes; the hub starts with
 // its first stream and stops with its last.
@@ -133,7 +136,7 @@ func (h *hubs) poll(ctx context.Context, hb *hub) {
 			}
 			lastScores = b
 		}
-		if b, err := clockJSON(ctx, s.store, hb.exercise, s.cfg.Now()); err == nil && !bytes.Equal(b, lastClock) {
+		if b, err := clockJSON(ctx, s.store, hb.exercise, s.now()); err == nil && !bytes.Equal(b, lastClock) {
 			if say {
 				h.broadcast(hb, message{Event: "clock", Data: b})
 			}
@@ -170,16 +173,16 @@ func eventOut(ev scoreboard.Event) apiEvent {
 
 // scoresJSON is the public standings, as the API serves them: one copy per
 // write for the streams and the API alike.
-func (s *Server) scoresJSON(ctx context.Context, exercise string) ([]byte, error) {
-	r, err := s.publicStandings(ctx, exercise)
+func (pub *publicPages) scoresJSON(ctx context.Context, exercise string) ([]byte, error) {
+	r, err := pub.publicStandings(ctx, exercise)
 	return bytes.TrimSuffix(r.body, []byte("\n")), err
 }
 
 // publicStandings is the public standings' reply, kept until the next
 // write.
-func (s *Server) publicStandings(ctx context.Context, exercise string) (kept, error) {
-	return s.current("standings\x00"+exercise, func() (made, error) {
-		st, err := s.store.Standings(ctx, exercise, scoreboard.Public)
+func (pub *publicPages) publicStandings(ctx context.Context, exercise string) (kept, error) {
+	return pub.replies.current("standings\x00"+exercise, func() (made, error) {
+		st, err := pub.store.Standings(ctx, exercise, scoreboard.Public)
 		if err != nil {
 			return made{}, err
 		}
@@ -190,7 +193,7 @@ func (s *Server) publicStandings(ctx context.Context, exercise string) (kept, er
 
 // clockJSON is the clock's state, not its reading: it changes on a start,
 // pause or change of speed, and browsers tick between changes.
-func clockJSON(ctx context.Context, store *scoreboard.Store, exercise string, now time.Time) ([]byte, error) {
+func clockJSON(ctx context.Context, store exerciseReader, exercise string, now time.Time) ([]byte, error) {
 	c, err := store.Clock(ctx, exercise)
 	if err != nil {
 		return nil, err
@@ -206,25 +209,25 @@ func clockJSON(ctx context.Context, store *scoreboard.Store, exercise string, no
 // events streams an exercise's changes as server-sent events: "scores"
 // (the public standings) when they change, "clock" when the clock starts,
 // stops or changes speed, and "log" for each new event the viewer may see.
-func (s *Server) events(c echo.Context) error {
+func (pub *publicPages) events(c echo.Context) error {
 	ctx := c.Request().Context()
 	name := c.Param("exercise")
 	// Subscribed before reading, so that nothing written after the read
 	// goes unsaid.
-	ch, unsubscribe := s.hubs.subscribe(name)
+	ch, unsubscribe := pub.hubs.subscribe(name)
 	defer unsubscribe()
-	scores, err := s.scoresJSON(ctx, name)
+	scores, err := pub.scoresJSON(ctx, name)
 	if err != nil {
 		return err
 	}
-	clock, err := clockJSON(ctx, s.store, name, s.cfg.Now())
+	clock, err := clockJSON(ctx, pub.store, name, pub.now())
 	if err != nil {
 		return err
 	}
 	u := viewerOf(c).user
 	var recheck <-chan time.Time // a visitor sees public events only: nothing to recheck
 	if u != nil {
-		t := time.NewTicker(s.hubs.recheck)
+		t := time.NewTicker(pub.hubs.recheck)
 		defer t.Stop()
 		recheck = t.C
 	}
@@ -239,13 +242,13 @@ func (s *Server) events(c echo.Context) error {
 	send(w, message{Event: "scores", Data: scores})
 	w.Flush()
 
-	beat := time.NewTicker(s.cfg.Heartbeat)
+	beat := time.NewTicker(pub.heartbeat)
 	defer beat.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-s.closing:
+		case <-pub.closing:
 			return nil
 		case <-beat.C:
 			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
@@ -256,8 +259,8 @@ func (s *Server) events(c echo.Context) error {
 			// The stream shows what u could see when it opened; a trainee
 			// moved to another team (or a user gone) reconnects and gets
 			// a stream for who they are now.
-			if err := s.recheckUser(ctx, u.Name, func(now *scoreboard.User) bool { return sameSight(u, now) }); err != nil {
-				s.log.Info("live stream closed", "user", u.Name, "role", u.Role, "exercise", name, "team", u.Team, "ip", c.RealIP(), "reason", reasonText(err))
+			if err := recheckUser(ctx, pub.accounts, pub.log, u.Name, func(now *scoreboard.User) bool { return sameSight(u, now) }); err != nil {
+				pub.log.Info("live stream closed", "user", u.Name, "role", u.Role, "exercise", name, "team", u.Team, "ip", c.RealIP(), "reason", reasonText(err))
 				send(w, message{Event: "closed", Data: []byte(`{"reason":"access changed"}`)})
 				w.Flush()
 				return nil
@@ -292,20 +295,25 @@ var errAccessRevoked = errors.New("the user may no longer see this team (moved, 
 // refuses who they are now, or they are gone. A store that cannot answer
 // for the moment is logged and the connection kept: it is asked again at
 // the next tick.
-func (s *Server) recheckUser(ctx context.Context, name string, may func(*scoreboard.User) bool) error {
-	u, err := s.store.Accounts().UserByName(ctx, name)
+func recheckUser(ctx context.Context, users userFinder, log *slog.Logger, name string, may func(*scoreboard.User) bool) error {
+	u, err := users.UserByName(ctx, name)
 	switch {
 	case errors.Is(err, scoreboard.ErrNotFound):
 		return errAccessRevoked
 	case err != nil:
 		if ctx.Err() == nil {
-			s.log.Warn("rechecking a connection's user", "user", name, "err", err)
+			log.Warn("rechecking a connection's user", "user", name, "err", err)
 		}
 		return nil
 	case !may(&u):
 		return errAccessRevoked
 	}
 	return nil
+}
+
+// userFinder finds a user by name, as recheckUser does.
+type userFinder interface {
+	UserByName(ctx context.Context, name string) (scoreboard.User, error)
 }
 
 func send(w http.ResponseWriter, m message) error {

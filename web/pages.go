@@ -24,37 +24,75 @@ type exerciseCard struct {
 	MyTeam string
 }
 
+// publicPages are what everyone may read: the home page, the public
+// scoreboard, its live stream and the API's exercises and standings, and
+// joining a team with its code.
+type publicPages struct {
+	*base
+	store    publicStore
+	accounts joinAccounts
+	hubs     *hubs
+	replies  *replies
+	// closing ends the live streams; heartbeat is how often an idle one
+	// says it is alive.
+	closing   <-chan struct{}
+	heartbeat time.Duration
+}
+
+// publicStore is what publicPages read of the store.
+type publicStore interface {
+	Exercises(ctx context.Context) ([]scoreboard.Exercise, error)
+	Exercise(ctx context.Context, name string) (scoreboard.Exercise, error)
+	Clock(ctx context.Context, exercise string) (scoreboard.Clock, error)
+	Standings(ctx context.Context, exercise string, view scoreboard.View) (scoreboard.Standings, error)
+	Teams(ctx context.Context, exercise string) ([]scoreboard.Team, error)
+	TeamByJoinCode(ctx context.Context, code string) (scoreboard.Team, error)
+	LastEventsFor(ctx context.Context, exercise string, r scoreboard.EventReader, team string, n int) ([]scoreboard.Event, error)
+	// What the live stream watches.
+	Changed() (uint64, <-chan struct{})
+	Version() uint64
+	Events(ctx context.Context, exercise string, after int64, limit int) ([]scoreboard.Event, error)
+	LastEvents(ctx context.Context, exercise string, n int) ([]scoreboard.Event, error)
+}
+
+// joinAccounts are the accounts publicPages change: a trainee joining a
+// team, a stream reading its user again.
+type joinAccounts interface {
+	JoinTeam(ctx context.Context, name, exercise, team string) error
+	UserByName(ctx context.Context, name string) (scoreboard.User, error)
+}
+
 type homeView struct{ Exercises []exerciseCard }
 
-func (s *Server) home(c echo.Context) error {
+func (pub *publicPages) home(c echo.Context) error {
 	ctx := c.Request().Context()
-	exs, err := s.store.Exercises(ctx)
+	exs, err := pub.store.Exercises(ctx)
 	if err != nil {
 		return err
 	}
 	v := viewerOf(c)
 	var view homeView
 	for _, ex := range exs {
-		clock, err := s.store.Clock(ctx, ex.Name)
+		clock, err := pub.store.Clock(ctx, ex.Name)
 		if err != nil {
 			return err
 		}
-		teams, err := s.store.Teams(ctx, ex.Name)
+		teams, err := pub.store.Teams(ctx, ex.Name)
 		if err != nil {
 			return err
 		}
 		card := exerciseCard{
 			Name: ex.Name, Title: orName(ex.Title, ex.Name), Scenario: ex.Scenario, State: clock.State,
-			Clock: scenarios.Clock(clock.Elapsed(s.cfg.Now())), Teams: len(teams), Started: ex.StartedAt,
+			Clock: scenarios.Clock(clock.Elapsed(pub.now())), Teams: len(teams), Started: ex.StartedAt,
 		}
 		if v.user != nil && v.user.Exercise == ex.Name {
 			card.MyTeam = v.user.Team
 		}
 		view.Exercises = append(view.Exercises, card)
 	}
-	p := s.page(c, "home.title")
+	p := pub.page(c, "home.title")
 	p.Data = view
-	return s.render(c, http.StatusOK, tmplHome, p)
+	return pub.render(c, http.StatusOK, tmplHome, p)
 }
 
 func orName(title, name string) string {
@@ -70,46 +108,46 @@ type joinView struct {
 	Locked bool
 }
 
-func (s *Server) joinPage(c echo.Context) error {
+func (pub *publicPages) joinPage(c echo.Context) error {
 	u := userOf(c)
 	if u.Role != scoreboard.RoleTrainee {
 		return errForbidden
 	}
-	p := s.page(c, "join.title")
+	p := pub.page(c, "join.title")
 	p.Data = joinView{}
-	return s.render(c, http.StatusOK, tmplJoin, p)
+	return pub.render(c, http.StatusOK, tmplJoin, p)
 }
 
-func (s *Server) join(c echo.Context) error {
+func (pub *publicPages) join(c echo.Context) error {
 	u := userOf(c)
 	if u.Role != scoreboard.RoleTrainee {
 		return errForbidden
 	}
 	ctx := c.Request().Context()
 	code := strings.TrimSpace(c.FormValue("code"))
-	t, err := s.store.TeamByJoinCode(ctx, code)
+	t, err := pub.store.TeamByJoinCode(ctx, code)
 	if errors.Is(err, scoreboard.ErrNotFound) || code == "" {
-		s.log.Info("join code refused", "user", u.Name, "ip", c.RealIP())
-		p := s.page(c, "join.title")
+		pub.log.Info("join code refused", "user", u.Name, "ip", c.RealIP())
+		p := pub.page(c, "join.title")
 		p.Data = joinView{Code: code, Error: "join.unknown"}
-		return s.render(c, http.StatusUnprocessableEntity, tmplJoin, p)
+		return pub.render(c, http.StatusUnprocessableEntity, tmplJoin, p)
 	}
 	if err != nil {
 		return err
 	}
 	// Once in a team, a trainee stays: moving them is an instructor's act
 	// (the move action), which the store keeps.
-	err = s.store.Accounts().JoinTeam(ctx, u.Name, t.Exercise, t.ID)
+	err = pub.accounts.JoinTeam(ctx, u.Name, t.Exercise, t.ID)
 	if errors.Is(err, scoreboard.ErrInTeam) {
-		s.log.Info("join refused: already in a team", "user", u.Name, "exercise", u.Exercise, "team", u.Team, "asked", t.ID)
-		p := s.page(c, "join.title")
+		pub.log.Info("join refused: already in a team", "user", u.Name, "exercise", u.Exercise, "team", u.Team, "asked", t.ID)
+		p := pub.page(c, "join.title")
 		p.Data = joinView{Locked: true}
-		return s.render(c, http.StatusConflict, tmplJoin, p)
+		return pub.render(c, http.StatusConflict, tmplJoin, p)
 	}
 	if err != nil {
 		return err
 	}
-	s.log.Info("joined a team", "user", u.Name, "exercise", t.Exercise, "team", t.ID)
+	pub.log.Info("joined a team", "user", u.Name, "exercise", t.Exercise, "team", t.ID)
 	return c.Redirect(http.StatusSeeOther, teamPath(t.Exercise, t.ID))
 }
 
@@ -128,40 +166,46 @@ type scoreboardView struct {
 }
 
 // exerciseHead reads what every exercise page shows on top.
-func (s *Server) exerciseHead(ctx context.Context, name string) (scoreboard.Exercise, scoreboard.Clock, time.Duration, error) {
-	ex, err := s.store.Exercise(ctx, name)
+func exerciseHead(ctx context.Context, st exerciseReader, now time.Time, name string) (scoreboard.Exercise, scoreboard.Clock, time.Duration, error) {
+	ex, err := st.Exercise(ctx, name)
 	if err != nil {
 		return ex, scoreboard.Clock{}, 0, err
 	}
 	ex.Title = orName(ex.Title, ex.Name)
-	clock, err := s.store.Clock(ctx, name)
+	clock, err := st.Clock(ctx, name)
 	if err != nil {
 		return ex, clock, 0, err
 	}
-	return ex, clock, clock.Elapsed(s.cfg.Now()), nil
+	return ex, clock, clock.Elapsed(now), nil
+}
+
+// exerciseReader reads what exerciseHead shows.
+type exerciseReader interface {
+	Exercise(ctx context.Context, name string) (scoreboard.Exercise, error)
+	Clock(ctx context.Context, exercise string) (scoreboard.Clock, error)
 }
 
 // scoreboardPage is the public board. A visitor's is one copy per
 // language and zone, made again after each write (and each second while
 // the clock runs, for the time it shows); a signed-in user's page carries
 // their name and token, and is made for them.
-func (s *Server) scoreboardPage(c echo.Context) error {
+func (pub *publicPages) scoreboardPage(c echo.Context) error {
 	name := c.Param("exercise")
 	v := viewerOf(c)
 	if v.user != nil {
-		p := s.page(c, "home.scoreboard")
-		if err := s.scoreboardView(c.Request().Context(), p, name); err != nil {
+		p := pub.page(c, "home.scoreboard")
+		if err := pub.scoreboardView(c.Request().Context(), p, name); err != nil {
 			return err
 		}
-		return s.render(c, http.StatusOK, tmplScoreboard, p)
+		return pub.render(c, http.StatusOK, tmplScoreboard, p)
 	}
 	key := "scoreboard\x00" + name + "\x00" + v.lang + "\x00" + v.loc.String()
-	r, err := s.current(key, func() (made, error) {
+	r, err := pub.replies.current(key, func() (made, error) {
 		p := &page{Lang: v.lang, loc: v.loc, Path: c.Request().URL.Path}
-		if err := s.scoreboardView(c.Request().Context(), p, name); err != nil {
+		if err := pub.scoreboardView(c.Request().Context(), p, name); err != nil {
 			return made{}, err
 		}
-		body, err := s.renderBytes(tmplScoreboard, p)
+		body, err := pub.renderBytes(tmplScoreboard, p)
 		m := made{body: body, ctype: echo.MIMETextHTMLCharsetUTF8, lang: p.Lang}
 		if p.Data.(scoreboardView).Running {
 			m.ttl = time.Second
@@ -175,16 +219,16 @@ func (s *Server) scoreboardPage(c echo.Context) error {
 }
 
 // scoreboardView fills the page with the exercise's public board.
-func (s *Server) scoreboardView(ctx context.Context, p *page, name string) error {
-	ex, clock, elapsed, err := s.exerciseHead(ctx, name)
+func (pub *publicPages) scoreboardView(ctx context.Context, p *page, name string) error {
+	ex, clock, elapsed, err := exerciseHead(ctx, pub.store, pub.now(), name)
 	if err != nil {
 		return err
 	}
-	st, err := s.store.Standings(ctx, name, scoreboard.Public)
+	st, err := pub.store.Standings(ctx, name, scoreboard.Public)
 	if err != nil {
 		return err
 	}
-	events, err := s.visibleEvents(ctx, p.User, name, "", 20)
+	events, err := visibleEvents(ctx, pub.store, p.User, name, "", 20)
 	if err != nil {
 		return err
 	}
@@ -198,7 +242,7 @@ func (s *Server) scoreboardView(ctx context.Context, p *page, name string) error
 
 // visibleEvents returns up to n of the latest events u may see, oldest
 // first; only team's when team is set.
-func (s *Server) visibleEvents(ctx context.Context, u *scoreboard.User, exercise, team string, n int) ([]scoreboard.Event, error) {
+func visibleEvents(ctx context.Context, st eventReader, u *scoreboard.User, exercise, team string, n int) ([]scoreboard.Event, error) {
 	r := scoreboard.EventReader{}
 	switch {
 	case u == nil:
@@ -207,7 +251,12 @@ func (s *Server) visibleEvents(ctx context.Context, u *scoreboard.User, exercise
 	case u.Exercise == exercise:
 		r.Team = u.Team
 	}
-	return s.store.LastEventsFor(ctx, exercise, r, team, n)
+	return st.LastEventsFor(ctx, exercise, r, team, n)
+}
+
+// eventReader reads the events visibleEvents shows.
+type eventReader interface {
+	LastEventsFor(ctx context.Context, exercise string, r scoreboard.EventReader, team string, n int) ([]scoreboard.Event, error)
 }
 
 // eventVisible says who sees an event, by the audience its writer gave
@@ -304,7 +353,7 @@ type managerView struct {
 func (s *Server) managerPage(c echo.Context) error {
 	ctx := c.Request().Context()
 	name := c.Param("exercise")
-	ex, clock, elapsed, err := s.exerciseHead(ctx, name)
+	ex, clock, elapsed, err := exerciseHead(ctx, s.store, s.now(), name)
 	if err != nil {
 		return err
 	}

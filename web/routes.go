@@ -56,7 +56,7 @@ func userOf(c echo.Context) *scoreboard.User { return viewerOf(c).user }
 // pageRoutes are the pages and their forms, by audience.
 func (s *Server) pageRoutes(e *echo.Echo, signedIn, staff, instructors echo.MiddlewareFunc) {
 	// Everyone: the public pages, signing in, the live stream.
-	e.GET("/", s.home)
+	e.GET("/", s.h.public.home)
 	e.GET("/login", s.h.accounts.loginPage)
 	e.POST("/login", s.h.accounts.signIn)
 	e.POST("/logout", s.h.accounts.signOut)
@@ -65,10 +65,10 @@ func (s *Server) pageRoutes(e *echo.Echo, signedIn, staff, instructors echo.Midd
 	e.GET("/account", s.h.accounts.account, signedIn)
 	e.POST("/account/tokens", s.h.accounts.createToken, signedIn)
 	e.POST("/account/tokens/revoke", s.h.accounts.revokeToken, signedIn)
-	e.GET("/join", s.joinPage, signedIn)
-	e.POST("/join", s.join, signedIn)
-	e.GET("/scoreboard/:exercise", s.scoreboardPage)
-	e.GET("/events/:exercise", s.events)
+	e.GET("/join", s.h.public.joinPage, signedIn)
+	e.POST("/join", s.h.public.join, signedIn)
+	e.GET("/scoreboard/:exercise", s.h.public.scoreboardPage)
+	e.GET("/events/:exercise", s.h.public.events)
 
 	// Trainees: their team's page, its forms, its terminals.
 	e.GET("/team", s.ownTeam, signedIn)
@@ -105,8 +105,8 @@ func (s *Server) pageRoutes(e *echo.Echo, signedIn, staff, instructors echo.Midd
 
 // apiRoutes are the JSON API's, under /api/v1.
 func (s *Server) apiRoutes(api *echo.Group, signedIn, staff, instructors echo.MiddlewareFunc) {
-	api.GET("/exercises", s.apiExercises)
-	api.GET("/exercises/:name/standings", s.apiStandings)
+	api.GET("/exercises", s.h.public.apiExercises)
+	api.GET("/exercises/:name/standings", s.h.public.apiStandings)
 	api.GET("/exercises/:name/teams/:team/breakdown", s.apiBreakdown, signedIn)
 	api.GET("/exercises/:name/statistics", s.apiStatistics, staff)
 	api.GET("/exercises/:name/series", s.apiSeries, staff)

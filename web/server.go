@@ -88,10 +88,6 @@ type Server struct {
 	echo  *echo.Echo
 	h     *handlers
 
-	hubs *hubs
-	// replies are the public replies kept until the next write.
-	replies *replies
-
 	closing   chan struct{}
 	closeOnce sync.Once
 }
@@ -132,13 +128,9 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := newHandlers(cfg, pages)
-	s := &Server{
-		base: h.base, cfg: cfg, store: cfg.Store, h: h,
-		closing: make(chan struct{}),
-		replies: newReplies(),
-	}
-	s.hubs = newHubs(s)
+	closing := make(chan struct{})
+	h := newHandlers(cfg, pages, closing)
+	s := &Server{base: h.base, cfg: cfg, store: cfg.Store, h: h, closing: closing}
 	s.echo = s.routes()
 	return s, nil
 }

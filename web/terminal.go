@@ -354,7 +354,7 @@ func (tc *termConn) watch(u *scoreboard.User, tt terminalTarget) {
 	// Access: it was authorised when it opened; who the user is may
 	// change while it is open.
 	every(ctx, &tc.wg, t.limits.Recheck, tc.cancel, func() error {
-		return t.s.recheckUser(ctx, u.Name, func(now *scoreboard.User) bool {
+		return recheckUser(ctx, t.s.store.Accounts(), t.s.log, u.Name, func(now *scoreboard.User) bool {
 			return mayOpenTerminal(now, tt.Exercise, tt.Team, tt.Host)
 		})
 	})

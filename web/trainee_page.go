@@ -113,7 +113,7 @@ var wsDoneNotices = []string{"answered", "reported", "shared", "correct", "incor
 
 func (s *Server) renderTeam(c echo.Context, u *scoreboard.User, name, team string, status int, form formState) error {
 	ctx := c.Request().Context()
-	ex, clock, elapsed, err := s.exerciseHead(ctx, name)
+	ex, clock, elapsed, err := exerciseHead(ctx, s.store, s.now(), name)
 	if err != nil {
 		return err
 	}
@@ -143,7 +143,7 @@ func (s *Server) renderTeam(c echo.Context, u *scoreboard.User, name, team strin
 	for _, t := range st.Teams {
 		wv.TeamNames[t.Team.ID] = t.Team.Name
 	}
-	events, err := s.visibleEvents(ctx, u, name, team, 30)
+	events, err := visibleEvents(ctx, s.store, u, name, team, 30)
 	if err != nil {
 		return err
 	}
