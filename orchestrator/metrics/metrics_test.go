@@ -561,3 +561,50 @@ func TestSourceLabelsBounded(t *testing.T) {
 		t.Errorf("%d round series, want 2", n)
 	}
 }
+
+// BenchmarkCounts reads the counts of an exercise of 10 teams × 10 checks
+// × 480 rounds (8 hours of a round a minute): 48,000 checks, a tenth failed.
+func BenchmarkCounts(b *testing.B) {
+	ctx := context.Background()
+	path := filepath.Join(b.TempDir(), "cordillera.db")
+	s, err := scoreboard.Open(ctx, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	var teams []scoreboard.Team
+	for i := range 10 {
+		teams = append(teams, scoreboard.Team{ID: fmt.Sprintf("team-%d", i), Name: fmt.Sprint(i), Country: "CL"})
+	}
+	if err := s.CreateExercise(ctx, scoreboard.Exercise{Name: "andes", Scenario: "x", Scoring: scenarios.DefaultScoring()}, teams); err != nil {
+		b.Fatal(err)
+	}
+	d := judged(b)
+	for _, t := range teams {
+		for r := 1; r <= 480; r++ {
+			var rs []scoreboard.CheckResult
+			for c := range 10 {
+				detail := "HTTP 200"
+				if c == r%10 && r%3 == 0 {
+					detail = d[metrics.CauseTimeout][0]
+				}
+				rs = append(rs, scoreboard.CheckResult{Exercise: "andes", Team: t.ID, Host: "h", Service: fmt.Sprint(c),
+					Round: r, Up: detail == "HTTP 200", Detail: detail, Moment: moment(time.Duration(r) * time.Minute)})
+			}
+			if _, _, err := s.RecordRound(ctx, "andes", t.ID, r, rs); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	src, err := metrics.OpenSQLite(ctx, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer src.Close()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := src.Counts(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
