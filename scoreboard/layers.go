@@ -351,7 +351,6 @@ type NavigatorLayer struct {
 	Versions                      LayerVersions    `json:"versions"`
 	Domain                        string           `json:"domain"`
 	Description                   string           `json:"description"`
-	Filters                       LayerFilters     `json:"filters"`
 	Sorting                       int              `json:"sorting"`
 	Layout                        LayerLayout      `json:"layout"`
 	HideDisabled                  bool             `json:"hideDisabled"`
@@ -371,11 +370,6 @@ type LayerVersions struct {
 	ATTACK    string `json:"attack"`
 	Navigator string `json:"navigator"`
 	Layer     string `json:"layer"`
-}
-
-// LayerFilters are the platforms the layer shows.
-type LayerFilters struct {
-	Platforms []string `json:"platforms"`
 }
 
 // LayerLayout is how the Navigator lays the matrix out.
@@ -434,25 +428,16 @@ type LayerInput struct {
 	Techniques []TechniqueSummary
 }
 
-var enterprisePlatforms = []string{"Windows", "Linux", "macOS", "Network", "PRE", "Containers", "IaaS", "SaaS", "Office Suite", "Identity Provider"}
-
-var icsPlatforms = []string{"None"}
-
 // Layer makes a Navigator layer of technique summaries, with the score and
 // colors described at the top of this file. Technique IDs that are not
 // ATT&CK IDs are left out, and the description names them.
 func Layer(in LayerInput) NavigatorLayer {
 	domain := cmp.Or(in.Domain, DomainEnterprise)
-	platforms := enterprisePlatforms
-	if domain == DomainICS {
-		platforms = icsPlatforms
-	}
 	l := NavigatorLayer{
 		Name:        cmp.Or(in.Name, "Cordillera"),
 		Versions:    LayerVersions{ATTACK: ATTACKVersion, Navigator: NavigatorVersion, Layer: LayerVersion},
 		Domain:      domain,
 		Description: in.Description,
-		Filters:     LayerFilters{Platforms: slices.Clone(platforms)},
 		Layout: LayerLayout{Layout: "side", AggregateFunction: "average", ShowID: true, ShowName: true,
 			ExpandedSubtechniques: "annotated"},
 		Techniques: []LayerTechnique{},
@@ -467,7 +452,6 @@ func Layer(in LayerInput) NavigatorLayer {
 		TacticRowBackground:           "#dddddd",
 		SelectTechniquesAcrossTactics: true,
 	}
-	var total TechniqueCounts
 	var elsewhere, invalid []string
 	for _, t := range in.Techniques {
 		switch {
@@ -478,7 +462,6 @@ func Layer(in LayerInput) NavigatorLayer {
 			elsewhere = append(elsewhere, t.Technique)
 			continue
 		}
-		total.Add(t.TechniqueCounts)
 		entry := LayerTechnique{
 			TechniqueID: t.Technique, Color: t.Color(), Comment: t.Comment(), Enabled: true, Metadata: techniqueMetadata(t),
 		}
@@ -512,7 +495,7 @@ func Layer(in LayerInput) NavigatorLayer {
 	if l.Description == "" {
 		notes = append(notes, "Techniques of Cordillera's attack runs.")
 	}
-	notes = append(notes, fmt.Sprintf("%d techniques, %s.", len(used), total.Comment()),
+	notes = append(notes, fmt.Sprintf("%d %s.", len(used), plural(len(used), "technique", "techniques")),
 		"Score: percent of a technique's runs that succeeded undetected. Color: its worst outcome (green: every run blocked; yellow: got through, detected; red: got through undetected; grey: not scored).")
 	if len(elsewhere) > 0 {
 		notes = append(notes, fmt.Sprintf("Also used, in another ATT&CK domain: %s.", strings.Join(elsewhere, ", ")))
