@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cordillera-range/cordillera/orchestrator/agent/probe"
+	"github.com/cordillera-range/cordillera/orchestrator/metrics"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
 
@@ -70,6 +71,12 @@ func TestALostAgentCostsNoRound(t *testing.T) {
 	}
 	if told != 1 {
 		t.Errorf("co was told %d times that its rounds are not scored; want once", told)
+	}
+	if n := r.counted("cordillera_engine_errors_total", map[string]string{"exercise": r.ex.Name, "kind": metrics.KindScorebot}); n < 1 {
+		t.Errorf("engine errors of kind scorebot counted %v; want the lost round counted", n)
+	}
+	if n := r.counted("cordillera_engine_errors_total", map[string]string{"exercise": r.ex.Name, "kind": metrics.KindRecordRound}); n != 0 {
+		t.Errorf("engine errors of kind record_round counted %v; want none (every round was recorded)", n)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/cordillera-range/cordillera/orchestrator/metrics"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
@@ -250,7 +251,11 @@ func (e *Engine) execute(ctx context.Context, c scoreboard.Clock, p *scenarios.T
 
 	res := e.runAttack(ctx, p, a.ForRun(x.Run, nonce), x.Run, nonce)
 	x = settle(x, res, ctx.Err() != nil, e.moment(c))
+	if x.Outcome == scoreboard.OutcomeError {
+		e.opt.Metrics.EngineError(e.exercise.Name, metrics.KindAttack)
+	}
 	if err := e.store.UpdateExecution(store, x, scoreboard.ExecRunning); err != nil {
+		e.opt.Metrics.EngineError(e.exercise.Name, metrics.KindRecordAttack)
 		e.event(ctx, c, scoreboard.AudienceStaff, p.Team.ID, scoreboard.EventEngine, "could not record an attack's outcome: "+err.Error())
 		return
 	}

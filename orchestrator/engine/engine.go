@@ -20,6 +20,7 @@ import (
 
 	"github.com/cordillera-range/cordillera/orchestrator"
 	"github.com/cordillera-range/cordillera/orchestrator/agent"
+	"github.com/cordillera-range/cordillera/orchestrator/metrics"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
@@ -51,6 +52,9 @@ type Options struct {
 	Agent agent.PoolOptions
 	// OnEvent, if set, is told of every event as it is written.
 	OnEvent func(scoreboard.Event)
+	// Metrics, if set, counts the rounds that end late and the engine's
+	// errors for the operators' /metrics.
+	Metrics *metrics.Metrics
 	// Holder names this engine in the exercise's lease (default: host,
 	// process id and a random suffix); LeaseTTL is how long the lease lasts
 	// unrenewed (default 15s): how long a second engine waits after the

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cordillera-range/cordillera/orchestrator"
 	"github.com/cordillera-range/cordillera/orchestrator/agent"
+	"github.com/cordillera-range/cordillera/orchestrator/metrics"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
@@ -132,6 +133,7 @@ func (e *Engine) do(ctx context.Context, c scoreboard.Clock, a action) (after, e
 	case renewLease:
 		return e.renew(ctx, a.at)
 	case giveUp:
+		e.opt.Metrics.EngineError(e.exercise.Name, metrics.KindLease)
 		return quit, fmt.Errorf("exercise %s: another engine (%s) took the exercise over: this one stops", e.exercise.Name, a.other)
 	case endExercise:
 		_, err := e.control(ctx, scoreboard.ControlEnd, 0, "engine", "", "exercise ended: its duration is over")

@@ -16,6 +16,7 @@ import (
 	"github.com/cordillera-range/cordillera/orchestrator"
 	"github.com/cordillera-range/cordillera/orchestrator/agent"
 	"github.com/cordillera-range/cordillera/orchestrator/agent/probe"
+	"github.com/cordillera-range/cordillera/orchestrator/metrics"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
@@ -238,6 +239,8 @@ type rig struct {
 	mu      sync.Mutex
 	notices []notice
 	changed chan struct{}
+	// metrics is what every engine of the rig counts.
+	metrics *metrics.Metrics
 }
 
 // notice is an engine saying it looked at the clock at now: it finished a
@@ -260,7 +263,7 @@ func newRig(t *testing.T) *rig {
 	}
 	r := &rig{t: t, rt: &fakeRuntime{down: map[string]bool{}}, sc: sc, ex: ex, plans: plans,
 		clock: &fakeClock{now: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)},
-		db:    filepath.Join(t.TempDir(), "cordillera.db"), changed: make(chan struct{})}
+		db:    filepath.Join(t.TempDir(), "cordillera.db"), changed: make(chan struct{}), metrics: metrics.New(metrics.Options{})}
 	r.open()
 	// Deface works against cl and is blocked by co.
 	r.rt.exec = func(team, name string, cmd []string) (orchestrator.ExecResult, error) {
@@ -289,7 +292,7 @@ func (r *rig) open() {
 func (r *rig) engine() *Engine {
 	r.t.Helper()
 	e, err := New(r.store, r.rt, r.sc, r.ex, r.plans, Options{Now: r.clock.Now, NewTicker: r.clock.NewTicker,
-		Tick: 5 * time.Millisecond, AttackJitter: -1, Agent: agent.PoolOptions{Program: fakeProgram}})
+		Tick: 5 * time.Millisecond, AttackJitter: -1, Agent: agent.PoolOptions{Program: fakeProgram}, Metrics: r.metrics})
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -418,4 +421,28 @@ func (r *rig) done(key string) func() bool {
 		x, ok := r.executions()[key]
 		return ok && x.State != scoreboard.ExecRunning && x.State != scoreboard.ExecApproved
 	}
+}
+
+// counted is the rig's metric of that name and labels, 0 when it has none.
+func (r *rig) counted(name string, labels map[string]string) float64 {
+	r.t.Helper()
+	fams, err := r.metrics.Registry().Gather()
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() != name {
+			continue
+		}
+	series:
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if want, ok := labels[l.GetName()]; ok && want != l.GetValue() {
+					continue series
+				}
+			}
+			return m.GetCounter().GetValue()
+		}
+	}
+	return 0
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/cordillera-range/cordillera/orchestrator"
 	"github.com/cordillera-range/cordillera/orchestrator/agent"
 	"github.com/cordillera-range/cordillera/orchestrator/agent/probe"
+	"github.com/cordillera-range/cordillera/orchestrator/metrics"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
@@ -35,6 +36,11 @@ func (e *Engine) startRound(ctx context.Context, c scoreboard.Clock, team string
 	go func() {
 		defer e.wg.Done()
 		e.round(ctx, c, p, number)
+		// Late, as the benchmarks count it: the round ended after the
+		// next one fell due.
+		if c.Elapsed(e.opt.Now()) > next {
+			e.opt.Metrics.RoundLate(e.exercise.Name)
+		}
 		e.mu.Lock()
 		e.rounds[team].running = false
 		e.mu.Unlock()
@@ -82,6 +88,7 @@ func (e *Engine) round(ctx context.Context, c scoreboard.Clock, p *scenarios.Tea
 		}
 	}
 	if _, _, err := e.store.RecordRound(context.WithoutCancel(ctx), e.exercise.Name, team, number, rs); err != nil {
+		e.opt.Metrics.EngineError(e.exercise.Name, metrics.KindRecordRound)
 		e.event(ctx, c, scoreboard.AudienceStaff, team, scoreboard.EventEngine, fmt.Sprintf("could not record round %d: %v", number, err))
 	}
 }
@@ -157,6 +164,7 @@ func (e *Engine) forgetScorebot(team, id string) {
 // scorebotAway says, once per outage, that a team's scorebot could not run
 // its checks: to the team in plain words, to the staff with the cause.
 func (e *Engine) scorebotAway(ctx context.Context, c scoreboard.Clock, team string, number int, err error) {
+	e.opt.Metrics.EngineError(e.exercise.Name, metrics.KindScorebot)
 	e.mu.Lock()
 	already := e.botAway[team]
 	e.botAway[team] = true
@@ -184,6 +192,7 @@ func (e *Engine) scorebotBack(ctx context.Context, c scoreboard.Clock, team stri
 // engineAway says, once per outage, that the container engine does not
 // answer, and that checks are not scored meanwhile.
 func (e *Engine) engineAway(ctx context.Context, c scoreboard.Clock, err error) {
+	e.opt.Metrics.EngineError(e.exercise.Name, metrics.KindContainerEngine)
 	if e.away.Swap(true) {
 		return
 	}
