@@ -15,37 +15,19 @@ import (
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
 
-const controlUsage = `ACTION is one of:
-  status                      the clock, attacks waiting for approval, the last events
-  pause [REASON]              stop the clock
-  resume                      start it again
-  end [REASON]                end the exercise
-  speed FACTOR                change the speed factor
-  halt [REASON]               the kill switch: stop every running attack, start none
-  release                     let attacks start again
-  approval on|off             make every attack wait for approval, or not
-  approve ID                  let an attack waiting for approval run
-  skip ID [REASON]            an attack waiting for approval does not run
-  skip TEAM ATTACK [REASON]   a timeline attack not due yet does not run
-  fire TEAM ATTACK [--again]  run an attack against a team now; one that already ran
-                              against the team is fired again (and scored again) only
-                              with --again
-  deliver TEAM INJECT         deliver an inject now`
-
 func runControl(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "control", "--exercise FILE [--db FILE] [--as NAME] ACTION [ARGS...]",
-		"An instructor's hands on a running exercise. The engine (cordillera run) reads what is\n"+
-			"written here from the database within a second; each action is logged with its author.\n\n"+controlUsage)
+	p := e.p()
+	fs := newFlags(e, "control", p.text("control.args"), p.text("control.about")+"\n\n"+p.text("control.actions"))
 	rf := addRangeFlags(fs)
-	db := fs.String("db", defaultDB(), "SQLite database `file` (default $CORDILLERA_DB or cordillera.db)")
-	author := fs.String("as", os.Getenv("USER"), "the instructor's `name`, logged with the action")
-	again := fs.Bool("again", false, "fire: fire an attack that already ran against the team again; the team is scored again")
+	db := fs.String("db", defaultDB(), p.text("flag.db"))
+	author := fs.String("as", os.Getenv("USER"), p.text("flag.control.as"))
+	again := fs.Bool("again", false, p.text("flag.control.again"))
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if *rf.exercise == "" || len(pos) == 0 {
-		return usageError{"control needs --exercise FILE and an action\n\n" + controlUsage}
+		return p.usagef("control.noaction", p.text("control.actions"))
 	}
 	if *author == "" {
 		*author = "instructor"
@@ -56,7 +38,7 @@ func runControl(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if _, err := os.Stat(*db); err != nil {
-		return fmt.Errorf("no database at %s: start the exercise with cordillera run first, or name the file with --db", *db)
+		return p.errorf("control.nodb", *db)
 	}
 	store, err := scoreboard.Open(ctx, *db)
 	if err != nil {
@@ -64,7 +46,7 @@ func runControl(ctx context.Context, e *env, args []string) error {
 	}
 	defer store.Close()
 	if _, err := store.Exercise(ctx, name); err != nil {
-		return fmt.Errorf("exercise %s is not in %s: start it with cordillera run first", name, *db)
+		return p.errorf("control.noexercise", name, *db)
 	}
 	// Fired attacks and delivered injects are those of the scenario the
 	// exercise was made from, whatever the folder holds now, or whether it
@@ -85,17 +67,18 @@ func runControl(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if action != "fire" {
-		fmt.Fprintf(e.stdout, "Done: %s.\n", strings.Join(pos, " "))
+		p.line(e.stdout, "control.done", strings.Join(pos, " "))
 	}
 	return nil
 }
 
 // controlAct does one control action on the exercise's engine.
 func controlAct(ctx context.Context, e *env, eng *engine.Engine, action string, rest []string, author string, again bool) error {
+	p := e.p()
 	reason := func(from int) string { return strings.Join(rest[min(from, len(rest)):], " ") }
 	need := func(n int, what string) error {
 		if len(rest) < n {
-			return usageError{fmt.Sprintf("%s needs %s", action, what)}
+			return p.usagef("control.needs", action, p.text(what))
 		}
 		return nil
 	}
@@ -108,10 +91,10 @@ func controlAct(ctx context.Context, e *env, eng *engine.Engine, action string, 
 	case "end":
 		err = eng.End(ctx, author, reason(0))
 	case "speed":
-		if err = need(1, "a FACTOR"); err == nil {
+		if err = need(1, "control.need.factor"); err == nil {
 			var f float64
 			if f, err = strconv.ParseFloat(rest[0], 64); err != nil || f <= 0 {
-				return usageError{fmt.Sprintf("speed %q: want a number more than 0", rest[0])}
+				return p.usagef("control.badspeed", rest[0])
 			}
 			err = eng.SetSpeed(ctx, author, f)
 		}
@@ -120,38 +103,38 @@ func controlAct(ctx context.Context, e *env, eng *engine.Engine, action string, 
 	case "release":
 		err = eng.Unhalt(ctx, author)
 	case "approval":
-		if err = need(1, "on or off"); err == nil {
+		if err = need(1, "control.need.onoff"); err == nil {
 			if rest[0] != "on" && rest[0] != "off" {
-				return usageError{"approval takes on or off"}
+				return p.usagef("control.badapproval")
 			}
 			err = eng.RequireApproval(ctx, author, rest[0] == "on")
 		}
 	case "approve":
-		if err = need(1, "the ID of an attack waiting for approval (see status)"); err == nil {
+		if err = need(1, "control.need.id"); err == nil {
 			var id int64
 			if id, err = strconv.ParseInt(rest[0], 10, 64); err != nil {
-				return usageError{fmt.Sprintf("approve %q: want the number status shows", rest[0])}
+				return p.usagef("control.badid", rest[0])
 			}
 			err = eng.Approve(ctx, id, author)
 		}
 	case "skip":
-		if err = need(1, "an ID, or TEAM ATTACK"); err == nil {
+		if err = need(1, "control.need.idorattack"); err == nil {
 			if id, perr := strconv.ParseInt(rest[0], 10, 64); perr == nil {
 				err = eng.Skip(ctx, id, "", "", author, reason(1))
-			} else if err = need(2, "TEAM ATTACK"); err == nil {
+			} else if err = need(2, "control.need.attack"); err == nil {
 				err = eng.Skip(ctx, 0, rest[0], rest[1], author, reason(2))
 			}
 		}
 	case "fire":
-		if err = need(2, "TEAM ATTACK"); err == nil {
+		if err = need(2, "control.need.attack"); err == nil {
 			err = controlFire(ctx, e, eng, rest[0], rest[1], author, again)
 		}
 	case "deliver":
-		if err = need(2, "TEAM INJECT"); err == nil {
+		if err = need(2, "control.need.inject"); err == nil {
 			err = eng.Deliver(ctx, rest[0], rest[1], author)
 		}
 	default:
-		return usageError{fmt.Sprintf("unknown action %q\n\n%s", action, controlUsage)}
+		return p.usagef("control.unknown", action, p.text("control.actions"))
 	}
 	return err
 }
@@ -163,16 +146,16 @@ func controlFire(ctx context.Context, e *env, eng *engine.Engine, team, attack, 
 	if again {
 		fire = eng.Refire
 	}
+	p := e.p()
 	f, err := fire(ctx, team, attack, author)
 	var ar *scoreboard.AlreadyRanError
 	switch {
 	case errors.As(err, &ar):
-		return fmt.Errorf("attack %s has already run against team %s (%d×), and firing it again scores the team again: "+
-			"nothing was fired; add --again to fire it again", attack, team, ar.Runs)
+		return p.errorf("control.alreadyran", attack, team, ar.Runs)
 	case err == nil && f.Before > 0:
-		fmt.Fprintf(e.stdout, "Attack %s against team %s is queued again (re-fire; it had run %d×) as run %d; the engine starts it within a second.\n", attack, team, f.Before, f.ID)
+		p.line(e.stdout, "control.refired", attack, team, f.Before, strconv.FormatInt(f.ID, 10))
 	case err == nil:
-		fmt.Fprintf(e.stdout, "Attack %s against team %s is queued as run %d; the engine starts it within a second.\n", attack, team, f.ID)
+		p.line(e.stdout, "control.fired", attack, team, strconv.FormatInt(f.ID, 10))
 	}
 	return err
 }
@@ -180,18 +163,12 @@ func controlFire(ctx context.Context, e *env, eng *engine.Engine, team, attack, 
 // controlStatus shows the clock, the attacks that wait for approval, and
 // the last events.
 func controlStatus(ctx context.Context, e *env, store *scoreboard.Store, exercise string) error {
+	p := e.p()
 	c, err := store.Clock(ctx, exercise)
 	if err != nil {
 		return err
 	}
-	state := c.State
-	if c.Halted {
-		state += ", KILL SWITCH ON"
-	}
-	if c.Approval {
-		state += ", attacks wait for approval"
-	}
-	fmt.Fprintf(e.stdout, "Exercise %s: %s at %s, speed ×%g\n", exercise, state, scenarios.Clock(c.Elapsed(time.Now())), c.Speed)
+	p.line(e.stdout, "control.status", exercise, clockState(p, c), scenarios.Clock(c.Elapsed(time.Now())), strconv.FormatFloat(c.Speed, 'g', -1, 64))
 	xs, err := store.Executions(ctx, exercise)
 	if err != nil {
 		return err
@@ -201,7 +178,7 @@ func controlStatus(ctx context.Context, e *env, store *scoreboard.Store, exercis
 	for _, x := range xs {
 		if x.State == scoreboard.ExecApproval || x.State == scoreboard.ExecApproved || x.State == scoreboard.ExecRunning {
 			if waiting == 0 {
-				fmt.Fprintln(tw, "\nID\tTEAM\tATTACK\tSTATE\tDUE")
+				fmt.Fprintln(tw, "\n"+p.text("control.header"))
 			}
 			waiting++
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", x.ID, x.Team, x.Attack, x.State, scenarios.Clock(x.Due))
@@ -213,7 +190,7 @@ func controlStatus(ctx context.Context, e *env, store *scoreboard.Store, exercis
 		return err
 	}
 	if len(events) > 0 {
-		fmt.Fprintln(e.stdout, "\nLast events")
+		fmt.Fprintln(e.stdout, "\n"+p.text("run.lastevents"))
 		for _, ev := range events {
 			fmt.Fprintln(e.stdout, "  "+eventLine(ev))
 		}

@@ -3,13 +3,13 @@ package main
 import (
 	"cmp"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"maps"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -28,18 +28,20 @@ type rangeFlags struct {
 	teams          *int
 }
 
+// Their usages are in English, as plan and serve define them with no
+// printer; newFlags says them in the command's language (flagUsage).
 func addRangeFlags(fs *flag.FlagSet) rangeFlags {
 	return rangeFlags{
-		exercise: fs.String("exercise", "", "exercise `file` naming the scenario and its teams"),
-		teams:    fs.Int("teams", 2, "number of sample `teams` when deploying a SCENARIO (exercise \"preview\")"),
-		seed:     fs.String("seed", "", "`seed` for per-team secrets (default: the exercise's seed)"),
+		exercise: fs.String("exercise", "", english.text("flag.range.exercise")),
+		teams:    fs.Int("teams", 2, english.text("flag.range.teams")),
+		seed:     fs.String("seed", "", english.text("flag.range.seed")),
 	}
 }
 
 // errNoSeed refuses to deploy without a seed: a seed chosen at random would
 // give every team new secrets on each up, and a fixed default would be known
 // to the trainees.
-var errNoSeed = errors.New("no seed: set seed = \"...\" in the exercise or pass --seed; the teams' secrets derive from it, so it must stay the same from one up to the next")
+func errNoSeed(p *printer) error { return p.errorf("deploy.noseed") }
 
 // loadPlans loads and plans what the flags and arguments name, rendering the
 // diagnostics. name is the command, for the closing hint. A preview (plan)
@@ -52,18 +54,19 @@ func loadPlans(e *env, name string, f rangeFlags, pos []string, preview bool) (*
 // exercise its address pool once it loads without errors and before it is
 // planned (see choosePool and deploy.Plan).
 func loadPlansWith(e *env, name string, f rangeFlags, pos []string, preview bool, pool deploy.Pool) (*scenarios.Scenario, *scenarios.Exercise, []*scenarios.TeamPlan, error) {
+	p := e.p()
 	loader := scenarios.NewLoader()
 	var sc *scenarios.Scenario
 	var ex *scenarios.Exercise
 	var diags hcl.Diagnostics
 	switch {
 	case *f.exercise != "" && len(pos) > 0:
-		return nil, nil, nil, usageError{"give a scenario or --exercise, not both: the exercise names its scenario"}
+		return nil, nil, nil, p.usagef("deploy.both")
 	case *f.exercise != "":
 		ex, sc, diags = loader.LoadExercise(*f.exercise)
 	case len(pos) == 1:
 		if *f.teams < 1 || *f.teams > 1000 {
-			return nil, nil, nil, usageError{fmt.Sprintf("--teams is from 1 to 1000, not %d", *f.teams)}
+			return nil, nil, nil, p.usagef("deploy.teams", strconv.Itoa(*f.teams))
 		}
 		sc, diags = loadScenarioArg(loader, pos[0])
 		ex = scenarios.SampleExercise(*f.teams)
@@ -71,7 +74,7 @@ func loadPlansWith(e *env, name string, f rangeFlags, pos []string, preview bool
 		// its own.
 		ex.Seed = ""
 	default:
-		return nil, nil, nil, usageError{"name one scenario folder or bundled scenario, or give --exercise FILE"}
+		return nil, nil, nil, p.usagef("deploy.noscenario")
 	}
 	if ex != nil && *f.seed != "" {
 		ex.Seed = *f.seed
@@ -82,7 +85,7 @@ func loadPlansWith(e *env, name string, f rangeFlags, pos []string, preview bool
 	var plans []*scenarios.TeamPlan
 	if sc != nil && ex != nil && !diags.HasErrors() {
 		if ex.Seed == "" {
-			return nil, nil, nil, errNoSeed
+			return nil, nil, nil, errNoSeed(p)
 		}
 		p, d, err := deploy.Plan(sc, ex, pool)
 		if err != nil {
@@ -96,7 +99,7 @@ func loadPlansWith(e *env, name string, f rangeFlags, pos []string, preview bool
 		}
 	}
 	if diags.HasErrors() {
-		fmt.Fprintf(e.stderr, "No %s: fix the errors above, then run %s again.\n", map[bool]string{true: "plan", false: "deployment"}[preview], name)
+		p.line(e.stderr, map[bool]string{true: "deploy.fix.plan", false: "deploy.fix.deploy"}[preview], name)
 		return nil, nil, nil, exitError(1)
 	}
 	return sc, ex, plans, nil
@@ -106,11 +109,12 @@ func loadPlansWith(e *env, name string, f rangeFlags, pos []string, preview bool
 // exercise file. Only the exercise's name matters, since labels identify
 // everything, so a broken or changed scenario does not stand in the way.
 func exerciseName(e *env, exercise string, pos []string) (string, error) {
+	p := e.p()
 	switch {
 	case exercise != "" && len(pos) > 0:
-		return "", usageError{"give an exercise name or --exercise FILE, not both"}
+		return "", p.usagef("name.both")
 	case len(pos) > 1:
-		return "", usageError{fmt.Sprintf("name one exercise, not %d", len(pos))}
+		return "", p.usagef("name.many", len(pos))
 	case len(pos) == 1:
 		return pos[0], nil
 	case exercise == "":
@@ -122,7 +126,7 @@ func exerciseName(e *env, exercise string, pos []string) (string, error) {
 		if err := scenarios.WriteDiagnostics(e.stderr, loader.Files(), diags, e.color); err != nil {
 			return "", err
 		}
-		fmt.Fprintf(e.stderr, "No exercise name in %s: fix the errors above, or name the exercise instead.\n", exercise)
+		p.line(e.stderr, "name.none", exercise)
 		return "", exitError(1)
 	}
 	return ex.Name, nil
@@ -148,33 +152,73 @@ func connect(ctx context.Context, e *env) (docker.Engine, error) {
 // progress prints one line per finished action, such as
 // "[3/12] created host cordillera-andes-cl-1-web 10.160.16.10 IMAGE". Down
 // says no reasons: everything goes.
-func progress(w io.Writer, reasons bool) func(orchestrator.Event) {
+func progress(w io.Writer, p *printer, reasons bool) func(orchestrator.Event) {
 	return func(ev orchestrator.Event) {
 		prefix := fmt.Sprintf("[%d/%d]", ev.Done, ev.Total)
-		a := ev.Action
-		if !reasons {
-			a.Reason = ""
-		}
-		line := a.String()
-		if !reasons {
-			line = strings.TrimSuffix(line, " ()")
-		}
 		if ev.Err != nil {
-			fmt.Fprintf(w, "%s failed: %s\n", prefix, line)
+			p.line(w, "action.failed", prefix, actionLine(p, ev.Action, reasons, false))
 			return
 		}
-		fmt.Fprintf(w, "%s %s\n", prefix, pastTense(line))
+		fmt.Fprintf(w, "%s %s\n", prefix, actionLine(p, ev.Action, reasons, true))
 	}
 }
 
-// pastTense turns an action's line into what was done.
-func pastTense(line string) string {
-	for _, verb := range []string{"create", "remove"} {
-		if rest, ok := strings.CutPrefix(line, verb+" "); ok {
-			return verb + "d " + rest
+// actionLine says an action in the printer's language, as
+// orchestrator.Action.String does in English: what was done when done,
+// what was to be done otherwise.
+func actionLine(p *printer, a orchestrator.Action, reasons, done bool) string {
+	tense := map[bool]string{true: ".done", false: ".todo"}[done]
+	what := p.text("role." + string(actionWhat(a)))
+	switch a.Kind {
+	case orchestrator.RemoveContainer, orchestrator.RemoveNetwork:
+		if !reasons || a.Reason == "" {
+			return p.text("action.remove"+tense, what, a.Name)
 		}
+		return p.text("action.remove.why"+tense, what, a.Name, reason(p, a.Reason))
+	case orchestrator.CreateNetwork:
+		s := p.text("action.create"+tense, what, a.Name) + " " + a.Network.Subnet.String()
+		if a.Network.Internet {
+			s += " " + p.text("action.internet")
+		}
+		return s
+	case orchestrator.CreateContainer:
+		var b strings.Builder
+		b.WriteString(p.text("action.create"+tense, what, a.Name))
+		for _, n := range a.Container.Networks {
+			fmt.Fprintf(&b, " %s", n.Address)
+		}
+		fmt.Fprintf(&b, " %s", a.Container.Image)
+		return b.String()
 	}
-	return line
+	return a.String()
+}
+
+// actionWhat is the kind of object an action is on: its role, or for an
+// object whose labels say none, network or container.
+func actionWhat(a orchestrator.Action) orchestrator.Role {
+	switch {
+	case a.Key.Role == orchestrator.RoleHost || a.Key.Role == orchestrator.RoleAttacker ||
+		a.Key.Role == orchestrator.RoleScorebot || a.Key.Role == orchestrator.RoleNetwork:
+		return a.Key.Role
+	case a.Kind == orchestrator.RemoveNetwork || a.Kind == orchestrator.CreateNetwork:
+		return orchestrator.RoleNetwork
+	}
+	return "container"
+}
+
+// reason is why orchestrator removes an object, in the printer's language;
+// a reason it does not know is left as it is.
+func reason(p *printer, r string) string {
+	key, ok := map[string]string{
+		orchestrator.ReasonNotPlanned: "reason.notplanned",
+		orchestrator.ReasonChanged:    "reason.changed",
+		orchestrator.ReasonNotRunning: "reason.notrunning",
+		orchestrator.ReasonDuplicate:  "reason.duplicate",
+	}[r]
+	if !ok {
+		return r
+	}
+	return p.text(key)
 }
 
 // counts tells how many containers and networks a plan's actions of a kind
@@ -194,7 +238,7 @@ func counts(p orchestrator.Plan, containerKind, networkKind orchestrator.ActionK
 // writeObserved lists what exists of an exercise, team by team: each
 // container's name, role, state and addresses, with the network each
 // address is on by its name in the scenario.
-func writeObserved(w io.Writer, o *orchestrator.Observed) {
+func writeObserved(w io.Writer, p *printer, o *orchestrator.Observed) {
 	netName := map[string]string{}
 	teams := map[string]bool{}
 	for _, n := range o.Networks {
@@ -214,14 +258,14 @@ func writeObserved(w io.Writer, o *orchestrator.Observed) {
 			cmp.Compare(a.Name, b.Name),
 		)
 	})
-	fmt.Fprintf(w, "Exercise %s: %s, %s, %s\n", o.Exercise, plural(len(teams), "team"),
-		plural(len(o.Containers), "container"), plural(len(o.Networks), "network"))
+	p.line(w, "observed.exercise", o.Exercise, p.count("team", len(teams)),
+		p.count("container", len(o.Containers)), p.count("network", len(o.Networks)))
 	team := "\x00"
 	for _, c := range containers {
 		k := orchestrator.KeyOf(c.Labels)
 		if k.Team != team {
 			team = k.Team
-			fmt.Fprintf(w, "  Team %s\n", cmp.Or(team, "(none)"))
+			fmt.Fprintf(w, "  %s\n", p.text("observed.team", cmp.Or(team, p.text("observed.noteam"))))
 		}
 		var addrs []string
 		for _, n := range slices.Sorted(maps.Keys(c.Addresses)) {
@@ -229,13 +273,13 @@ func writeObserved(w io.Writer, o *orchestrator.Observed) {
 		}
 		where := ""
 		if c.Node != "" {
-			where = "  on " + c.Node
+			where = "  " + p.text("observed.node", c.Node)
 		}
 		fmt.Fprintf(w, "    %-8s %-40s %-8s %s%s\n", cmp.Or(string(k.Role), "?"), c.Name, c.State, strings.Join(addrs, ", "), where)
 	}
 	for _, n := range o.Networks {
 		if n.Labels[orchestrator.LabelTeam] == "" {
-			fmt.Fprintf(w, "  network %s %s (no team)\n", n.Name, n.Subnet)
+			fmt.Fprintf(w, "  %s\n", p.text("observed.network", n.Name, n.Subnet.String()))
 		}
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 
@@ -10,13 +9,13 @@ import (
 )
 
 func runExport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "export", "--exercise NAME [--what standings|ledger|statistics|stix] [--format csv|json] [--db FILE] [-o FILE]",
-		"Writes an exercise's standings, score ledger, statistics, or its attack runs and matched\nreports as a STIX 2.1 bundle. --what trends covers every exercise in the database and takes\nno --exercise.")
-	db := fs.String("db", defaultDB(), "SQLite database `file` (default $CORDILLERA_DB or cordillera.db)")
-	exercise := fs.String("exercise", "", "exercise `name`")
-	what := fs.String("what", "standings", "what to export: standings, ledger, statistics, trends or stix")
-	format := fs.String("format", "csv", "`format`: csv or json (stix is always json)")
-	output := fs.String("o", "", "write to `file` instead of standard output")
+	p := e.p()
+	fs := newFlags(e, "export", p.text("export.args"), p.text("export.about"))
+	db := fs.String("db", defaultDB(), p.text("flag.db"))
+	exercise := fs.String("exercise", "", p.text("flag.export.exercise"))
+	what := fs.String("what", "standings", p.text("flag.export.what"))
+	format := fs.String("format", "csv", p.text("flag.export.format"))
+	output := fs.String("o", "", p.text("flag.export.o"))
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -24,7 +23,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 		*format = "json"
 	}
 	if _, err := os.Stat(*db); err != nil {
-		return fmt.Errorf("no database at %s: name it with --db or CORDILLERA_DB", *db)
+		return p.errorf("export.nodb", *db)
 	}
 	store, err := scoreboard.Open(ctx, *db)
 	if err != nil {

@@ -15,9 +15,9 @@ import (
 )
 
 func runFmt(_ context.Context, e *env, args []string) error {
-	fs := newFlags(e, "fmt", "[--check] [PATH...]",
-		"Rewrites scenario and exercise files in canonical format: aligned equals signs, two-space\nindentation. Folders are searched for .hcl files. Files that do not parse are left as they are.\nWith no PATH, the current folder.")
-	check := fs.Bool("check", false, "change nothing; list the files that are not formatted and exit 1 if any")
+	p := e.p()
+	fs := newFlags(e, "fmt", p.text("fmt.args"), p.text("fmt.about"))
+	check := fs.Bool("check", false, p.text("flag.fmt.check"))
 	paths, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -73,7 +73,7 @@ func runFmt(_ context.Context, e *env, args []string) error {
 		return exitError(1)
 	}
 	if *check && unformatted > 0 {
-		fmt.Fprintf(e.stderr, "%s not formatted; run cordillera fmt to fix.\n", plural(unformatted, "file"))
+		p.line(e.stderr, "fmt.unformatted", unformatted)
 		return exitError(1)
 	}
 	return nil

@@ -18,25 +18,21 @@ func runImages(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 && args[0] == "build" {
 		return runBuild(ctx, e, args[1:])
 	}
-	fmt.Fprint(e.stderr, "Usage: cordillera images bootstrap|build [options]\n\n"+
-		"bootstrap  build the Debian base image (debian:bookworm-slim) from a Debian package mirror,\n"+
-		"           so that images can be built with no registry\n"+
-		"build      build the images of scenarios/images, each folder with a Dockerfile\n")
+	p := e.p()
+	p.line(e.stderr, "images.usage")
 	if len(args) == 0 {
 		return exitError(2)
 	}
-	return usageError{fmt.Sprintf("unknown images command %q", args[0])}
+	return p.usagef("images.unknown", args[0])
 }
 
 func runBootstrap(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "images bootstrap", "[--mirror URL] [--suite NAME] [--force]",
-		"Builds a minimal Debian image with debootstrap from a Debian package mirror and imports it into\n"+
-			"the Docker engine as "+strings.Join(orchestrator.BaseImages, " and ")+", so that Dockerfiles starting\n"+
-			"FROM debian:bookworm-slim build with no registry. Needs root and the debootstrap package.\n"+
-			"Does nothing when the image exists.")
-	mirror := fs.String("mirror", "", "Debian `mirror` URL (default: the one this machine's apt uses)")
-	suite := fs.String("suite", "bookworm", "Debian release `name`")
-	force := fs.Bool("force", false, "build the image even when it exists")
+	p := e.p()
+	and := " " + p.text("and") + " "
+	fs := newFlags(e, "images bootstrap", p.text("bootstrap.args"), p.text("bootstrap.about", strings.Join(orchestrator.BaseImages, and)))
+	mirror := fs.String("mirror", "", p.text("flag.bootstrap.mirror"))
+	suite := fs.String("suite", "bookworm", p.text("flag.bootstrap.suite"))
+	force := fs.Bool("force", false, p.text("flag.bootstrap.force"))
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -52,18 +48,16 @@ func runBootstrap(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if built {
-		fmt.Fprintf(e.stdout, "Built %s in %s.\n", strings.Join(orchestrator.BaseImages, " and "), time.Since(start).Round(time.Second))
+		p.line(e.stdout, "bootstrap.built", strings.Join(orchestrator.BaseImages, and), time.Since(start).Round(time.Second).String())
 	}
 	return nil
 }
 
 func runBuild(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "images build", "[--dir DIR] [--force] [NAME...]",
-		"Builds the images the bundled drills use, one per folder of DIR holding a Dockerfile, tagged\n"+
-			"cordillera/NAME:1. An image built from the same files is not built again. Recipes starting\n"+
-			"FROM debian:bookworm-slim need `cordillera images bootstrap` first.")
-	dir := fs.String("dir", "scenarios/images", "`folder` of image recipes")
-	force := fs.Bool("force", false, "build every image even when it is up to date")
+	p := e.p()
+	fs := newFlags(e, "images build", p.text("build.args"), p.text("build.about"))
+	dir := fs.String("dir", "scenarios/images", p.text("flag.build.dir"))
+	force := fs.Bool("force", false, p.text("flag.build.force"))
 	names, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -81,7 +75,7 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 				for _, r := range recipes {
 					known = append(known, r.Name)
 				}
-				return usageError{fmt.Sprintf("no image %q in %s; there are: %s", n, *dir, strings.Join(known, ", "))}
+				return p.usagef("build.noimage", n, *dir, strings.Join(known, ", "))
 			}
 			chosen = append(chosen, recipes[i])
 		}
@@ -97,6 +91,6 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Built %d of %d images in %s.\n", len(built), len(recipes), time.Since(start).Round(time.Second))
+	p.line(e.stdout, "build.built", len(built), len(recipes), time.Since(start).Round(time.Second).String())
 	return nil
 }

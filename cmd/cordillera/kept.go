@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -44,7 +43,7 @@ func exercisePlansOn(ctx context.Context, e *env, name string, rf rangeFlags, po
 		return sc, ex, plans, err
 	}
 	if ex.Seed == "" {
-		return nil, nil, nil, errNoSeed
+		return nil, nil, nil, errNoSeed(e.p())
 	}
 	var live *scenarios.Scenario
 	k, err := director.PlanKept(ctx, store, rt, ex, time.Now(), func() (*scenarios.Source, string, error) {
@@ -53,7 +52,7 @@ func exercisePlansOn(ctx context.Context, e *env, name string, rf rangeFlags, po
 			return nil, "", err
 		}
 		live = sc
-		return copySource(sc, ex)
+		return copySource(e.p(), sc, ex)
 	})
 	if err != nil {
 		return nil, nil, nil, err
@@ -61,7 +60,7 @@ func exercisePlansOn(ctx context.Context, e *env, name string, rf rangeFlags, po
 	if err := reportKept(e, k, ex, live, rf); err != nil {
 		return nil, nil, nil, err
 	}
-	sayKeptPool(e.stdout, ex, k.Pool)
+	sayKeptPool(e.stdout, e.p(), ex, k.Pool)
 	return k.Scenario, ex, k.Plans, nil
 }
 
@@ -90,26 +89,26 @@ func parseExerciseFile(rf rangeFlags, pos []string) *scenarios.Exercise {
 // loadPlans found it now, which an exercise without a copy gets its copy
 // from. It returns the scenario and plans from the copy.
 func keptPlans(ctx context.Context, e *env, store *scoreboard.Store, rt orchestrator.Runtime, sc *scenarios.Scenario, ex *scenarios.Exercise) (*scenarios.Scenario, []*scenarios.TeamPlan, error) {
-	k, err := director.PlanKept(ctx, store, rt, ex, time.Now(), func() (*scenarios.Source, string, error) { return copySource(sc, ex) })
+	k, err := director.PlanKept(ctx, store, rt, ex, time.Now(), func() (*scenarios.Source, string, error) { return copySource(e.p(), sc, ex) })
 	if err != nil {
 		return nil, nil, err
 	}
 	if err := reportKept(e, k, ex, sc, rangeFlags{}); err != nil {
 		return nil, nil, err
 	}
-	sayKeptPool(e.stdout, ex, k.Pool)
+	sayKeptPool(e.stdout, e.p(), ex, k.Pool)
 	return k.Scenario, k.Plans, nil
 }
 
 // copySource copies the scenario as it is now, which loadPlans has loaded
 // and planned without errors.
-func copySource(sc *scenarios.Scenario, ex *scenarios.Exercise) (*scenarios.Source, string, error) {
+func copySource(p *printer, sc *scenarios.Scenario, ex *scenarios.Exercise) (*scenarios.Source, string, error) {
 	cp, _, err := scenarios.CopySource(sc, ex)
 	if err == nil && cp == nil {
-		err = errors.New("its scenario has errors") // loadPlans has shown them
+		err = p.errorf("kept.errors") // loadPlans has shown them
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("exercise %s: %w", ex.Name, err)
+		return nil, "", fmt.Errorf("%s: %w", p.text("kept.exercise", ex.Name), err)
 	}
 	return cp, sc.Dir, nil
 }
@@ -120,6 +119,7 @@ func copySource(sc *scenarios.Scenario, ex *scenarios.Exercise) (*scenarios.Sour
 // nil: then it is loaded from the exercise file rf names, for the message
 // only, and a folder that does not load is said to be so).
 func reportKept(e *env, k *director.Kept, ex *scenarios.Exercise, live *scenarios.Scenario, rf rangeFlags) error {
+	p := e.p()
 	// With live, loadPlans has shown the folder's warnings, which the copy
 	// made of it repeats.
 	if k.Diagnostics.HasErrors() || live == nil && len(k.Diagnostics) > 0 {
@@ -128,20 +128,19 @@ func reportKept(e *env, k *director.Kept, ex *scenarios.Exercise, live *scenario
 		}
 	}
 	if k.Diagnostics.HasErrors() {
-		fmt.Fprintf(e.stderr, "Exercise %s cannot be planned from the copy of its scenario kept in the database: the errors above say why.\n", ex.Name)
+		p.line(e.stderr, "kept.broken", ex.Name)
 		return exitError(1)
 	}
 	if k.Copied {
 		if k.Copy.Late {
-			fmt.Fprintf(e.stderr, "Exercise %s was made before Cordillera kept its scenario with it: the scenario is copied now, as %s is now, and every later run or control of the exercise plans from this copy.\n",
-				ex.Name, k.Copy.Ref)
+			p.line(e.stderr, "kept.late", ex.Name, k.Copy.Ref)
 		}
 		return nil
 	}
 	if live == nil && rf.exercise != nil && *rf.exercise != "" {
 		_, live, _ = scenarios.NewLoader().LoadExercise(*rf.exercise)
 		if live == nil {
-			fmt.Fprintf(e.stderr, "The scenario %s of exercise %s cannot be loaded now: the exercise goes on with the copy the database keeps.\n", ex.Scenario, ex.Name)
+			p.line(e.stderr, "kept.gone", ex.Scenario, ex.Name)
 			return nil
 		}
 	}
@@ -149,8 +148,7 @@ func reportKept(e *env, k *director.Kept, ex *scenarios.Exercise, live *scenario
 		return nil
 	}
 	if changed := k.Copy.Source.ChangesInScenario(live); len(changed) > 0 {
-		fmt.Fprintf(e.stderr, "The scenario %s has changed since exercise %s was made (%s): the exercise goes on with the copy the database keeps.\n",
-			live.Dir, ex.Name, strings.Join(changed, ", "))
+		p.line(e.stderr, "kept.changed", live.Dir, ex.Name, strings.Join(changed, ", "))
 	}
 	return nil
 }

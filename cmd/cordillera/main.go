@@ -20,26 +20,27 @@ import (
 
 // command is one subcommand of cordillera.
 type command struct {
-	summary string
-	run     func(ctx context.Context, env *env, args []string) error
+	run func(ctx context.Context, env *env, args []string) error
 }
 
+// commands are cordillera's subcommands; each one's summary is the message
+// "cmd.NAME".
 var commands = map[string]command{
-	"validate": {"check scenario and exercise files; every mistake at once", runValidate},
-	"plan":     {"show what each team gets: networks, containers, timeline", runPlan},
-	"fmt":      {"rewrite scenario files in canonical format", runFmt},
-	"export":   {"write standings, ledger, statistics or STIX of an exercise", runExport},
-	"up":       {"deploy every team's range on the Docker engine", runUp},
-	"down":     {"remove everything an exercise deployed", runDown},
-	"status":   {"list deployed exercises: containers, state, addresses", runStatus},
-	"reset":    {"recreate a team's host from its image", runReset},
-	"nodes":    {"list the swarm's nodes: state, load, teams", runNodes},
-	"move":     {"move a team to another node of the swarm, with its addresses", runMove},
-	"images":   {"build the Debian base image with no registry (images bootstrap)", runImages},
-	"control":  {"an instructor's hands on a running exercise: pause, kill switch, fire, approve...", runControl},
-	"run":      {"run a whole exercise headless: deploy, clock, rounds, attacks, injects", runRun},
-	"shell":    {"open a shell on a team's host, or run a command there", runShell},
-	"serve":    {"serve the web interface: scoreboard, team pages, statistics, API", runServe},
+	"validate": {runValidate},
+	"plan":     {runPlan},
+	"fmt":      {runFmt},
+	"export":   {runExport},
+	"up":       {runUp},
+	"down":     {runDown},
+	"status":   {runStatus},
+	"reset":    {runReset},
+	"nodes":    {runNodes},
+	"move":     {runMove},
+	"images":   {runImages},
+	"control":  {runControl},
+	"run":      {runRun},
+	"shell":    {runShell},
+	"serve":    {runServe},
 }
 
 // env is what a command reads and writes, so tests can run commands
@@ -49,6 +50,13 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	color          bool
+	// getenv reads the environment, for the language of the messages:
+	// os.Getenv in main; nil (no environment, English) in tests that make
+	// an env of their own.
+	getenv func(string) string
+	// msg is the language of the messages, which run chooses; nil is
+	// English (see env.p).
+	msg *printer
 }
 
 // exitError carries a command's exit status without a message of its own:
@@ -66,13 +74,24 @@ func (e usageError) Error() string { return e.msg }
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, color: isTerminal(os.Stderr)}
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, color: isTerminal(os.Stderr), getenv: os.Getenv}
 	os.Exit(run(ctx, e, os.Args[1:]))
 }
 
 func run(ctx context.Context, e *env, args []string) int {
+	if e.msg == nil {
+		e.msg = printerFor(e.getenv)
+	}
+	if lang, rest, ok := langFlag(args); ok {
+		if lang != "es" && lang != "en" {
+			fmt.Fprintf(e.stderr, "cordillera: %s\n", e.p().text("main.lang", lang))
+			return 2
+		}
+		e.msg, args = newPrinter(languageNamed(lang)), rest
+	}
+	p := e.p()
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		usage(e.stdout)
+		usage(e.stdout, p)
 		return 0
 	}
 	if args[0] == "version" || args[0] == "--version" {
@@ -81,8 +100,8 @@ func run(ctx context.Context, e *env, args []string) int {
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(e.stderr, "cordillera: unknown command %q\n\n", args[0])
-		usage(e.stderr)
+		fmt.Fprintf(e.stderr, "cordillera: %s\n\n", p.text("main.unknown", args[0]))
+		usage(e.stderr, p)
 		return 2
 	}
 	err := cmd.run(ctx, e, args[1:])
@@ -104,33 +123,39 @@ func run(ctx context.Context, e *env, args []string) int {
 	}
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "Cordillera runs cyber-defense exercises in isolated container ranges.")
-	fmt.Fprintln(w, "\nUsage: cordillera COMMAND [options]\n\nCommands:")
+func usage(w io.Writer, p *printer) {
+	p.line(w, "main.about")
+	fmt.Fprintf(w, "\n%s\n\n%s\n", p.text("main.usage"), p.text("main.commands"))
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-10s %s\n", n, p.text("cmd."+n))
 	}
-	fmt.Fprintln(w, "\nRun 'cordillera COMMAND -h' for a command's options.")
+	fmt.Fprintf(w, "\n%s\n", p.text("main.more"))
 }
 
 // newFlags returns a flag set that reports errors instead of exiting, with a
 // usage line for the command.
 func newFlags(e *env, name, args, about string) *flag.FlagSet {
+	p := e.p()
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: cordillera %s %s\n\n%s\n", name, args, about)
+		fmt.Fprintf(e.stderr, "%s\n\n%s\n", p.text("flags.usage", name, args), about)
+		// Flags defined in English (addRangeFlags, which plan and serve
+		// call without a printer) are said in the command's language.
+		fs.VisitAll(func(f *flag.Flag) { f.Usage = p.flagUsage(f.Usage) })
 		var opts strings.Builder
 		fs.SetOutput(&opts)
 		fs.PrintDefaults()
 		fs.SetOutput(e.stderr)
 		if opts.Len() > 0 {
-			fmt.Fprintf(e.stderr, "\nOptions:\n%s", opts.String())
+			// The flag package writes its "(default ...)" in English.
+			defaults := strings.ReplaceAll(opts.String(), " (default ", " "+p.text("flags.default")+" ")
+			fmt.Fprintf(e.stderr, "\n%s\n%s", p.text("flags.options"), defaults)
 		}
 	}
 	return fs

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 // connectCluster reaches the swarm, for the commands that need one.
 func connectCluster(ctx context.Context, e *env) (docker.Engine, orchestrator.Cluster, error) {
+	p := e.p()
 	rt, err := connect(ctx, e)
 	if err != nil {
 		return nil, nil, err
@@ -24,23 +26,20 @@ func connectCluster(ctx context.Context, e *env) (docker.Engine, orchestrator.Cl
 	cl, ok := rt.(orchestrator.Cluster)
 	if !ok {
 		rt.Close()
-		return nil, nil, fmt.Errorf("the engine at %s is a single engine, not the manager of a swarm whose nodes carry the cordillera.engine label: every team runs on it; docs/operations.md (\"Beyond one machine\") says how to spread teams over a swarm", rt.Host())
+		return nil, nil, p.errorf("nodes.single", rt.Host())
 	}
 	return rt, cl, nil
 }
 
 func runNodes(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "nodes", "",
-		"Lists the nodes of the swarm Cordillera runs exercises on: their state, how Cordillera reaches\n"+
-			"their engines, what they have, what the teams placed on them reserve, how many of the\n"+
-			"exercises' containers run there, and which teams they hold. A node that cannot take teams\n"+
-			"says why.")
+	p := e.p()
+	fs := newFlags(e, "nodes", "", p.text("nodes.about"))
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		return usageError{"nodes takes no arguments"}
+		return p.usagef("nodes.noargs")
 	}
 	rt, cl, err := connectCluster(ctx, e)
 	if err != nil {
@@ -60,20 +59,20 @@ func runNodes(ctx context.Context, e *env, args []string) error {
 			running[c.Node]++
 		}
 	}
-	writeNodes(e.stdout, rt.Host(), nodes, running)
+	writeNodes(e.stdout, p, rt.Host(), nodes, running)
 	return nil
 }
 
 // writeNodes prints the nodes as a table, then why those that take no
 // team do not.
-func writeNodes(w io.Writer, host string, nodes []orchestrator.Node, running map[string]int) {
-	fmt.Fprintf(w, "Swarm at %s: %s\n", host, plural(len(nodes), "node"))
+func writeNodes(w io.Writer, p *printer, host string, nodes []orchestrator.Node, running map[string]int) {
+	p.line(w, "nodes.swarm", host, p.count("node", len(nodes)))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NODE\tSTATE\tROLE\tENGINE\tCPUS\tMEMORY\tRESERVED\tRUNNING\tTEAMS")
+	fmt.Fprintln(tw, p.text("nodes.header"))
 	for _, n := range nodes {
-		role := "worker"
+		role := p.text("nodes.worker")
 		if n.Manager {
-			role = "manager"
+			role = p.text("nodes.manager")
 		}
 		state := n.State
 		if n.Availability != "active" {
@@ -85,7 +84,7 @@ func writeNodes(w io.Writer, host string, nodes []orchestrator.Node, running map
 		}
 		reserved := "-"
 		if n.ReservedMemory > 0 || n.ReservedCPUs > 0 {
-			reserved = fmt.Sprintf("%s, %g CPUs (%d%%)", mib(n.ReservedMemory), n.ReservedCPUs, percent(n.ReservedMemory, n.Memory))
+			reserved = fmt.Sprintf("%s, %s (%d%%)", mib(n.ReservedMemory), p.text("nodes.cpus", strconv.FormatFloat(n.ReservedCPUs, 'g', -1, 64)), percent(n.ReservedMemory, n.Memory))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%g\t%s\t%s\t%d\t%s\n", n.Name, state, role, cmp.Or(n.Engine, "-"), n.CPUs, mib(n.Memory),
 			reserved, running[n.Name], cmp.Or(strings.Join(teams, " "), "-"))
@@ -93,7 +92,7 @@ func writeNodes(w io.Writer, host string, nodes []orchestrator.Node, running map
 	tw.Flush()
 	for _, n := range nodes {
 		if !n.Eligible {
-			fmt.Fprintf(w, "%s takes no team: %s.\n", n.Name, n.Why)
+			p.line(w, "nodes.noteam", n.Name, n.Why)
 		}
 	}
 }
@@ -113,23 +112,19 @@ func percent(part, whole int64) int64 {
 }
 
 func runMove(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "move", "[--exercise FILE | --teams N SCENARIO] --team T --to NODE [--seed S]",
-		"Moves a team to another node of the swarm: its containers are removed where they are and\n"+
-			"created again on NODE from their images, with the same addresses and secrets; the team's\n"+
-			"ledger is left as it is. For a team whose node was lost: once the node is removed from the\n"+
-			"swarm (docker node rm --force NODE), the swarm frees its addresses and the team can move.\n"+
-			"It waits until every service of the team's checks passes again.")
+	p := e.p()
+	fs := newFlags(e, "move", p.text("move.args"), p.text("move.about"))
 	rf := addRangeFlags(fs)
-	team := fs.String("team", "", "`id` of the team to move")
-	to := fs.String("to", "", "`node` to move it to, by name or ID (see cordillera nodes)")
-	wait := fs.Duration("wait", 3*time.Minute, "how long to wait for the team's checks to pass; 0 to not wait")
-	scorebot := fs.String("scorebot-image", orchestrator.DefaultScorebotImage, "`image` the team's scorebot runs")
+	team := fs.String("team", "", p.text("flag.move.team"))
+	to := fs.String("to", "", p.text("flag.move.to"))
+	wait := fs.Duration("wait", 3*time.Minute, p.text("flag.move.wait"))
+	scorebot := fs.String("scorebot-image", orchestrator.DefaultScorebotImage, p.text("flag.move.scorebot"))
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if *team == "" || *to == "" {
-		return usageError{"name the team with --team and its new node with --to"}
+		return p.usagef("move.noteam")
 	}
 	rt, cl, err := connectCluster(ctx, e)
 	if err != nil {
@@ -138,7 +133,7 @@ func runMove(ctx context.Context, e *env, args []string) error {
 	defer rt.Close()
 	// The team's addresses come from the pool its exercise's networks were
 	// made from, which their labels say.
-	_, _, plans, err := loadPlansWith(e, "move", rf, pos, false, choosePool(ctx, rt, nil))
+	_, _, plans, err := loadPlansWith(e, "move", rf, pos, false, choosePool(ctx, rt, nil, p))
 	if err != nil {
 		return err
 	}
@@ -147,13 +142,13 @@ func runMove(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if teams := r.Desired.Teams(); !slices.Contains(teams, *team) {
-		return fmt.Errorf("exercise %s has no team %q; its teams are %s", r.Exercise(), *team, strings.Join(teams, ", "))
+		return p.errorf("move.noteamin", r.Exercise(), *team, strings.Join(teams, ", "))
 	}
-	fmt.Fprintf(e.stdout, "Moving team %s of exercise %s to node %s\n", *team, r.Exercise(), *to)
+	p.line(e.stdout, "move.moving", *team, r.Exercise(), *to)
 	started := time.Now()
-	if _, err := deploy.Move(ctx, cl, r, *team, *to, deploy.Options{Wait: *wait, Report: report(e.stdout, true)}); err != nil {
+	if _, err := deploy.Move(ctx, cl, r, *team, *to, deploy.Options{Wait: *wait, Report: report(e.stdout, p, true)}); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Team %s runs on node %s (%v); its ledger is as it was.\n", *team, *to, time.Since(started).Round(time.Second))
+	p.line(e.stdout, "move.moved", *team, *to, time.Since(started).Round(time.Second).String())
 	return nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/netip"
 
@@ -20,7 +19,7 @@ import (
 // w, a chosen block that is not where plan shows the teams is said there.
 // Without an engine (rt nil) the exercise keeps the default pool: it is
 // planned only for its mistakes to be shown before the engine's error.
-func choosePool(ctx context.Context, rt orchestrator.Runtime, w io.Writer) deploy.Pool {
+func choosePool(ctx context.Context, rt orchestrator.Runtime, w io.Writer, p *printer) deploy.Pool {
 	return func(sc *scenarios.Scenario, ex *scenarios.Exercise) error {
 		if rt == nil {
 			return nil
@@ -31,7 +30,7 @@ func choosePool(ctx context.Context, rt orchestrator.Runtime, w io.Writer) deplo
 		}
 		ex.AddressPool = c.Pool.String()
 		if c.From == orchestrator.PoolFree && w != nil {
-			sayPool(w, ex.Name, c.Pool)
+			sayPool(w, p, ex.Name, c.Pool)
 		}
 		return nil
 	}
@@ -39,24 +38,22 @@ func choosePool(ctx context.Context, rt orchestrator.Runtime, w io.Writer) deplo
 
 // sayKeptPool says which pool run chose for an exercise, as up does, and
 // why it chose again.
-func sayKeptPool(w io.Writer, ex *scenarios.Exercise, p *director.PoolChosen) {
+func sayKeptPool(w io.Writer, p *printer, ex *scenarios.Exercise, c *director.PoolChosen) {
 	switch {
-	case p == nil || !p.Now:
-	case p.TakenBy != "":
-		fmt.Fprintf(w, "The address pool %s kept for exercise %s is used by the network %s now, and the exercise had no range yet: its teams get their subnets from %s instead.\n",
-			p.Was, ex.Name, p.TakenBy, p.Pool)
+	case c == nil || !c.Now:
+	case c.TakenBy != "":
+		p.line(w, "pool.taken", c.Was.String(), ex.Name, c.TakenBy, c.Pool.String())
 	default:
-		sayPool(w, ex.Name, p.Pool)
+		sayPool(w, p, ex.Name, c.Pool)
 	}
 }
 
 // sayPool tells the user that an exercise's teams are not at the addresses
 // plan shows them at, and why.
-func sayPool(w io.Writer, exercise string, pool netip.Prefix) {
+func sayPool(w io.Writer, p *printer, exercise string, pool netip.Prefix) {
 	def := netip.MustParsePrefix(scenarios.DefaultAddressPool)
 	if pool.Addr() == def.Addr() {
 		return
 	}
-	fmt.Fprintf(w, "Exercise %s's teams get their subnets from %s, a free block of this engine's addresses: those from %s on, which plan shows, are in use. Set address_pool in the exercise to choose the range yourself.\n",
-		exercise, pool, def.Addr())
+	p.line(w, "pool.free", exercise, pool.String(), def.Addr().String())
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/cordillera-range/cordillera/orchestrator"
@@ -10,18 +9,17 @@ import (
 )
 
 func runReset(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "reset", "[--exercise FILE | --teams N SCENARIO] --team T --host H [--seed S]",
-		"Recreates one team's host from its image, with the same addresses and secrets, discarding\n"+
-			"whatever was changed in it. The seed must be the one the exercise was deployed with.")
+	p := e.p()
+	fs := newFlags(e, "reset", p.text("reset.args"), p.text("reset.about"))
 	rf := addRangeFlags(fs)
-	team := fs.String("team", "", "`id` of the team whose host to reset")
-	host := fs.String("host", "", "`name` of the host in the scenario")
+	team := fs.String("team", "", p.text("flag.reset.team"))
+	host := fs.String("host", "", p.text("flag.reset.host"))
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if *team == "" || *host == "" {
-		return usageError{"name the host to reset with --team and --host"}
+		return p.usagef("reset.nohost")
 	}
 	// The host's addresses come from the pool its exercise's networks
 	// were made from, which their labels on the engine say.
@@ -31,7 +29,7 @@ func runReset(ctx context.Context, e *env, args []string) error {
 		defer rt.Close()
 		pools = rt
 	}
-	_, _, plans, err := loadPlansWith(e, "reset", rf, pos, false, choosePool(ctx, pools, nil))
+	_, _, plans, err := loadPlansWith(e, "reset", rf, pos, false, choosePool(ctx, pools, nil, p))
 	if err != nil {
 		return err
 	}
@@ -45,7 +43,7 @@ func runReset(ctx context.Context, e *env, args []string) error {
 	}
 	// The host's image is built first when it is a build block's that the
 	// engine lacks, showing the build as up does.
-	if err := deploy.Reset(ctx, rt, r, *team, *host, deploy.Options{Report: report(e.stdout, false)}); err != nil {
+	if err := deploy.Reset(ctx, rt, r, *team, *host, deploy.Options{Report: report(e.stdout, p, false)}); err != nil {
 		return err
 	}
 	spec, _ := r.Desired.Container(orchestrator.Key{Team: *team, Role: orchestrator.RoleHost, Name: *host})
@@ -53,7 +51,6 @@ func runReset(ctx context.Context, e *env, args []string) error {
 	for _, a := range spec.Networks {
 		addrs = append(addrs, a.Address.String())
 	}
-	fmt.Fprintf(e.stdout, "Reset host %s of team %s: %s recreated from %s at %s.\n",
-		*host, *team, spec.Name, spec.Image, strings.Join(addrs, ", "))
+	p.line(e.stdout, "reset.done", *host, *team, spec.Name, spec.Image, strings.Join(addrs, ", "))
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -17,28 +18,25 @@ import (
 )
 
 func runRun(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "run", "--exercise FILE [--db FILE] [--speed N] [--no-deploy] [--down]",
-		"Runs a whole exercise headless: deploys every team's range (as up does), starts the clock,\n"+
-			"and runs the scorebot's rounds, the attacks and the injects until the exercise ends, with a\n"+
-			"live view of the clock, the scores and the last events. Everything is kept in the database:\n"+
-			"stopped (Ctrl-C, or killed) and run again, the exercise goes on where it was.")
+	p := e.p()
+	fs := newFlags(e, "run", p.text("run.args"), p.text("run.about"))
 	rf := addRangeFlags(fs)
-	db := fs.String("db", defaultDB(), "SQLite database `file` (default $CORDILLERA_DB or cordillera.db)")
-	speed := fs.Float64("speed", 0, "speed `factor` when starting: 60 runs an hour in a minute (default: the exercise's)")
-	noDeploy := fs.Bool("no-deploy", false, "do not deploy: the ranges are up already")
-	down := fs.Bool("down", false, "tear the ranges down when the exercise ends")
-	wait := fs.Duration("wait", 3*time.Minute, "how long to wait for every service's check to pass before starting")
-	scorebotImage := fs.String("scorebot-image", orchestrator.DefaultScorebotImage, "`image` every team's scorebot runs")
-	view := fs.String("view", "auto", "live `view`: screen (redrawn), lines (one line per event) or auto")
+	db := fs.String("db", defaultDB(), p.text("flag.db"))
+	speed := fs.Float64("speed", 0, p.text("flag.run.speed"))
+	noDeploy := fs.Bool("no-deploy", false, p.text("flag.run.nodeploy"))
+	down := fs.Bool("down", false, p.text("flag.run.down"))
+	wait := fs.Duration("wait", 3*time.Minute, p.text("flag.run.wait"))
+	scorebotImage := fs.String("scorebot-image", orchestrator.DefaultScorebotImage, p.text("flag.scorebot"))
+	view := fs.String("view", "auto", p.text("flag.run.view"))
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if *rf.exercise == "" {
-		return usageError{"run needs --exercise FILE: an exercise names its teams and countries"}
+		return p.usagef("run.noexercise")
 	}
 	if *speed < 0 {
-		return usageError{fmt.Sprintf("--speed must be more than 0, not %g", *speed)}
+		return p.usagef("run.speed", strconv.FormatFloat(*speed, 'g', -1, 64))
 	}
 	store, err := scoreboard.Open(ctx, *db)
 	if err != nil {
@@ -65,7 +63,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 
 	f, isFile := e.stdout.(*os.File)
 	screen := *view == "screen" || *view == "auto" && isFile && isTerminal(f)
-	live := newLiveView(e.stdout, store, ex.Name, plans, screen)
+	live := newLiveView(e.stdout, p, store, ex.Name, plans, screen)
 	eng, err := engine.New(store, rt, sc, ex, plans, engine.Options{})
 	if err != nil {
 		return err
@@ -79,7 +77,8 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if clock.State == scoreboard.ClockEnded {
-		fmt.Fprintf(e.stdout, "Exercise %s has ended.\n\n", ex.Name)
+		p.line(e.stdout, "run.ended", ex.Name)
+		fmt.Fprintln(e.stdout)
 		return writeStandings(ctx, e.stdout, store, ex.Name)
 	}
 	if !*noDeploy {
@@ -101,14 +100,15 @@ func runRun(ctx context.Context, e *env, args []string) error {
 // up a running exercise where it is.
 func startClock(ctx context.Context, e *env, eng *engine.Engine, exercise string, clock scoreboard.Clock, speed float64) error {
 	const author = "cordillera run"
+	p := e.p()
 	switch clock.State {
 	case scoreboard.ClockCreated:
 		return eng.Start(ctx, author, speed)
 	case scoreboard.ClockPaused:
-		fmt.Fprintf(e.stdout, "Exercise %s was paused at %s; resuming it.\n", exercise, scenarios.Clock(clock.Since.Elapsed))
+		p.line(e.stdout, "run.resuming", exercise, scenarios.Clock(clock.Since.Elapsed))
 		return eng.Resume(ctx, author)
 	default:
-		fmt.Fprintf(e.stdout, "Exercise %s is running since %s; taking it up at %s.\n", exercise,
+		p.line(e.stdout, "run.takingup", exercise,
 			clock.Since.At.Local().Format(time.DateTime), scenarios.Clock(clock.Elapsed(time.Now())))
 		return nil
 	}
@@ -118,6 +118,7 @@ func startClock(ctx context.Context, e *env, eng *engine.Engine, exercise string
 // drawing the live view every second, and tears the ranges down at the
 // end when down is set.
 func drive(ctx context.Context, e *env, eng *engine.Engine, live *liveView, rt orchestrator.Runtime, exercise, db string, down bool) error {
+	p := e.p()
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan error, 1)
@@ -132,13 +133,15 @@ func drive(ctx context.Context, e *env, eng *engine.Engine, live *liveView, rt o
 				return err
 			}
 			if ctx.Err() != nil {
-				fmt.Fprintf(e.stdout, "\nStopped. Exercise %s goes on where it was with the same command.\n", exercise)
+				fmt.Fprintln(e.stdout)
+				p.line(e.stdout, "run.stopped", exercise)
 				return nil
 			}
-			fmt.Fprintf(e.stdout, "\nExercise %s has ended. Export it with: cordillera export --db %s --exercise %s\n", exercise, db, exercise)
+			fmt.Fprintln(e.stdout)
+			p.line(e.stdout, "run.over", exercise, db)
 			if down {
-				fmt.Fprintf(e.stdout, "Tearing down exercise %s\n", exercise)
-				if _, err := orchestrator.Down(context.WithoutCancel(ctx), rt, exercise, progress(e.stdout, false)); err != nil {
+				p.line(e.stdout, "run.teardown", exercise)
+				if _, err := orchestrator.Down(context.WithoutCancel(ctx), rt, exercise, progress(e.stdout, p, false)); err != nil {
 					return err
 				}
 			}
@@ -154,6 +157,7 @@ func drive(ctx context.Context, e *env, eng *engine.Engine, live *liveView, rt o
 // elsewhere it prints each event as a line and the scores once a minute.
 type liveView struct {
 	w        io.Writer
+	p        *printer
 	store    *scoreboard.Store
 	exercise string
 	teams    map[string]string // id → country
@@ -165,8 +169,8 @@ type liveView struct {
 	lastDraw time.Time
 }
 
-func newLiveView(w io.Writer, store *scoreboard.Store, exercise string, plans []*scenarios.TeamPlan, screen bool) *liveView {
-	v := &liveView{w: w, store: store, exercise: exercise, teams: map[string]string{}, screen: screen}
+func newLiveView(w io.Writer, p *printer, store *scoreboard.Store, exercise string, plans []*scenarios.TeamPlan, screen bool) *liveView {
+	v := &liveView{w: w, p: p, store: store, exercise: exercise, teams: map[string]string{}, screen: screen}
 	for _, p := range plans {
 		v.teams[p.Team.ID] = p.Team.Country
 	}
@@ -230,14 +234,7 @@ func (v *liveView) draw(ctx context.Context) {
 	if v.screen {
 		b.WriteString("\x1b[H\x1b[2J")
 	}
-	state := clock.State
-	if clock.Halted {
-		state += ", KILL SWITCH ON"
-	}
-	if clock.Approval {
-		state += ", attacks wait for approval"
-	}
-	fmt.Fprintf(&b, "%s  %s  ×%g  %s\n", v.exercise, scenarios.Clock(clock.Elapsed(time.Now())), clock.Speed, state)
+	fmt.Fprintf(&b, "%s  %s  ×%g  %s\n", v.exercise, scenarios.Clock(clock.Elapsed(time.Now())), clock.Speed, clockState(v.p, clock))
 	if v.screen {
 		b.WriteString("\n")
 	}
@@ -255,12 +252,30 @@ func (v *liveView) draw(ctx context.Context) {
 	}
 	b.WriteString("\n")
 	if v.screen {
-		b.WriteString("\nLast events\n")
+		b.WriteString("\n" + v.p.text("run.lastevents") + "\n")
 		for _, ev := range v.events {
 			b.WriteString("  " + eventLine(ev) + "\n")
 		}
 	}
 	io.WriteString(v.w, b.String())
+}
+
+// clockState says the clock's state, with the kill switch and the approval
+// rule when they are on. The state is the store's word (running, paused...),
+// in the printer's language.
+func clockState(p *printer, c scoreboard.Clock) string {
+	state := c.State
+	switch c.State {
+	case scoreboard.ClockCreated, scoreboard.ClockRunning, scoreboard.ClockPaused, scoreboard.ClockEnded:
+		state = p.text("clock." + c.State)
+	}
+	if c.Halted {
+		state += ", " + p.text("clock.halted")
+	}
+	if c.Approval {
+		state += ", " + p.text("clock.approval")
+	}
+	return state
 }
 
 // writeStandings prints an exercise's final standings.

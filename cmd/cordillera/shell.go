@@ -19,16 +19,11 @@ import (
 )
 
 func runShell(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "shell", "[--exercise FILE | --teams N SCENARIO] --team T --host H [-- CMD ARGS...]",
-		"Opens a shell on one team's host, or runs CMD there. The shell is the host's `shell` in the\n"+
-			"scenario (/bin/bash unless it says otherwise); --host may also name the team's attacker, whose\n"+
-			"shell is /bin/sh. Only a deployed team's host is reachable: run cordillera up first.\n\n"+
-			"On a terminal, the session is interactive and follows the terminal's size. Otherwise (a pipe,\n"+
-			"a script, CI) there is no terminal: standard input goes to the command, its output and errors\n"+
-			"come back on standard output and error, and cordillera exits with the command's exit code.")
+	p := e.p()
+	fs := newFlags(e, "shell", p.text("shell.args"), p.text("shell.about"))
 	rf := addRangeFlags(fs)
-	team := fs.String("team", "", "`id` of the team whose host to reach")
-	host := fs.String("host", "", "`name` of the host, or attacker, in the scenario")
+	team := fs.String("team", "", p.text("flag.shell.team"))
+	host := fs.String("host", "", p.text("flag.shell.host"))
 	// What follows -- is the command, flags and all, so it is not parsed.
 	var cmd []string
 	if i := slices.Index(args, "--"); i >= 0 {
@@ -39,10 +34,10 @@ func runShell(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *team == "" || *host == "" {
-		return usageError{"name the host to reach with --team and --host"}
+		return p.usagef("shell.nohost")
 	}
 	if *rf.exercise != "" && len(pos) > 0 {
-		return usageError{fmt.Sprintf("to run %s on the host, give it after --, such as: -- %s", pos[0], strings.Join(pos, " "))}
+		return p.usagef("shell.after", pos[0], strings.Join(pos, " "))
 	}
 	// The plans tell which teams and hosts there are and which shell a host
 	// has; no secret is needed, so neither is the seed. The scenario's
@@ -56,7 +51,7 @@ func runShell(ctx context.Context, e *env, args []string) error {
 		io.WriteString(e.stderr, diags.String())
 		return err
 	}
-	target, err := findTarget(ex.Name, plans, *team, *host)
+	target, err := findTarget(p, ex.Name, plans, *team, *host)
 	if err != nil {
 		return err
 	}
@@ -69,14 +64,14 @@ func runShell(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer rt.Close()
-	id, err := deployedContainer(ctx, rt, ex.Name, target, upHint(rf, pos))
+	id, err := deployedContainer(ctx, p, rt, ex.Name, target, upHint(rf, pos))
 	if err != nil {
 		return err
 	}
 
 	var code int
 	if in, out, ok := terminals(e); ok {
-		code, err = interactive(ctx, rt, id, cmd, in, out)
+		code, err = interactive(ctx, p, rt, id, cmd, in, out)
 	} else {
 		code, err = rt.ExecStream(ctx, id, cmd, e.stdin, e.stdout, e.stderr)
 	}
@@ -99,7 +94,7 @@ type shellTarget struct {
 
 // findTarget finds the team's host or attacker in the plans; its error
 // lists what there is, since that is what the user needs to try again.
-func findTarget(exercise string, plans []*scenarios.TeamPlan, team, host string) (shellTarget, error) {
+func findTarget(p *printer, exercise string, plans []*scenarios.TeamPlan, team, host string) (shellTarget, error) {
 	var teams []string
 	var plan *scenarios.TeamPlan
 	for _, p := range plans {
@@ -109,8 +104,7 @@ func findTarget(exercise string, plans []*scenarios.TeamPlan, team, host string)
 		}
 	}
 	if plan == nil {
-		return shellTarget{}, fmt.Errorf("exercise %s has no team %q.%s Its teams are %s.",
-			exercise, team, didYouMean(team, teams), strings.Join(teams, ", "))
+		return shellTarget{}, p.errorf("shell.noteam", exercise, team, didYouMean(p, team, teams), strings.Join(teams, ", "))
 	}
 	var names, listed []string
 	for _, h := range plan.Hosts {
@@ -125,15 +119,14 @@ func findTarget(exercise string, plans []*scenarios.TeamPlan, team, host string)
 			return shellTarget{team: team, role: orchestrator.RoleAttacker, name: host, shell: "/bin/sh"}, nil
 		}
 		names = append(names, a.Name)
-		listed = append(listed, a.Name+" (attacker)")
+		listed = append(listed, p.text("shell.attacker", a.Name))
 	}
-	return shellTarget{}, fmt.Errorf("team %s has no host %q.%s Its hosts are %s.",
-		team, host, didYouMean(host, names), strings.Join(listed, ", "))
+	return shellTarget{}, p.errorf("shell.nohostin", team, host, didYouMean(p, host, names), strings.Join(listed, ", "))
 }
 
-func didYouMean(s string, candidates []string) string {
+func didYouMean(p *printer, s string, candidates []string) string {
 	if c := scenarios.Suggest(s, candidates); c != "" {
-		return fmt.Sprintf(" Did you mean %q?", c)
+		return " " + p.text("shell.didyoumean", c)
 	}
 	return ""
 }
@@ -150,7 +143,7 @@ func upHint(f rangeFlags, pos []string) string {
 }
 
 // deployedContainer finds the target's running container by its labels.
-func deployedContainer(ctx context.Context, rt orchestrator.Runtime, exercise string, t shellTarget, up string) (string, error) {
+func deployedContainer(ctx context.Context, p *printer, rt orchestrator.Runtime, exercise string, t shellTarget, up string) (string, error) {
 	list, err := rt.ListContainers(ctx, map[string]string{
 		orchestrator.LabelExercise: exercise, orchestrator.LabelTeam: t.team,
 		orchestrator.LabelRole: string(t.role), orchestrator.LabelName: t.name,
@@ -158,16 +151,16 @@ func deployedContainer(ctx context.Context, rt orchestrator.Runtime, exercise st
 	if err != nil {
 		return "", err
 	}
-	what := fmt.Sprintf("%s %s of team %s", t.role, t.name, t.team)
+	what := p.text("shell.what", p.text("role."+string(t.role)), t.name, t.team)
 	if len(list) == 0 {
-		return "", fmt.Errorf("%s is not deployed: run `%s` first", what, up)
+		return "", p.errorf("shell.notdeployed", what, up)
 	}
 	for _, c := range list {
 		if c.Running {
 			return c.ID, nil
 		}
 	}
-	return "", fmt.Errorf("%s is not running (%s): run `%s`, which starts it again", what, list[0].State, up)
+	return "", p.errorf("shell.notrunning", what, list[0].State, up)
 }
 
 // terminals returns standard input and output when both are terminals: a
@@ -185,7 +178,7 @@ func terminals(e *env) (in, out *os.File, ok bool) {
 // interactive runs cmd on a pseudo-terminal the size of the user's, with
 // the user's terminal in raw mode so that every key (Ctrl-C, arrows, tab)
 // goes to the container. The terminal is restored however the session ends.
-func interactive(ctx context.Context, t orchestrator.Terminal, id string, cmd []string, in, out *os.File) (int, error) {
+func interactive(ctx context.Context, p *printer, t orchestrator.Terminal, id string, cmd []string, in, out *os.File) (int, error) {
 	// A closed terminal ends the session, so that the terminal is restored
 	// and the command's input closed.
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGHUP)
@@ -199,7 +192,7 @@ func interactive(ctx context.Context, t orchestrator.Terminal, id string, cmd []
 
 	old, err := term.MakeRaw(fd)
 	if err != nil {
-		return 0, fmt.Errorf("put the terminal in raw mode: %w", err)
+		return 0, fmt.Errorf("%s: %w", p.text("shell.raw"), err)
 	}
 	defer term.Restore(fd, old)
 

@@ -12,10 +12,9 @@ import (
 )
 
 func runStatus(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "status", "[NAME | --exercise FILE]",
-		"Lists what is deployed on the Docker engine, by label: for each exercise, or only the one\n"+
-			"named, every team's containers with their role, state and addresses.")
-	exercise := fs.String("exercise", "", "exercise `file` whose exercise to list")
+	p := e.p()
+	fs := newFlags(e, "status", p.text("status.args"), p.text("status.about"))
+	exercise := fs.String("exercise", "", p.text("flag.status.exercise"))
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -35,17 +34,17 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		if errors.Is(err, orchestrator.ErrNodeDown) {
 			// What the nodes that answer hold, then which teams are not
 			// seen.
-			writeObserved(e.stdout, o)
+			writeObserved(e.stdout, p, o)
 			return err
 		}
 		if err != nil {
 			return err
 		}
 		if len(o.Containers)+len(o.Networks) == 0 {
-			fmt.Fprintf(e.stdout, "Nothing of exercise %s is on %s.\n", name, rt.Host())
+			p.line(e.stdout, "status.nothing", name, rt.Host())
 			return nil
 		}
-		writeObserved(e.stdout, o)
+		writeObserved(e.stdout, p, o)
 		return nil
 	}
 
@@ -55,14 +54,15 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 // statusAll lists every exercise on the engine: everything it holds, kept
 // by the exercise label.
 func statusAll(ctx context.Context, e *env, rt docker.Engine) error {
+	p := e.p()
 	networks, err := rt.ListNetworks(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("list networks: %w", err)
+		return fmt.Errorf("%s: %w", p.text("status.listnetworks"), err)
 	}
 	containers, err := rt.ListContainers(ctx, nil)
 	down := err
 	if err != nil && !errors.Is(err, orchestrator.ErrNodeDown) {
-		return fmt.Errorf("list containers: %w", err)
+		return fmt.Errorf("%s: %w", p.text("status.listcontainers"), err)
 	}
 	byExercise := map[string]*orchestrator.Observed{}
 	observed := func(labels map[string]string) *orchestrator.Observed {
@@ -86,14 +86,14 @@ func statusAll(ctx context.Context, e *env, rt docker.Engine) error {
 		}
 	}
 	if len(byExercise) == 0 {
-		fmt.Fprintf(e.stdout, "No exercise is deployed on %s.\n", rt.Host())
+		p.line(e.stdout, "status.none", rt.Host())
 		return nil
 	}
 	for i, ex := range slices.Sorted(maps.Keys(byExercise)) {
 		if i > 0 {
 			fmt.Fprintln(e.stdout)
 		}
-		writeObserved(e.stdout, byExercise[ex])
+		writeObserved(e.stdout, p, byExercise[ex])
 	}
 	return down
 }

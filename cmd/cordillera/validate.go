@@ -28,7 +28,7 @@ type target struct {
 // loadTargets loads every scenario and exercise at the given paths. A folder
 // stands for every scenario folder below it and the exercise files in them;
 // a file for its exercise, or for the scenario of its folder.
-func loadTargets(loader *scenarios.Loader, paths []string) ([]*target, hcl.Diagnostics) {
+func loadTargets(p *printer, loader *scenarios.Loader, paths []string) ([]*target, hcl.Diagnostics) {
 	var targets []*target
 	var all hcl.Diagnostics
 	seen := map[string]bool{}
@@ -72,31 +72,31 @@ func loadTargets(loader *scenarios.Loader, paths []string) ([]*target, hcl.Diagn
 			loadExercise(loader, f, add)
 		}
 	}
-	for _, p := range paths {
-		info, err := os.Stat(p)
+	for _, path := range paths {
+		info, err := os.Stat(path)
 		if err != nil {
-			add(&target{Path: p, Kind: "scenario"}, hcl.Diagnostics{{
+			add(&target{Path: path, Kind: "scenario"}, hcl.Diagnostics{{
 				Severity: hcl.DiagError,
-				Summary:  "No such file or folder",
-				Detail:   fmt.Sprintf("%s does not exist. Name a scenario folder, one of its .hcl files, or an exercise file.", p),
+				Summary:  p.text("validate.nosuch"),
+				Detail:   p.text("validate.nosuch.detail", path),
 			}})
 			continue
 		}
 		if !info.IsDir() {
-			if scenarios.IsExerciseFile(p) {
-				loadExercise(loader, p, add)
+			if scenarios.IsExerciseFile(path) {
+				loadExercise(loader, path, add)
 			} else {
-				loadDir(filepath.Dir(p))
+				loadDir(filepath.Dir(path))
 			}
 			continue
 		}
-		dirs, err := scenarios.ScenarioDirs(p)
+		dirs, err := scenarios.ScenarioDirs(path)
 		if err == nil && len(dirs) == 0 {
-			err = fmt.Errorf("no .hcl files in %s or below it", p)
+			err = p.errorf("validate.nohcl", path)
 		}
 		if err != nil {
-			add(&target{Path: p, Kind: "scenario"}, hcl.Diagnostics{{
-				Severity: hcl.DiagError, Summary: "No scenarios found", Detail: err.Error() + ". Name a folder that holds a scenario's .hcl files.",
+			add(&target{Path: path, Kind: "scenario"}, hcl.Diagnostics{{
+				Severity: hcl.DiagError, Summary: p.text("validate.noscenarios"), Detail: p.text("validate.noscenarios.detail", err.Error()),
 			}})
 			continue
 		}
@@ -141,22 +141,22 @@ func supersede(loaded, planned hcl.Diagnostics) hcl.Diagnostics {
 }
 
 func runValidate(_ context.Context, e *env, args []string) error {
-	fs := newFlags(e, "validate", "[--format text|json] PATH...",
-		"Checks scenario folders, scenario files and exercise files, and reports every mistake with\nits place (file:line:col) and how to fix it. Exits 1 when there is an error; warnings alone pass.")
-	format := fs.String("format", "text", "output `format`: text or json")
+	p := e.p()
+	fs := newFlags(e, "validate", p.text("validate.args"), p.text("validate.about"))
+	format := fs.String("format", "text", p.text("flag.format"))
 	paths, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if *format != "text" && *format != "json" {
-		return usageError{fmt.Sprintf("--format is text or json, not %q", *format)}
+		return p.usagef("usage.format", *format)
 	}
 	if len(paths) == 0 {
-		return usageError{"name at least one scenario folder, scenario file or exercise file, such as scenarios/library"}
+		return p.usagef("validate.nopath")
 	}
 
 	loader := scenarios.NewLoader()
-	targets, diags := loadTargets(loader, paths)
+	targets, diags := loadTargets(p, loader, paths)
 	if *format == "json" {
 		out := struct {
 			Valid       bool                   `json:"valid"`
@@ -173,7 +173,7 @@ func runValidate(_ context.Context, e *env, args []string) error {
 			return err
 		}
 		for _, t := range targets {
-			fmt.Fprintln(e.stdout, t.summary())
+			fmt.Fprintln(e.stdout, t.summary(p))
 		}
 	}
 	if diags.HasErrors() {
@@ -182,28 +182,32 @@ func runValidate(_ context.Context, e *env, args []string) error {
 	return nil
 }
 
-func (t *target) summary() string {
+// summary is the target's line after the diagnostics: what it holds when
+// valid, how many errors and warnings it has otherwise.
+func (t *target) summary(p *printer) string {
 	name := t.Path
 	if t.Name != "" {
-		name = fmt.Sprintf("%s %q (%s)", t.Kind, t.Name, t.Path)
+		name = p.text("validate.kind."+t.Kind, t.Name, t.Path)
 	}
 	if t.Errors > 0 {
-		return fmt.Sprintf("✗ %s: %s, %s", name, plural(t.Errors, "error"), plural(t.Warnings, "warning"))
+		return p.text("validate.invalid", name, p.count("error", t.Errors), p.count("warning", t.Warnings))
 	}
 	var parts []string
 	if sc := t.scenario; sc != nil && t.Kind == "scenario" {
-		parts = append(parts, plural(len(sc.Networks), "network"), plural(len(sc.Hosts), "host"),
-			plural(len(sc.Attacks), "attack"), plural(len(sc.Injects), "inject"), plural(len(sc.Challenges), "challenge"))
+		parts = append(parts, p.count("network", len(sc.Networks)), p.count("host", len(sc.Hosts)),
+			p.count("attack", len(sc.Attacks)), p.count("inject", len(sc.Injects)), p.count("challenge", len(sc.Challenges)))
 	}
 	if ex := t.exercise; ex != nil {
-		parts = append(parts, "scenario "+ex.Scenario, plural(len(ex.Teams), "team"))
+		parts = append(parts, p.text("validate.scenario", ex.Scenario), p.count("team", len(ex.Teams)))
 	}
 	if t.Warnings > 0 {
-		parts = append(parts, plural(t.Warnings, "warning"))
+		parts = append(parts, p.count("warning", t.Warnings))
 	}
-	return fmt.Sprintf("✓ %s is valid: %s", name, strings.Join(parts, ", "))
+	return p.text("validate.valid", name, strings.Join(parts, ", "))
 }
 
+// plural is n with the word in English, made plural with an s: plan and
+// serve, whose messages are not translated yet, say their counts with it.
 func plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
