@@ -19,6 +19,8 @@ import (
 	"github.com/cordillera-range/cordillera/orchestrator/director"
 	"github.com/cordillera-range/cordillera/orchestrator/docker"
 	"github.com/cordillera-range/cordillera/orchestrator/docker/dockertest"
+	"github.com/cordillera-range/cordillera/orchestrator/engine"
+	"github.com/cordillera-range/cordillera/orchestrator/metrics"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
@@ -251,7 +253,9 @@ func TestDeployTerminalResetTearDown(t *testing.T) {
   }
 }
 `, name, dir, pool)
-	d := director.New(openStore(t, filepath.Join(t.TempDir(), "d.db")), rt, nil, director.Options{Wait: time.Minute, ScorebotImage: dockertest.Image})
+	m := metrics.New(metrics.Options{})
+	d := director.New(openStore(t, filepath.Join(t.TempDir(), "d.db")), rt, nil, director.Options{Wait: time.Minute, ScorebotImage: dockertest.Image,
+		Engine: engine.Options{Metrics: m}})
 	t.Cleanup(func() {
 		d.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -272,6 +276,9 @@ func TestDeployTerminalResetTearDown(t *testing.T) {
 	lines := strings.Join(op.Lines, "\n")
 	if op.Err != "" || op.Done != op.Total || op.Total == 0 || !strings.Contains(lines, "Every check passes.") {
 		t.Fatalf("deploy: %d/%d, err %q:\n%s", op.Done, op.Total, op.Err, lines)
+	}
+	if n := deploysCounted(t, m, name, "ok"); n != 1 {
+		t.Errorf("deploys counted for /metrics: %d; want the one that finished", n)
 	}
 
 	g, err := d.Grid(ctx, name)
@@ -378,4 +385,29 @@ func TestDeployTerminalResetTearDown(t *testing.T) {
 	if err != nil || len(o.Containers)+len(o.Networks) != 0 {
 		t.Errorf("after teardown: %v, %d containers, %d networks", err, len(o.Containers), len(o.Networks))
 	}
+}
+
+// deploysCounted is how many deploys of an exercise m's duration histogram
+// holds with that result.
+func deploysCounted(t *testing.T, m *metrics.Metrics, exercise, result string) uint64 {
+	t.Helper()
+	fams, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() != "cordillera_deploy_duration_seconds" {
+			continue
+		}
+		for _, s := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range s.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["exercise"] == exercise && labels["result"] == result {
+				return s.GetHistogram().GetSampleCount()
+			}
+		}
+	}
+	return 0
 }

@@ -155,6 +155,7 @@ func (d *Director) Deploy(ctx context.Context, name, author string) error {
 
 func (d *Director) deploy(ctx context.Context, x *Exercise) error {
 	x.say("Deploying exercise %s: %d teams on %s", x.Name, len(x.Plans), runtimeHost(d.rt))
+	began := time.Now()
 	_, err := deploy.Deploy(ctx, d.rt, x.rng, deploy.Options{
 		Wait: d.opt.Wait, Agent: d.opt.Engine.Agent, Report: x.report(false),
 		Applied: func(plan orchestrator.Plan) error {
@@ -164,6 +165,7 @@ func (d *Director) deploy(ctx context.Context, x *Exercise) error {
 			return nil
 		},
 	})
+	d.opt.Engine.Metrics.DeployDone(x.Name, time.Since(began), err == nil)
 	var notReady *deploy.NotReadyError
 	if errors.As(err, &notReady) && len(notReady.Failing) > 0 {
 		var names []string
