@@ -11,8 +11,9 @@ import (
 )
 
 // What teams do during an exercise: answer challenges and injects, file
-// incident reports, share indicators. Each is stamped with the exercise
-// clock and refused while the exercise is not running; the store scores it.
+// incident reports, share indicators. Each is refused while the exercise
+// is not running, then checked by the rules of play (rules.go), stamped
+// with the exercise clock and recorded; the store scores it.
 
 // now is the moment on both clocks, if the exercise is playing.
 func (e *Engine) now(ctx context.Context) (scoreboard.Moment, error) {
@@ -37,6 +38,9 @@ func (e *Engine) Answer(ctx context.Context, team, challenge, answer string) (bo
 	}
 	m, err := e.now(ctx)
 	if err != nil {
+		return false, err
+	}
+	if answer, err = text("answer", answer, true, MaxAnswer); err != nil {
 		return false, err
 	}
 	correct := AnswerMatches(ch.Match, ch.Answers, answer)
@@ -80,6 +84,9 @@ func (e *Engine) Report(ctx context.Context, r scoreboard.IncidentReport) (score
 	if err != nil {
 		return r, err
 	}
+	if r, err = checkReport(e.byTeam[r.Team], r); err != nil {
+		return r, err
+	}
 	r.Exercise, r.Moment = e.exercise.Name, m
 	rec, err := e.store.RecordReport(ctx, r)
 	if err != nil {
@@ -106,6 +113,9 @@ func (e *Engine) Share(ctx context.Context, ind scoreboard.SharedIndicator) (sco
 	if err != nil {
 		return ind, err
 	}
+	if ind, err = checkIndicator(e.byTeam[ind.Team], ind); err != nil {
+		return ind, err
+	}
 	ind.Exercise, ind.Moment = e.exercise.Name, m
 	if _, err = e.store.RecordIndicator(ctx, ind); err != nil {
 		return ind, err
@@ -115,27 +125,38 @@ func (e *Engine) Share(ctx context.Context, ind scoreboard.SharedIndicator) (sco
 		return ind, err
 	}
 	for _, si := range got.Shared {
-		if si.Kind == ind.Kind && strings.EqualFold(si.Value, strings.TrimSpace(ind.Value)) {
+		if si.Kind == ind.Kind && strings.EqualFold(si.Value, ind.Value) {
 			return si, nil
 		}
 	}
 	return ind, nil
 }
 
-// Respond records a team's answer to an inject, for instructors to grade.
-// The inject comes back as the team's inbox holds it, with the answer.
+// Respond records a team's answer to an inject, for instructors to grade:
+// once, to an inject delivered to the team that asks for one. The inject
+// comes back as the team's inbox holds it, with the answer.
 func (e *Engine) Respond(ctx context.Context, team, inject, body string) (scoreboard.InboxItem, error) {
 	m, err := e.now(ctx)
 	if err != nil {
 		return scoreboard.InboxItem{}, err
 	}
-	_, err = e.store.RecordInjectResponse(ctx, scoreboard.InjectResponse{
-		Exercise: e.exercise.Name, Team: team, Inject: inject, Body: body, Moment: m,
-	})
+	items, err := e.store.InjectsOf(ctx, e.exercise.Name, team)
 	if err != nil {
 		return scoreboard.InboxItem{}, err
 	}
-	items, err := e.store.InjectsOf(ctx, e.exercise.Name, team)
+	if body, err = checkResponse(items, inject, body); err != nil {
+		return scoreboard.InboxItem{}, err
+	}
+	_, err = e.store.RecordInjectResponse(ctx, scoreboard.InjectResponse{
+		Exercise: e.exercise.Name, Team: team, Inject: inject, Body: body, Moment: m,
+	})
+	if errors.Is(err, scoreboard.ErrDuplicate) {
+		return scoreboard.InboxItem{}, broke("body", ErrAnswered, nil)
+	}
+	if err != nil {
+		return scoreboard.InboxItem{}, err
+	}
+	items, err = e.store.InjectsOf(ctx, e.exercise.Name, team)
 	if err != nil {
 		return scoreboard.InboxItem{}, err
 	}
