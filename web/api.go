@@ -189,7 +189,7 @@ type apiBreakdown struct {
 
 // apiBreakdown explains a team's points: a trainee their own team's (as
 // the public board counts them), staff any team's.
-func (s *Server) apiBreakdown(c echo.Context) error {
+func (tr *traineePages) apiBreakdown(c echo.Context) error {
 	u := userOf(c)
 	var err error
 	name, team := c.Param("name"), c.Param("team")
@@ -203,7 +203,7 @@ func (s *Server) apiBreakdown(c echo.Context) error {
 		}
 	}
 	view := viewFor(u)
-	b, err := s.store.TeamBreakdown(c.Request().Context(), name, team, scoreboard.EntryQuery{View: view, Limit: limit, Before: c.QueryParam("before")})
+	b, err := tr.store.TeamBreakdown(c.Request().Context(), name, team, scoreboard.EntryQuery{View: view, Limit: limit, Before: c.QueryParam("before")})
 	if err != nil {
 		return err
 	}

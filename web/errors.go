@@ -92,17 +92,54 @@ var statuses = []struct {
 	{scoreboard.ErrRateLimited, http.StatusTooManyRequests, "error.429"},
 }
 
+// playRules word the engine's rules of play a team's submission broke,
+// each in the field at fault.
+var playRules = []struct {
+	rule   error
+	status int
+	key    string
+}{
+	{engine.ErrRequired, http.StatusUnprocessableEntity, "trainee.err.required"},
+	{engine.ErrTooLong, http.StatusUnprocessableEntity, "trainee.err.too_long"},
+	{engine.ErrNoInject, http.StatusUnprocessableEntity, "trainee.err.no_inject"},
+	{engine.ErrNoAnswerAsked, http.StatusUnprocessableEntity, "trainee.err.no_answer_asked"},
+	{engine.ErrAnswered, http.StatusConflict, "trainee.err.answered"},
+	{engine.ErrNoHost, http.StatusUnprocessableEntity, "trainee.err.no_host"},
+	{engine.ErrTechnique, http.StatusUnprocessableEntity, "trainee.err.technique"},
+	{engine.ErrAddress, http.StatusUnprocessableEntity, "trainee.err.address"},
+	{engine.ErrKind, http.StatusUnprocessableEntity, "trainee.err.kind"},
+	{engine.ErrNoAttack, http.StatusUnprocessableEntity, "trainee.err.no_attack"},
+}
+
+// playRefusal words a broken rule of play; nil for a rule the table does
+// not know.
+func playRefusal(pe *engine.PlayError) *webError {
+	for _, r := range playRules {
+		if errors.Is(pe.Rule, r.rule) {
+			we := &webError{Status: r.status, Field: pe.Field, Key: r.key, Err: pe}
+			if pe.Arg != nil {
+				we.Args = []any{pe.Arg}
+			}
+			return we
+		}
+	}
+	return nil
+}
+
 // refusalOf says how to answer an error: a webError as it is, the domain's
 // errors by the table above, anything else as a 500. Nil stays nil.
 func refusalOf(err error) *webError {
 	var we *webError
 	var fe *director.FieldError
 	var he *echo.HTTPError
+	var pe *engine.PlayError
 	switch {
 	case err == nil:
 		return nil
 	case errors.As(err, &we):
 		return we
+	case errors.As(err, &pe) && playRefusal(pe) != nil:
+		return playRefusal(pe)
 	case errors.As(err, &fe):
 		return &webError{Status: http.StatusUnprocessableEntity, Field: fe.Field, Err: errors.New(fe.Message)}
 	case errors.As(err, &he):

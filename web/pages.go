@@ -287,7 +287,7 @@ func newestFirst(evs []scoreboard.Event) []scoreboard.Event {
 }
 
 // ownTeam sends a trainee to their team's page.
-func (s *Server) ownTeam(c echo.Context) error {
+func (tr *traineePages) ownTeam(c echo.Context) error {
 	u := userOf(c)
 	if u.Role != scoreboard.RoleTrainee {
 		return c.Redirect(http.StatusSeeOther, "/")
@@ -308,15 +308,15 @@ type teamView struct {
 	Events      []scoreboard.Event
 }
 
-func (s *Server) teamPage(c echo.Context) error {
+func (tr *traineePages) teamPage(c echo.Context) error {
 	u := userOf(c)
 	name, team := c.Param("exercise"), c.Param("team")
 	if !mayViewTeam(u, name, team) {
-		s.log.Info("team page refused", "user", u.Name, "exercise", name, "team", team)
+		tr.log.Info("team page refused", "user", u.Name, "exercise", name, "team", team)
 		return errForbidden
 	}
 	// The page is the trainees' workspace (trainee.go).
-	return s.renderTeam(c, u, name, team, http.StatusOK, formState{})
+	return tr.renderTeam(c, u, name, team, http.StatusOK, formState{})
 }
 
 // viewFor is the board a user reads: staff everything, others the public

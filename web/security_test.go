@@ -41,7 +41,7 @@ func TestRefusedTraineeBodyIsNotProcessed(t *testing.T) {
 	// The right answer, with a field the API does not know.
 	res := postJSON(f.fixture, base+"challenges", tok, `{"challenge":"origen-smb","answer":`+jsonString(ch.Answers[0])+`,"extra":1}`)
 	var solved bool
-	if cvs, err := f.srv.challengeViews(ctx, "drill", "cl1", f.plans["cl1"]); err == nil {
+	if cvs, err := f.srv.h.trainee.challengeViews(ctx, "drill", "cl1", f.plans["cl1"]); err == nil {
 		for _, cv := range cvs {
 			solved = solved || cv.Name == "origen-smb" && cv.Solved
 		}

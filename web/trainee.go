@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/netip"
-	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -23,20 +20,35 @@ import (
 // the exercise's engine, which stamps it with the exercise clock; every
 // permission is checked here, on the server.
 
-// Limits of what a team may write in one submission.
-const (
-	maxAnswerBody   = 20000
-	maxSummary      = 4000
-	maxDescription  = 2000
-	maxValue        = 2048
-	maxChallengeAns = 500
-	maxJSONBody     = 64 << 10
-)
+// traineePages are the team's workspace, its pages and its API: what the
+// team's trainees read and submit, and what staff read of a team.
+type traineePages struct {
+	*base
+	held
+	store traineeStore
+}
+
+// traineeStore is what traineePages read of the store; what a team
+// submits goes through its exercise's engine.
+type traineeStore interface {
+	exerciseReader
+	eventReader
+	Teams(ctx context.Context, exercise string) ([]scoreboard.Team, error)
+	Standings(ctx context.Context, exercise string, view scoreboard.View) (scoreboard.Standings, error)
+	TeamBreakdown(ctx context.Context, exercise, team string, q scoreboard.EntryQuery) (scoreboard.Breakdown, error)
+	ServiceStatus(ctx context.Context, exercise string) (map[string]map[string]scoreboard.CheckResult, error)
+	InjectsOf(ctx context.Context, exercise, team string) ([]scoreboard.InboxItem, error)
+	ReportsOf(ctx context.Context, exercise, team string) ([]scoreboard.IncidentReport, error)
+	IndicatorsFor(ctx context.Context, exercise, team string) (scoreboard.Indicators, error)
+	SubmissionsOf(ctx context.Context, exercise, team string) ([]scoreboard.ChallengeSubmission, error)
+	HintsOf(ctx context.Context, exercise, team string) ([]scoreboard.HintTaken, error)
+}
+
+// maxJSONBody bounds a team's JSON submission; what each field may say is
+// the engine's rules of play.
+const maxJSONBody = 64 << 10
 
 var errNotRun = &webError{Status: http.StatusServiceUnavailable, Key: "trainee.not_run"}
-
-// wsIndicatorKinds are the kinds a team may share, in the form's order.
-var wsIndicatorKinds = []string{scoreboard.IndicatorIPv4, scoreboard.IndicatorIPv6, scoreboard.IndicatorDomain, scoreboard.IndicatorURL, scoreboard.IndicatorSHA256}
 
 // mayPlay says whether u may submit for a team: only its own trainees.
 // Staff read every team but act for none, so that every submission is the
@@ -55,26 +67,17 @@ type player struct {
 
 // player checks who may submit, in order: the team's own trainee (the
 // route let in signed-in users only), an exercise this server runs.
-func (s *Server) player(c echo.Context, exercise, team string) (*player, error) {
+func (tr *traineePages) player(c echo.Context, exercise, team string) (*player, error) {
 	u := userOf(c)
 	if !mayPlay(u, exercise, team) {
-		s.log.Info("submission refused", "user", u.Name, "exercise", exercise, "team", team, "path", c.Request().URL.Path)
+		tr.log.Info("submission refused", "user", u.Name, "exercise", exercise, "team", team, "path", c.Request().URL.Path)
 		return nil, errForbidden
 	}
-	eng, ok := s.engine(exercise)
+	eng, ok := tr.engine(exercise)
 	if !ok || eng == nil {
 		return nil, errNotRun
 	}
-	return &player{user: u, exercise: exercise, team: team, eng: eng, plan: s.teamPlan(exercise, team)}, nil
-}
-
-func (s *Server) teamPlan(exercise, team string) *scenarios.TeamPlan {
-	for _, p := range s.plans(exercise) {
-		if p.Team.ID == team {
-			return p
-		}
-	}
-	return nil
+	return &player{user: u, exercise: exercise, team: team, eng: eng, plan: tr.teamPlan(exercise, team)}, nil
 }
 
 // playing refuses submissions while the exercise is not playing, in the
@@ -87,46 +90,25 @@ func (p *player) playing(ctx context.Context) (scoreboard.Clock, error) {
 	return clock, err
 }
 
-func playTooLong(field, value string, n int) *webError {
-	if utf8.RuneCountInString(value) > n {
-		return badField(field, "trainee.err.too_long", n)
-	}
-	return nil
-}
-
 // --- The actions, shared by the forms and the API ---
 
-func (s *Server) respond(ctx context.Context, p *player, inject, body string) (scoreboard.InboxItem, error) {
-	body = strings.TrimSpace(body)
-	if _, err := p.playing(ctx); err != nil {
-		return scoreboard.InboxItem{}, err
+// played is what the engine said of a submission, as the web answers it:
+// a refusal by the rules of play or the exercise's state in the words the
+// table of refusals gives it, anything else as it is.
+func played(err error) error {
+	var pe *engine.PlayError
+	if errors.As(err, &pe) || errors.Is(err, engine.ErrState) {
+		return refusalOf(err)
 	}
-	items, err := s.store.InjectsOf(ctx, p.exercise, p.team)
-	if err != nil {
-		return scoreboard.InboxItem{}, err
-	}
-	i := slices.IndexFunc(items, func(it scoreboard.InboxItem) bool { return it.Inject == inject })
-	switch {
-	case i < 0:
-		return scoreboard.InboxItem{}, badField("inject", "trainee.err.no_inject")
-	case !items[i].Expects:
-		return scoreboard.InboxItem{}, badField("inject", "trainee.err.no_answer_asked")
-	case items[i].Response != nil:
-		return scoreboard.InboxItem{}, &webError{Status: http.StatusConflict, Field: "body", Key: "trainee.err.answered"}
-	case body == "":
-		return scoreboard.InboxItem{}, badField("body", "trainee.err.required")
-	}
-	if pe := playTooLong("body", body, maxAnswerBody); pe != nil {
-		return scoreboard.InboxItem{}, pe
-	}
+	return err
+}
+
+func (tr *traineePages) respond(ctx context.Context, p *player, inject, body string) (scoreboard.InboxItem, error) {
 	it, err := p.eng.Respond(ctx, p.team, inject, body)
-	if errors.Is(err, scoreboard.ErrDuplicate) {
-		return scoreboard.InboxItem{}, &webError{Status: http.StatusConflict, Field: "body", Key: "trainee.err.answered"}
-	}
 	if err != nil {
-		return scoreboard.InboxItem{}, err
+		return it, played(err)
 	}
-	s.log.Info("inject answered", "user", p.user.Name, "exercise", p.exercise, "team", p.team, "inject", inject)
+	tr.log.Info("inject answered", "user", p.user.Name, "exercise", p.exercise, "team", p.team, "inject", inject)
 	return it, nil
 }
 
@@ -143,51 +125,15 @@ func wsSplitList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == ';' || r == '\n' || r == '\t' || r == '\r' })
 }
 
-// wsTechniques are a team's techniques as the engine writes them, or
-// which one is not one.
-func wsTechniques(field string, ts []string) ([]string, error) {
-	out, err := engine.Techniques(ts)
-	var te *engine.TechniqueError
-	if errors.As(err, &te) {
-		return nil, badField(field, "trainee.err.technique", te.Technique)
-	}
-	return out, err
-}
-
-func (s *Server) report(ctx context.Context, p *player, in reportInput) (scoreboard.IncidentReport, error) {
-	in.Target, in.Source, in.Summary = strings.TrimSpace(in.Target), strings.TrimSpace(in.Source), strings.TrimSpace(in.Summary)
-	if _, err := p.playing(ctx); err != nil {
-		return scoreboard.IncidentReport{}, err
-	}
-	if in.Target == "" {
-		return scoreboard.IncidentReport{}, badField("target", "trainee.err.required")
-	}
-	if p.plan != nil && !slices.ContainsFunc(p.plan.Hosts, func(h scenarios.HostPlan) bool { return h.Name == in.Target }) {
-		return scoreboard.IncidentReport{}, badField("target", "trainee.err.no_host", in.Target)
-	}
-	ts, err := wsTechniques("techniques", in.Techniques)
-	if err != nil {
-		return scoreboard.IncidentReport{}, err
-	}
-	if in.Source != "" {
-		if _, err := netip.ParseAddr(in.Source); err != nil {
-			return scoreboard.IncidentReport{}, badField("source", "trainee.err.address", in.Source)
-		}
-	}
-	if in.Summary == "" {
-		return scoreboard.IncidentReport{}, badField("summary", "trainee.err.required")
-	}
-	if pe := playTooLong("summary", in.Summary, maxSummary); pe != nil {
-		return scoreboard.IncidentReport{}, pe
-	}
-	rep, err := p.eng.Report(ctx, scoreboard.IncidentReport{Team: p.team, Target: in.Target, Techniques: ts, Source: in.Source, Summary: in.Summary})
+func (tr *traineePages) report(ctx context.Context, p *player, in reportInput) (scoreboard.IncidentReport, error) {
+	rep, err := p.eng.Report(ctx, scoreboard.IncidentReport{Team: p.team, Target: in.Target, Techniques: in.Techniques, Source: in.Source, Summary: in.Summary})
 	if errors.Is(err, scoreboard.ErrDuplicate) {
 		return rep, &webError{Status: http.StatusConflict, Field: "summary", Key: "trainee.err.report_twice"}
 	}
 	if err != nil {
-		return rep, err
+		return rep, played(err)
 	}
-	s.log.Info("incident report filed", "user", p.user.Name, "exercise", p.exercise, "team", p.team, "target", rep.Target)
+	tr.log.Info("incident report filed", "user", p.user.Name, "exercise", p.exercise, "team", p.team, "target", rep.Target)
 	return rep, nil
 }
 
@@ -200,43 +146,18 @@ type indicatorInput struct {
 	Description string   `json:"description"`
 }
 
-func (s *Server) share(ctx context.Context, p *player, in indicatorInput) (scoreboard.SharedIndicator, error) {
-	in.Kind, in.Value, in.Attack, in.Description = strings.TrimSpace(in.Kind), strings.TrimSpace(in.Value), strings.TrimSpace(in.Attack), strings.TrimSpace(in.Description)
-	if _, err := p.playing(ctx); err != nil {
-		return scoreboard.SharedIndicator{}, err
-	}
-	switch {
-	case in.Kind == "":
-		return scoreboard.SharedIndicator{}, badField("kind", "trainee.err.required")
-	case !slices.Contains(wsIndicatorKinds, in.Kind):
-		return scoreboard.SharedIndicator{}, badField("kind", "trainee.err.kind", strings.Join(wsIndicatorKinds, ", "))
-	case in.Value == "":
-		return scoreboard.SharedIndicator{}, badField("value", "trainee.err.required")
-	}
-	if pe := playTooLong("value", in.Value, maxValue); pe != nil {
-		return scoreboard.SharedIndicator{}, pe
-	}
-	if in.Attack != "" && p.plan != nil && !slices.ContainsFunc(p.plan.Attacks, func(a scenarios.AttackPlan) bool { return a.Name == in.Attack }) {
-		return scoreboard.SharedIndicator{}, badField("attack", "trainee.err.no_attack", in.Attack)
-	}
-	ts, err := wsTechniques("techniques", in.Techniques)
-	if err != nil {
-		return scoreboard.SharedIndicator{}, err
-	}
-	if pe := playTooLong("description", in.Description, maxDescription); pe != nil {
-		return scoreboard.SharedIndicator{}, pe
-	}
-	ind := scoreboard.SharedIndicator{Team: p.team, Kind: in.Kind, Value: in.Value, Attack: in.Attack, Techniques: ts, Description: in.Description}
+func (tr *traineePages) share(ctx context.Context, p *player, in indicatorInput) (scoreboard.SharedIndicator, error) {
+	ind := scoreboard.SharedIndicator{Team: p.team, Kind: in.Kind, Value: in.Value, Attack: in.Attack, Techniques: in.Techniques, Description: in.Description}
 	stored, err := p.eng.Share(ctx, ind)
 	switch {
 	case errors.Is(err, scoreboard.ErrDuplicate):
-		return ind, &webError{Status: http.StatusConflict, Field: "value", Key: "trainee.err.shared_twice"}
+		return stored, &webError{Status: http.StatusConflict, Field: "value", Key: "trainee.err.shared_twice"}
 	case errors.Is(err, scoreboard.ErrInvalid):
-		return ind, badField("value", "trainee.err.indicator", in.Kind)
+		return stored, badField("value", "trainee.err.indicator", stored.Kind)
 	case err != nil:
-		return ind, err
+		return stored, played(err)
 	}
-	s.log.Info("indicator shared", "user", p.user.Name, "exercise", p.exercise, "team", p.team, "kind", in.Kind)
+	tr.log.Info("indicator shared", "user", p.user.Name, "exercise", p.exercise, "team", p.team, "kind", stored.Kind)
 	return stored, nil
 }
 
@@ -249,19 +170,12 @@ func (p *player) challenge(name string) *scenarios.ChallengePlan {
 	return &ch
 }
 
-func (s *Server) answer(ctx context.Context, p *player, challenge, answer string) (bool, error) {
-	answer = strings.TrimSpace(answer)
+func (tr *traineePages) answer(ctx context.Context, p *player, challenge, answer string) (bool, error) {
 	if _, err := p.playing(ctx); err != nil {
 		return false, err
 	}
 	if p.challenge(challenge) == nil {
 		return false, badField("challenge", "trainee.err.no_challenge", challenge)
-	}
-	if answer == "" {
-		return false, badField("answer", "trainee.err.required")
-	}
-	if pe := playTooLong("answer", answer, maxChallengeAns); pe != nil {
-		return false, pe
 	}
 	correct, err := p.eng.Answer(ctx, p.team, challenge, answer)
 	switch {
@@ -270,14 +184,14 @@ func (s *Server) answer(ctx context.Context, p *player, challenge, answer string
 	case errors.Is(err, scoreboard.ErrRateLimited):
 		return false, &webError{Status: http.StatusTooManyRequests, Field: "answer", Key: "trainee.err.cooldown"}
 	case err != nil:
-		return false, err
+		return false, played(err)
 	}
-	s.log.Info("challenge answered", "user", p.user.Name, "exercise", p.exercise, "team", p.team, "challenge", challenge, "correct", correct)
+	tr.log.Info("challenge answered", "user", p.user.Name, "exercise", p.exercise, "team", p.team, "challenge", challenge, "correct", correct)
 	return correct, nil
 }
 
 // takeHint shows a team a hint of a challenge, at its cost.
-func (s *Server) takeHint(ctx context.Context, p *player, challenge string, n int) (scenarios.HintPlan, error) {
+func (tr *traineePages) takeHint(ctx context.Context, p *player, challenge string, n int) (scenarios.HintPlan, error) {
 	if _, err := p.playing(ctx); err != nil {
 		return scenarios.HintPlan{}, err
 	}
@@ -292,6 +206,6 @@ func (s *Server) takeHint(ctx context.Context, p *player, challenge string, n in
 	if err != nil {
 		return h, err
 	}
-	s.log.Info("hint taken", "user", p.user.Name, "exercise", p.exercise, "team", p.team, "challenge", challenge, "hint", n+1)
+	tr.log.Info("hint taken", "user", p.user.Name, "exercise", p.exercise, "team", p.team, "challenge", challenge, "hint", n+1)
 	return h, nil
 }

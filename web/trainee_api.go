@@ -16,14 +16,14 @@ import (
 // The team's workspace as JSON, for scripts.
 
 // wsViewer lets the team's trainees and staff read a team's workspace.
-func (s *Server) wsViewer(c echo.Context) (*scoreboard.User, string, string, error) {
+func (tr *traineePages) wsViewer(c echo.Context) (*scoreboard.User, string, string, error) {
 	u := userOf(c)
 	name, team := c.Param("name"), c.Param("team")
 	if !mayViewTeam(u, name, team) {
 		return nil, "", "", errForbidden
 	}
 	// An unknown exercise or team is a 404, for staff who may ask.
-	teams, err := s.store.Teams(c.Request().Context(), name)
+	teams, err := tr.store.Teams(c.Request().Context(), name)
 	if err != nil {
 		return nil, "", "", err
 	}
@@ -34,8 +34,8 @@ func (s *Server) wsViewer(c echo.Context) (*scoreboard.User, string, string, err
 }
 
 // wsPlayer is player for the API, with JSON refusals.
-func (s *Server) wsPlayer(c echo.Context) (*player, error) {
-	p, err := s.player(c, c.Param("name"), c.Param("team"))
+func (tr *traineePages) wsPlayer(c echo.Context) (*player, error) {
+	p, err := tr.player(c, c.Param("name"), c.Param("team"))
 	if errors.Is(err, errForbidden) {
 		return nil, &webError{Status: http.StatusForbidden, Err: errors.New("only the team's own trainees may submit for it")}
 	}
@@ -78,12 +78,12 @@ func wsAddresses(as []scenarios.Attachment) []wsAddress {
 	return out
 }
 
-func (s *Server) apiTeamHosts(c echo.Context) error {
-	_, name, team, err := s.wsViewer(c)
+func (tr *traineePages) apiTeamHosts(c echo.Context) error {
+	_, name, team, err := tr.wsViewer(c)
 	if err != nil {
 		return err
 	}
-	status, err := s.store.ServiceStatus(c.Request().Context(), name)
+	status, err := tr.store.ServiceStatus(c.Request().Context(), name)
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func (s *Server) apiTeamHosts(c echo.Context) error {
 		Hosts    []wsHost    `json:"hosts"`
 		Scorebot []wsAddress `json:"scorebot"`
 	}{Hosts: []wsHost{}, Scorebot: []wsAddress{}}
-	if plan := s.teamPlan(name, team); plan != nil {
+	if plan := tr.teamPlan(name, team); plan != nil {
 		for _, h := range wsHostViews(name, team, plan, status[team]) {
 			ah := wsHost{Name: h.Name, Addresses: wsAddresses(h.Networks), Services: []wsService{}, Terminal: h.Terminal}
 			for _, sv := range h.Services {
@@ -162,16 +162,16 @@ func wsInjectOut(it scoreboard.InboxItem, plan *scenarios.TeamPlan) wsInject {
 	return out
 }
 
-func (s *Server) apiTeamInjects(c echo.Context) error {
-	_, name, team, err := s.wsViewer(c)
+func (tr *traineePages) apiTeamInjects(c echo.Context) error {
+	_, name, team, err := tr.wsViewer(c)
 	if err != nil {
 		return err
 	}
-	items, err := s.store.InjectsOf(c.Request().Context(), name, team)
+	items, err := tr.store.InjectsOf(c.Request().Context(), name, team)
 	if err != nil {
 		return err
 	}
-	plan := s.teamPlan(name, team)
+	plan := tr.teamPlan(name, team)
 	out := []wsInject{}
 	for _, it := range items {
 		out = append(out, wsInjectOut(it, plan))
@@ -179,8 +179,8 @@ func (s *Server) apiTeamInjects(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"injects": out})
 }
 
-func (s *Server) apiTeamRespond(c echo.Context) error {
-	p, err := s.wsPlayer(c)
+func (tr *traineePages) apiTeamRespond(c echo.Context) error {
+	p, err := tr.wsPlayer(c)
 	if p == nil || err != nil {
 		return err
 	}
@@ -194,7 +194,7 @@ func (s *Server) apiTeamRespond(c echo.Context) error {
 	if strings.TrimSpace(in.Inject) == "" {
 		return badField("inject", "trainee.err.required")
 	}
-	it, err := s.respond(c.Request().Context(), p, in.Inject, in.Body)
+	it, err := tr.respond(c.Request().Context(), p, in.Inject, in.Body)
 	if err != nil {
 		return err
 	}
@@ -222,12 +222,12 @@ func wsReportOut(r scoreboard.IncidentReport) wsReport {
 		Elapsed: scenarios.Clock(r.Elapsed), ElapsedMS: r.Elapsed.Milliseconds(), Matched: r.Run != ""}
 }
 
-func (s *Server) apiTeamReports(c echo.Context) error {
-	_, name, team, err := s.wsViewer(c)
+func (tr *traineePages) apiTeamReports(c echo.Context) error {
+	_, name, team, err := tr.wsViewer(c)
 	if err != nil {
 		return err
 	}
-	reps, err := s.store.ReportsOf(c.Request().Context(), name, team)
+	reps, err := tr.store.ReportsOf(c.Request().Context(), name, team)
 	if err != nil {
 		return err
 	}
@@ -238,8 +238,8 @@ func (s *Server) apiTeamReports(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"reports": out})
 }
 
-func (s *Server) apiTeamReport(c echo.Context) error {
-	p, err := s.wsPlayer(c)
+func (tr *traineePages) apiTeamReport(c echo.Context) error {
+	p, err := tr.wsPlayer(c)
 	if p == nil || err != nil {
 		return err
 	}
@@ -247,7 +247,7 @@ func (s *Server) apiTeamReport(c echo.Context) error {
 	if err := decodeJSON(c, &in, traineeJSON); err != nil {
 		return err
 	}
-	rep, err := s.report(c.Request().Context(), p, in)
+	rep, err := tr.report(c.Request().Context(), p, in)
 	if err != nil {
 		return err
 	}
@@ -285,20 +285,20 @@ func wsIndicatorsOut(is []scoreboard.SharedIndicator) []wsIndicator {
 	return out
 }
 
-func (s *Server) apiTeamIndicators(c echo.Context) error {
-	_, name, team, err := s.wsViewer(c)
+func (tr *traineePages) apiTeamIndicators(c echo.Context) error {
+	_, name, team, err := tr.wsViewer(c)
 	if err != nil {
 		return err
 	}
-	got, err := s.store.IndicatorsFor(c.Request().Context(), name, team)
+	got, err := tr.store.IndicatorsFor(c.Request().Context(), name, team)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"shared": wsIndicatorsOut(got.Shared), "received": wsIndicatorsOut(got.Received)})
 }
 
-func (s *Server) apiTeamShare(c echo.Context) error {
-	p, err := s.wsPlayer(c)
+func (tr *traineePages) apiTeamShare(c echo.Context) error {
+	p, err := tr.wsPlayer(c)
 	if p == nil || err != nil {
 		return err
 	}
@@ -306,7 +306,7 @@ func (s *Server) apiTeamShare(c echo.Context) error {
 	if err := decodeJSON(c, &in, traineeJSON); err != nil {
 		return err
 	}
-	ind, err := s.share(c.Request().Context(), p, in)
+	ind, err := tr.share(c.Request().Context(), p, in)
 	if err != nil {
 		return err
 	}
@@ -331,12 +331,12 @@ type wsChallenge struct {
 	Hints     []wsHint `json:"hints"`
 }
 
-func (s *Server) apiTeamChallenges(c echo.Context) error {
-	_, name, team, err := s.wsViewer(c)
+func (tr *traineePages) apiTeamChallenges(c echo.Context) error {
+	_, name, team, err := tr.wsViewer(c)
 	if err != nil {
 		return err
 	}
-	cvs, err := s.challengeViews(c.Request().Context(), name, team, s.teamPlan(name, team))
+	cvs, err := tr.challengeViews(c.Request().Context(), name, team, tr.teamPlan(name, team))
 	if err != nil {
 		return err
 	}
@@ -355,8 +355,8 @@ func (s *Server) apiTeamChallenges(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"challenges": out})
 }
 
-func (s *Server) apiTeamAnswer(c echo.Context) error {
-	p, err := s.wsPlayer(c)
+func (tr *traineePages) apiTeamAnswer(c echo.Context) error {
+	p, err := tr.wsPlayer(c)
 	if p == nil || err != nil {
 		return err
 	}
@@ -370,15 +370,15 @@ func (s *Server) apiTeamAnswer(c echo.Context) error {
 	if strings.TrimSpace(in.Challenge) == "" {
 		return badField("challenge", "trainee.err.required")
 	}
-	correct, err := s.answer(c.Request().Context(), p, in.Challenge, in.Answer)
+	correct, err := tr.answer(c.Request().Context(), p, in.Challenge, in.Answer)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"challenge": in.Challenge, "correct": correct})
 }
 
-func (s *Server) apiTeamHint(c echo.Context) error {
-	p, err := s.wsPlayer(c)
+func (tr *traineePages) apiTeamHint(c echo.Context) error {
+	p, err := tr.wsPlayer(c)
 	if p == nil || err != nil {
 		return err
 	}
@@ -391,7 +391,7 @@ func (s *Server) apiTeamHint(c echo.Context) error {
 	if in.Hint == nil {
 		return badField("hint", "trainee.err.required")
 	}
-	h, err := s.takeHint(c.Request().Context(), p, c.Param("challenge"), *in.Hint)
+	h, err := tr.takeHint(c.Request().Context(), p, c.Param("challenge"), *in.Hint)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/cordillera-range/cordillera/orchestrator/engine"
 	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
@@ -111,30 +112,30 @@ func (p *page) Msg(e *webError) string { return e.text(p.Lang) }
 // wsDoneNotices are the notices a redirect after a submission may ask for.
 var wsDoneNotices = []string{"answered", "reported", "shared", "correct", "incorrect", "hint"}
 
-func (s *Server) renderTeam(c echo.Context, u *scoreboard.User, name, team string, status int, form formState) error {
+func (tr *traineePages) renderTeam(c echo.Context, u *scoreboard.User, name, team string, status int, form formState) error {
 	ctx := c.Request().Context()
-	ex, clock, elapsed, err := exerciseHead(ctx, s.store, s.now(), name)
+	ex, clock, elapsed, err := exerciseHead(ctx, tr.store, tr.now(), name)
 	if err != nil {
 		return err
 	}
 	view := viewFor(u)
-	st, err := s.store.Standings(ctx, name, view)
+	st, err := tr.store.Standings(ctx, name, view)
 	if err != nil {
 		return err
 	}
-	b, err := s.store.TeamBreakdown(ctx, name, team, scoreboard.EntryQuery{View: view, Limit: 100, Before: c.QueryParam("before")})
+	b, err := tr.store.TeamBreakdown(ctx, name, team, scoreboard.EntryQuery{View: view, Limit: 100, Before: c.QueryParam("before")})
 	if err != nil {
 		return err
 	}
 	wv := workspaceView{
 		teamView: teamView{Exercise: ex, Team: b.Team, Teams: len(st.Teams), Categories: scoreboard.Categories, Breakdown: b},
-		Clock:    clock, Elapsed: elapsed, CanPlay: mayPlay(u, name, team), Kinds: wsIndicatorKinds, Form: form,
+		Clock:    clock, Elapsed: elapsed, CanPlay: mayPlay(u, name, team), Kinds: engine.IndicatorKinds, Form: form,
 		TeamNames: map[string]string{},
 	}
 	if d := c.QueryParam("done"); slices.Contains(wsDoneNotices, d) && status == http.StatusOK {
 		wv.Done = d
 	}
-	_, wv.Run = s.engine(name)
+	_, wv.Run = tr.engine(name)
 	for _, ts := range st.Teams {
 		if ts.Team.ID == team {
 			wv.Rank = ts.Rank
@@ -143,14 +144,14 @@ func (s *Server) renderTeam(c echo.Context, u *scoreboard.User, name, team strin
 	for _, t := range st.Teams {
 		wv.TeamNames[t.Team.ID] = t.Team.Name
 	}
-	events, err := visibleEvents(ctx, s.store, u, name, team, 30)
+	events, err := visibleEvents(ctx, tr.store, u, name, team, 30)
 	if err != nil {
 		return err
 	}
 	wv.Events = newestFirst(events)
 
-	plan := s.teamPlan(name, team)
-	checks, err := s.store.ServiceStatus(ctx, name)
+	plan := tr.teamPlan(name, team)
+	checks, err := tr.store.ServiceStatus(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -159,32 +160,32 @@ func (s *Server) renderTeam(c echo.Context, u *scoreboard.User, name, team strin
 		wv.Hosts = wsHostViews(name, team, plan, checks[team])
 		wv.Scorebot = plan.Scorebot.Networks
 	}
-	if wv.Inbox, err = s.inbox(ctx, name, team, plan, elapsed); err != nil {
+	if wv.Inbox, err = tr.inbox(ctx, name, team, plan, elapsed); err != nil {
 		return err
 	}
-	if wv.Reports, err = s.store.ReportsOf(ctx, name, team); err != nil {
+	if wv.Reports, err = tr.store.ReportsOf(ctx, name, team); err != nil {
 		return err
 	}
 	slices.Reverse(wv.Reports)
-	if wv.Indicators, err = s.store.IndicatorsFor(ctx, name, team); err != nil {
+	if wv.Indicators, err = tr.store.IndicatorsFor(ctx, name, team); err != nil {
 		return err
 	}
 	slices.Reverse(wv.Indicators.Shared)
 	slices.Reverse(wv.Indicators.Received)
-	if wv.Challenges, err = s.challengeViews(ctx, name, team, plan); err != nil {
+	if wv.Challenges, err = tr.challengeViews(ctx, name, team, plan); err != nil {
 		return err
 	}
 
-	p := s.page(c, "nav.team")
+	p := tr.page(c, "nav.team")
 	p.Title = b.Team.Name
 	p.Data = wv
-	return s.render(c, status, tmplTeam, p)
+	return tr.render(c, status, tmplTeam, p)
 }
 
 // inbox is the injects delivered to the team, newest first, as an inbox
 // reads, with what the plan says of each.
-func (s *Server) inbox(ctx context.Context, name, team string, plan *scenarios.TeamPlan, elapsed time.Duration) ([]inboxView, error) {
-	items, err := s.store.InjectsOf(ctx, name, team)
+func (tr *traineePages) inbox(ctx context.Context, name, team string, plan *scenarios.TeamPlan, elapsed time.Duration) ([]inboxView, error) {
+	items, err := tr.store.InjectsOf(ctx, name, team)
 	if err != nil {
 		return nil, err
 	}
@@ -219,15 +220,15 @@ func wsHostViews(exercise, team string, plan *scenarios.TeamPlan, status map[str
 	return out
 }
 
-func (s *Server) challengeViews(ctx context.Context, exercise, team string, plan *scenarios.TeamPlan) ([]challengeView, error) {
+func (tr *traineePages) challengeViews(ctx context.Context, exercise, team string, plan *scenarios.TeamPlan) ([]challengeView, error) {
 	if plan == nil || len(plan.Challenges) == 0 {
 		return nil, nil
 	}
-	subs, err := s.store.SubmissionsOf(ctx, exercise, team)
+	subs, err := tr.store.SubmissionsOf(ctx, exercise, team)
 	if err != nil {
 		return nil, err
 	}
-	hints, err := s.store.HintsOf(ctx, exercise, team)
+	hints, err := tr.store.HintsOf(ctx, exercise, team)
 	if err != nil {
 		return nil, err
 	}
@@ -267,12 +268,12 @@ func (s *Server) challengeViews(ctx context.Context, exercise, team string, plan
 // afterForm ends a form's submission: a redirect to the team page with a
 // notice on success, the page again with the user's input and the error on
 // a refusal, the error page otherwise.
-func (s *Server) afterForm(c echo.Context, p *player, form formState, err error, done, anchor string) error {
+func (tr *traineePages) afterForm(c echo.Context, p *player, form formState, err error, done, anchor string) error {
 	var pe *webError
 	if errors.As(err, &pe) && pe.Key != "" {
 		form.Error = pe
 		form.Inline = pe.Status == http.StatusUnprocessableEntity && slices.Contains(inputs, pe.Field)
-		return s.renderTeam(c, p.user, p.exercise, p.team, pe.Status, form)
+		return tr.renderTeam(c, p.user, p.exercise, p.team, pe.Status, form)
 	}
 	if err != nil {
 		return err
@@ -288,56 +289,56 @@ func wsFormValues(c echo.Context, fields ...string) map[string]string {
 	return m
 }
 
-func (s *Server) respondForm(c echo.Context) error {
-	p, err := s.player(c, c.Param("exercise"), c.Param("team"))
+func (tr *traineePages) respondForm(c echo.Context) error {
+	p, err := tr.player(c, c.Param("exercise"), c.Param("team"))
 	if err != nil {
 		return err
 	}
 	inject := c.Param("inject")
 	form := formState{Form: "inject", Key: inject, Values: wsFormValues(c, "body")}
-	_, err = s.respond(c.Request().Context(), p, inject, form.Values["body"])
-	return s.afterForm(c, p, form, err, "answered", "inject-"+inject)
+	_, err = tr.respond(c.Request().Context(), p, inject, form.Values["body"])
+	return tr.afterForm(c, p, form, err, "answered", "inject-"+inject)
 }
 
-func (s *Server) reportForm(c echo.Context) error {
-	p, err := s.player(c, c.Param("exercise"), c.Param("team"))
+func (tr *traineePages) reportForm(c echo.Context) error {
+	p, err := tr.player(c, c.Param("exercise"), c.Param("team"))
 	if err != nil {
 		return err
 	}
 	form := formState{Form: "report", Values: wsFormValues(c, "target", "techniques", "source", "summary")}
 	v := form.Values
-	_, err = s.report(c.Request().Context(), p, reportInput{Target: v["target"], Techniques: wsSplitList(v["techniques"]), Source: v["source"], Summary: v["summary"]})
-	return s.afterForm(c, p, form, err, "reported", "reports-h")
+	_, err = tr.report(c.Request().Context(), p, reportInput{Target: v["target"], Techniques: wsSplitList(v["techniques"]), Source: v["source"], Summary: v["summary"]})
+	return tr.afterForm(c, p, form, err, "reported", "reports-h")
 }
 
-func (s *Server) shareForm(c echo.Context) error {
-	p, err := s.player(c, c.Param("exercise"), c.Param("team"))
+func (tr *traineePages) shareForm(c echo.Context) error {
+	p, err := tr.player(c, c.Param("exercise"), c.Param("team"))
 	if err != nil {
 		return err
 	}
 	form := formState{Form: "indicator", Values: wsFormValues(c, "kind", "value", "techniques", "description")}
 	v := form.Values
-	_, err = s.share(c.Request().Context(), p, indicatorInput{Kind: v["kind"], Value: v["value"], Techniques: wsSplitList(v["techniques"]), Description: v["description"]})
-	return s.afterForm(c, p, form, err, "shared", "indicators-h")
+	_, err = tr.share(c.Request().Context(), p, indicatorInput{Kind: v["kind"], Value: v["value"], Techniques: wsSplitList(v["techniques"]), Description: v["description"]})
+	return tr.afterForm(c, p, form, err, "shared", "indicators-h")
 }
 
-func (s *Server) answerForm(c echo.Context) error {
-	p, err := s.player(c, c.Param("exercise"), c.Param("team"))
+func (tr *traineePages) answerForm(c echo.Context) error {
+	p, err := tr.player(c, c.Param("exercise"), c.Param("team"))
 	if err != nil {
 		return err
 	}
 	ch := c.Param("challenge")
 	form := formState{Form: "challenge", Key: ch, Values: wsFormValues(c, "answer")}
-	correct, err := s.answer(c.Request().Context(), p, ch, form.Values["answer"])
+	correct, err := tr.answer(c.Request().Context(), p, ch, form.Values["answer"])
 	done := "incorrect"
 	if correct {
 		done = "correct"
 	}
-	return s.afterForm(c, p, form, err, done, "challenge-"+ch)
+	return tr.afterForm(c, p, form, err, done, "challenge-"+ch)
 }
 
-func (s *Server) hintForm(c echo.Context) error {
-	p, err := s.player(c, c.Param("exercise"), c.Param("team"))
+func (tr *traineePages) hintForm(c echo.Context) error {
+	p, err := tr.player(c, c.Param("exercise"), c.Param("team"))
 	if err != nil {
 		return err
 	}
@@ -347,6 +348,6 @@ func (s *Server) hintForm(c echo.Context) error {
 	if err != nil {
 		n = -1
 	}
-	_, err = s.takeHint(c.Request().Context(), p, ch, n)
-	return s.afterForm(c, p, form, err, "hint", "challenge-"+ch)
+	_, err = tr.takeHint(c.Request().Context(), p, ch, n)
+	return tr.afterForm(c, p, form, err, "hint", "challenge-"+ch)
 }

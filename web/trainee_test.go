@@ -292,7 +292,7 @@ func TestTraineeNotRunHere(t *testing.T) {
 
 func TestTraineeExerciseEnded(t *testing.T) {
 	f := newPlayFixture(t)
-	eng, _ := f.srv.engine("drill")
+	eng, _ := f.srv.h.trainee.engine("drill")
 	if err := eng.End(context.Background(), "ines", "done"); err != nil {
 		t.Fatal(err)
 	}
