@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"os"
@@ -32,10 +33,32 @@ const chartScript = "chart.min.js"
 // and table have: a table of more does not read on paper.
 const afterActionPoints = 24
 
+// managerPages are the program managers' (and instructors') reading of
+// exercises: the manager's page, the after-action report, the comparison
+// of exercises, their exports and the API's statistics and series.
+type managerPages struct {
+	*base
+	store managerStore
+	// exportFile writes one of scoreboard.Export's files.
+	exportFile func(ctx context.Context, exercise, what, format string, w io.Writer) error
+	// chartDir is where Chart.js is installed.
+	chartDir string
+}
+
+// managerStore is what managerPages read of the store.
+type managerStore interface {
+	exerciseReader
+	Standings(ctx context.Context, exercise string, view scoreboard.View) (scoreboard.Standings, error)
+	Statistics(ctx context.Context, exercise string) (scoreboard.Statistics, error)
+	ScoreSeries(ctx context.Context, exercise string, view scoreboard.View, step time.Duration) ([]scoreboard.TeamSeries, error)
+	AfterAction(ctx context.Context, exercise string, now time.Time, step time.Duration) (scoreboard.AfterAction, error)
+	Compare(ctx context.Context) ([]scoreboard.Comparison, error)
+}
+
 // chartInstalled says whether /vendor/chart/ can serve Chart.js; the pages
 // say what to install when it cannot.
-func (s *Server) chartInstalled() bool {
-	st, err := os.Stat(filepath.Join(s.cfg.AssetsDirs.Chart, chartScript))
+func (m *managerPages) chartInstalled() bool {
+	st, err := os.Stat(filepath.Join(m.chartDir, chartScript))
 	return err == nil && !st.IsDir()
 }
 
@@ -210,15 +233,15 @@ type managerExtras struct {
 	Injects        []scoreboard.InjectStatistics
 }
 
-func (s *Server) managerExtras(ctx context.Context, p *page, name string, clock scoreboard.Clock, st scoreboard.Standings, stats scoreboard.Statistics) (managerExtras, error) {
-	series, err := s.store.ScoreSeries(ctx, name, scoreboard.Live, 0)
+func (m *managerPages) managerExtras(ctx context.Context, p *page, name string, clock scoreboard.Clock, st scoreboard.Standings, stats scoreboard.Statistics) (managerExtras, error) {
+	series, err := m.store.ScoreSeries(ctx, name, scoreboard.Live, 0)
 	if err != nil {
 		return managerExtras{}, err
 	}
 	countries := scoreboard.CountrySeriesOf(series, anTeamsOf(st), st.CountryStanding)
 	return managerExtras{
 		Final: clock.State == scoreboard.ClockEnded, Running: clock.State == scoreboard.ClockRunning,
-		ChartInstalled: s.chartInstalled(), ChartScript: "/vendor/chart/" + chartScript,
+		ChartInstalled: m.chartInstalled(), ChartScript: "/vendor/chart/" + chartScript,
 		Teams: teamSeriesTable(p, series, anTeamNames(st)), Countries: countrySeriesTable(p, countries, spansDays(p, series)),
 		Categories: categoryChart(p, st), Injects: stats.Injects,
 	}, nil
@@ -247,15 +270,15 @@ type afterActionCountry struct {
 	Teams []scoreboard.Team
 }
 
-func (s *Server) afterActionPage(c echo.Context) error {
+func (m *managerPages) afterActionPage(c echo.Context) error {
 	ctx, name := c.Request().Context(), c.Param("exercise")
-	now := s.cfg.Now()
-	aa, err := s.store.AfterAction(ctx, name, now, 0)
+	now := m.now()
+	aa, err := m.store.AfterAction(ctx, name, now, 0)
 	if err != nil {
 		return err
 	}
 	aa.Exercise.Title = orName(aa.Exercise.Title, aa.Exercise.Name)
-	p := s.page(c, "aar.title")
+	p := m.page(c, "aar.title")
 	p.Title = aa.Exercise.Title + " · " + p.T("aar.title")
 	series := make([]scoreboard.TeamSeries, len(aa.Series))
 	for i, ts := range aa.Series {
@@ -266,7 +289,7 @@ func (s *Server) afterActionPage(c echo.Context) error {
 		countries[i] = scoreboard.CountrySeries{Country: cs.Country, Points: thinPoints(cs.Points, afterActionPoints)}
 	}
 	v := afterActionView{
-		AfterAction: aa, Final: aa.Clock.State == scoreboard.ClockEnded, ChartInstalled: s.chartInstalled(),
+		AfterAction: aa, Final: aa.Clock.State == scoreboard.ClockEnded, ChartInstalled: m.chartInstalled(),
 		ChartScript: "/vendor/chart/" + chartScript, Generated: now, CountryNames: countryNames(p, aa.Standings),
 		Categories: scoreboard.Categories, TeamNames: anTeamNames(aa.Standings),
 		TeamSeries:    teamSeriesTable(p, series, anTeamNames(aa.Standings)),
@@ -284,7 +307,7 @@ func (s *Server) afterActionPage(c echo.Context) error {
 		v.CountryList[i].Teams = append(v.CountryList[i].Teams, t)
 	}
 	p.Data = v
-	return s.render(c, http.StatusOK, tmplAfterAction, p)
+	return m.render(c, http.StatusOK, tmplAfterAction, p)
 }
 
 // Team names a team of the report by its id.
@@ -401,8 +424,8 @@ func compareChartOf(p *page, cs []scoreboard.Comparison) compareChart {
 	return ch
 }
 
-func (s *Server) comparePage(c echo.Context) error {
-	cs, err := s.store.Compare(c.Request().Context())
+func (m *managerPages) comparePage(c echo.Context) error {
+	cs, err := m.store.Compare(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -416,16 +439,16 @@ func (s *Server) comparePage(c echo.Context) error {
 			rows[i].Total += t.Total
 		}
 	}
-	p := s.page(c, "compare.title")
+	p := m.page(c, "compare.title")
 	p.Data = compareView{
-		Exercises: rows, ChartInstalled: s.chartInstalled(), ChartScript: "/vendor/chart/" + chartScript,
+		Exercises: rows, ChartInstalled: m.chartInstalled(), ChartScript: "/vendor/chart/" + chartScript,
 		Chart: compareChartOf(p, cs), Metrics: compareMetrics, Files: compareFiles,
 	}
-	return s.render(c, http.StatusOK, tmplCompare, p)
+	return m.render(c, http.StatusOK, tmplCompare, p)
 }
 
 // compareExport downloads the comparison as CSV or JSON.
-func (s *Server) compareExport(c echo.Context) error {
+func (m *managerPages) compareExport(c echo.Context) error {
 	u := userOf(c)
 	file := c.Param("file")
 	var write func(*bytes.Buffer, []scoreboard.Comparison) error
@@ -439,7 +462,7 @@ func (s *Server) compareExport(c echo.Context) error {
 	default:
 		return errNotFound
 	}
-	cs, err := s.store.Compare(c.Request().Context())
+	cs, err := m.store.Compare(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -450,6 +473,6 @@ func (s *Server) compareExport(c echo.Context) error {
 	h := c.Response().Header()
 	h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", "cordillera-"+file))
 	h.Set("Cache-Control", "no-store")
-	s.log.Info("export", "user", u.Name, "file", file)
+	m.log.Info("export", "user", u.Name, "file", file)
 	return c.Blob(http.StatusOK, contentType, buf.Bytes())
 }

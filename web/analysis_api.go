@@ -78,7 +78,7 @@ func anSeriesOf(st scoreboard.Standings, series []scoreboard.TeamSeries, step ti
 
 // apiSeries is score over time, for staff: the live board by default,
 // ?view=public for what the public board showed.
-func (s *Server) apiSeries(c echo.Context) error {
+func (m *managerPages) apiSeries(c echo.Context) error {
 	var err error
 	view := scoreboard.Live
 	switch c.QueryParam("view") {
@@ -95,11 +95,11 @@ func (s *Server) apiSeries(c echo.Context) error {
 		}
 	}
 	ctx, name := c.Request().Context(), c.Param("name")
-	st, err := s.store.Standings(ctx, name, view)
+	st, err := m.store.Standings(ctx, name, view)
 	if err != nil {
 		return err
 	}
-	series, err := s.store.ScoreSeries(ctx, name, view, step)
+	series, err := m.store.ScoreSeries(ctx, name, view, step)
 	if err != nil {
 		return err
 	}
@@ -107,8 +107,8 @@ func (s *Server) apiSeries(c echo.Context) error {
 }
 
 // apiCompare is the comparison across exercises, for staff.
-func (s *Server) apiCompare(c echo.Context) error {
-	cs, err := s.store.Compare(c.Request().Context())
+func (m *managerPages) apiCompare(c echo.Context) error {
+	cs, err := m.store.Compare(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -226,11 +226,11 @@ func anTechniques(ts []string) []string {
 	return ts
 }
 
-func (s *Server) afterActionOut(aa scoreboard.AfterAction) (anAfterAction, error) {
+func (m *managerPages) afterActionOut(aa scoreboard.AfterAction) (anAfterAction, error) {
 	ex := aa.Exercise
 	out := anAfterAction{
 		Exercise: apiExercise{
-			Name: ex.Name, Title: ex.Title, Scenario: ex.Scenario, Clock: clockOut(aa.Clock, s.cfg.Now()),
+			Name: ex.Name, Title: ex.Title, Scenario: ex.Scenario, Clock: clockOut(aa.Clock, m.now()),
 			CreatedAt: apiTime(ex.CreatedAt), StartedAt: apiNullTime(ex.StartedAt), EndedAt: apiNullTime(ex.EndedAt), Teams: []apiTeam{},
 		},
 		Final: aa.Clock.State == scoreboard.ClockEnded, Duration: anDurationOf(aa.Duration),
@@ -298,12 +298,12 @@ type anRawJSON []byte
 func (r anRawJSON) MarshalJSON() ([]byte, error) { return []byte(strings.TrimSpace(string(r))), nil }
 
 // apiAfterAction is the after-action report's data, for staff.
-func (s *Server) apiAfterAction(c echo.Context) error {
-	aa, err := s.store.AfterAction(c.Request().Context(), c.Param("name"), s.cfg.Now(), 0)
+func (m *managerPages) apiAfterAction(c echo.Context) error {
+	aa, err := m.store.AfterAction(c.Request().Context(), c.Param("name"), m.now(), 0)
 	if err != nil {
 		return err
 	}
-	out, err := s.afterActionOut(aa)
+	out, err := m.afterActionOut(aa)
 	if err != nil {
 		return err
 	}

@@ -222,8 +222,8 @@ func (tr *traineePages) apiBreakdown(c echo.Context) error {
 }
 
 // apiStatistics is for staff: it is the export's JSON.
-func (s *Server) apiStatistics(c echo.Context) error {
-	st, err := s.store.Statistics(c.Request().Context(), c.Param("name"))
+func (m *managerPages) apiStatistics(c echo.Context) error {
+	st, err := m.store.Statistics(c.Request().Context(), c.Param("name"))
 	if err != nil {
 		return err
 	}

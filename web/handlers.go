@@ -1,7 +1,10 @@
 package web
 
 import (
+	"context"
+	"github.com/cordillera-range/cordillera/scoreboard"
 	"html/template"
+	"io"
 	"time"
 )
 
@@ -9,9 +12,12 @@ import (
 // it uses; routes registers them.
 type handlers struct {
 	*base
-	accounts *accountPages
-	public   *publicPages
-	trainee  *traineePages
+	accounts  *accountPages
+	public    *publicPages
+	trainee   *traineePages
+	manager   *managerPages
+	instruct  *instructorPages
+	terminals *terminals
 }
 
 // newHandlers makes every audience's handlers from the configuration, the
@@ -23,11 +29,21 @@ func newHandlers(cfg Config, pages map[string]*template.Template, closing <-chan
 	pub := &publicPages{base: b, store: store, accounts: accounts, closing: closing, heartbeat: cfg.Heartbeat,
 		replies: newReplies(store.Version, cfg.Now)}
 	pub.hubs = newHubs(pub)
+	ins := &instructorPages{base: b, held: plays, store: store, accounts: accounts}
+	if cfg.Director != nil { // a nil *Director in the interface would not be nil
+		ins.director = cfg.Director
+	}
 	return &handlers{
 		base: b,
 		accounts: &accountPages{base: b, accounts: accounts, sessionTTL: cfg.SessionTTL,
 			login: newLimiter(cfg.LoginLimit, time.Minute), submit: newLimiter(cfg.SubmitLimit, time.Minute)},
-		public:  pub,
-		trainee: &traineePages{base: b, held: plays, store: store},
+		public:    pub,
+		trainee:   &traineePages{base: b, held: plays, store: store},
+		instruct:  ins,
+		terminals: newTerminals(b, plays, cfg.Director, accounts, closing, cfg.AssetsDirs),
+		manager: &managerPages{base: b, store: store, chartDir: cfg.AssetsDirs.Chart,
+			exportFile: func(ctx context.Context, exercise, what, format string, w io.Writer) error {
+				return scoreboard.Export(ctx, store, exercise, what, format, w)
+			}},
 	}
 }

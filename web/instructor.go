@@ -1,13 +1,16 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/cordillera-range/cordillera/orchestrator"
 	"github.com/cordillera-range/cordillera/orchestrator/director"
+	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
 
@@ -22,6 +25,60 @@ const (
 	tmplInstructNew       = "instructor_new.html"
 	tmplInstructExercise  = "instructor_exercise.html"
 )
+
+// instructorPages are the instructors' pages and API: scenarios, making
+// exercises, deploying and driving them, and what they do in one (fire,
+// deliver, grade, adjust, match, move).
+type instructorPages struct {
+	*base
+	held
+	director instructorDirector // nil without a director
+	store    instructorStore
+	accounts traineeAccounts
+}
+
+// instructorDirector is what instructorPages ask of the director.
+type instructorDirector interface {
+	heldDirector
+	Runtime() (orchestrator.Runtime, error)
+	Scenarios(ctx context.Context) ([]director.Scenario, error)
+	ScenarioSource(ctx context.Context, name string) (string, error)
+	CheckScenario(name string, src []byte) ([]scenarios.Diagnostic, error)
+	SaveScenario(ctx context.Context, name string, src []byte, author string) ([]scenarios.Diagnostic, bool, error)
+	Create(ctx context.Context, def director.Definition, author string) (*director.Exercise, []scenarios.Diagnostic, error)
+	Operation(name string) (director.Operation, bool)
+	Grid(ctx context.Context, name string) (director.Grid, error)
+	Deploy(ctx context.Context, name, author string) error
+	TearDown(ctx context.Context, name, author string) error
+	Start(ctx context.Context, name, author string, speed float64) error
+	Resume(ctx context.Context, name, author string) error
+	ResetHost(ctx context.Context, name, team, host, author string) error
+	MoveTeam(ctx context.Context, name, team, node, author string) error
+}
+
+// instructorStore is what instructorPages read and write of the store.
+type instructorStore interface {
+	exerciseReader
+	Exercises(ctx context.Context) ([]scoreboard.Exercise, error)
+	Teams(ctx context.Context, exercise string) ([]scoreboard.Team, error)
+	Executions(ctx context.Context, exercise string) ([]scoreboard.Execution, error)
+	InjectDeliveries(ctx context.Context, exercise string) ([]scoreboard.InjectDelivery, error)
+	InjectResponses(ctx context.Context, exercise string, ungradedOnly bool) ([]scoreboard.QueuedResponse, error)
+	UnmatchedReports(ctx context.Context, exercise string) ([]scoreboard.UnmatchedReport, error)
+	LastEvents(ctx context.Context, exercise string, n int) ([]scoreboard.Event, error)
+	AddEvent(ctx context.Context, exercise string, ev scoreboard.Event) (scoreboard.Event, error)
+	Adjust(ctx context.Context, a scoreboard.Adjustment) (scoreboard.Recorded, error)
+	GradeInjectResponse(ctx context.Context, g scoreboard.InjectGrade) (scoreboard.Recorded, error)
+	MatchReportByHand(ctx context.Context, exercise string, report int64, run, author, reason string) (scoreboard.Recorded, error)
+}
+
+// traineeAccounts are the trainees' accounts instructors read and move.
+type traineeAccounts interface {
+	UserByName(ctx context.Context, name string) (scoreboard.User, error)
+	Trainees(ctx context.Context, exercise string) ([]scoreboard.User, error)
+	TeamMoves(ctx context.Context, exercise string) ([]scoreboard.TeamMove, error)
+	MoveTrainee(ctx context.Context, m scoreboard.TeamMove) (scoreboard.TeamMove, error)
+}
 
 // requireInstructor lets instructors in: visitors are sent to sign in,
 // managers and trainees refused.
@@ -48,11 +105,11 @@ var instructBadField = badField
 
 // heldExercise is the director's exercise of that name, or why there is
 // none.
-func (s *Server) heldExercise(name string) (*director.Exercise, error) {
-	if s.cfg.Director == nil {
+func (ins *instructorPages) heldExercise(name string) (*director.Exercise, error) {
+	if ins.director == nil {
 		return nil, &webError{Status: http.StatusServiceUnavailable, Key: "instruct.no_director"}
 	}
-	x, ok := s.cfg.Director.Exercise(name)
+	x, ok := ins.director.Exercise(name)
 	if !ok {
 		return nil, &webError{Status: http.StatusNotFound, Key: "instruct.not_held", Args: []any{name}}
 	}
@@ -60,11 +117,11 @@ func (s *Server) heldExercise(name string) (*director.Exercise, error) {
 }
 
 // runtimeProblem says why the director cannot deploy, empty when it can.
-func (s *Server) runtimeProblem() string {
-	if s.cfg.Director == nil {
+func (ins *instructorPages) runtimeProblem() string {
+	if ins.director == nil {
 		return ""
 	}
-	if rt, err := s.cfg.Director.Runtime(); rt == nil {
+	if rt, err := ins.director.Runtime(); rt == nil {
 		if err == nil {
 			return director.ErrNoRuntime.Error()
 		}

@@ -64,34 +64,34 @@ func instructKnownAction(name string) bool { return slices.Contains(instructActi
 // driving and resetting need the director to hold the exercise; adjusting,
 // grading, matching reports and moving trainees work on any exercise in the
 // store.
-func (s *Server) instructAct(ctx context.Context, u *scoreboard.User, exercise, action string, in actionInput) (actionResult, error) {
+func (ins *instructorPages) instructAct(ctx context.Context, u *scoreboard.User, exercise, action string, in actionInput) (actionResult, error) {
 	author := u.Name
 	in.Reason, in.Team, in.Attack = strings.TrimSpace(in.Reason), strings.TrimSpace(in.Team), strings.TrimSpace(in.Attack)
 	in.Inject, in.Host, in.Run = strings.TrimSpace(in.Inject), strings.TrimSpace(in.Host), strings.TrimSpace(in.Run)
 	in.Node = strings.TrimSpace(in.Node)
 	switch action {
 	case "adjust":
-		return s.instructAdjust(ctx, author, exercise, in)
+		return ins.instructAdjust(ctx, author, exercise, in)
 	case "grade":
-		return s.instructGrade(ctx, author, exercise, in)
+		return ins.instructGrade(ctx, author, exercise, in)
 	case "move":
-		return s.instructMove(ctx, author, exercise, in)
+		return ins.instructMove(ctx, author, exercise, in)
 	case "match":
-		return s.instructMatch(ctx, author, exercise, in)
+		return ins.instructMatch(ctx, author, exercise, in)
 	}
-	x, err := s.heldExercise(exercise)
+	x, err := ins.heldExercise(exercise)
 	if err != nil {
 		return actionResult{}, err
 	}
 	switch action {
 	case "deploy", "teardown", "start", "resume", "pause", "end", "speed", "halt", "unhalt", "approval":
-		return s.instructDrive(ctx, author, x, action, in)
+		return ins.instructDrive(ctx, author, x, action, in)
 	}
-	return s.instructPlay(ctx, author, x, action, in)
+	return ins.instructPlay(ctx, author, x, action, in)
 }
 
 // instructMatch matches an incident report to an attack run by hand.
-func (s *Server) instructMatch(ctx context.Context, author, exercise string, in actionInput) (actionResult, error) {
+func (ins *instructorPages) instructMatch(ctx context.Context, author, exercise string, in actionInput) (actionResult, error) {
 	if in.Report <= 0 {
 		return actionResult{}, badField("report", "instruct.err.report")
 	}
@@ -101,7 +101,7 @@ func (s *Server) instructMatch(ctx context.Context, author, exercise string, in 
 	if in.Reason == "" {
 		return actionResult{}, badField("reason", "instruct.err.reason")
 	}
-	rec, err := s.store.MatchReportByHand(ctx, exercise, in.Report, in.Run, author, in.Reason)
+	rec, err := ins.store.MatchReportByHand(ctx, exercise, in.Report, in.Run, author, in.Reason)
 	if err != nil {
 		return actionResult{}, err
 	}
@@ -110,8 +110,8 @@ func (s *Server) instructMatch(ctx context.Context, author, exercise string, in 
 
 // instructDrive deploys or tears down the ranges, or drives the clock and
 // the switches of an exercise the director holds.
-func (s *Server) instructDrive(ctx context.Context, author string, x *director.Exercise, action string, in actionInput) (actionResult, error) {
-	d, eng, exercise := s.cfg.Director, x.Engine, x.Name
+func (ins *instructorPages) instructDrive(ctx context.Context, author string, x *director.Exercise, action string, in actionInput) (actionResult, error) {
+	d, eng, exercise := ins.director, x.Engine, x.Name
 	checkSpeed := func(required bool) error {
 		if (required || in.Speed != 0) && (in.Speed <= 0 || in.Speed > scenarios.MaxSpeed) {
 			return badField("speed", "instruct.err.speed", scenarios.MaxSpeed)
@@ -120,7 +120,7 @@ func (s *Server) instructDrive(ctx context.Context, author string, x *director.E
 	}
 	switch action {
 	case "deploy":
-		if err := s.deployAllowed(ctx, exercise); err != nil {
+		if err := ins.deployAllowed(ctx, exercise); err != nil {
 			return actionResult{}, err
 		}
 		return actionResult{Message: "deployment started"}, d.Deploy(ctx, exercise, author)
@@ -161,11 +161,11 @@ func (s *Server) instructDrive(ctx context.Context, author string, x *director.E
 
 // instructPlay fires, skips and approves attacks, delivers injects, and
 // resets or moves a team's hosts, in an exercise the director holds.
-func (s *Server) instructPlay(ctx context.Context, author string, x *director.Exercise, action string, in actionInput) (actionResult, error) {
-	d, eng, exercise := s.cfg.Director, x.Engine, x.Name
+func (ins *instructorPages) instructPlay(ctx context.Context, author string, x *director.Exercise, action string, in actionInput) (actionResult, error) {
+	d, eng, exercise := ins.director, x.Engine, x.Name
 	switch action {
 	case "fire":
-		return s.instructFire(ctx, author, x, in)
+		return ins.instructFire(ctx, author, x, in)
 	case "skip":
 		reason := in.Reason
 		if reason == "" {
@@ -183,7 +183,7 @@ func (s *Server) instructPlay(ctx context.Context, author string, x *director.Ex
 		}
 		return actionResult{Message: "attack approved", ID: in.ID}, eng.Approve(ctx, in.ID, author)
 	case "deliver":
-		return s.instructDeliver(ctx, author, x.Plans, eng.Deliver, in)
+		return ins.instructDeliver(ctx, author, x.Plans, eng.Deliver, in)
 	case "reset":
 		if !planHasHost(x.Plans, in.Team, in.Host) {
 			return actionResult{}, badField("host", "instruct.err.host", in.Host, in.Team)
@@ -205,7 +205,7 @@ func (s *Server) instructPlay(ctx context.Context, author string, x *director.Ex
 // team again: it is done only when asked for in so many words. The store
 // decides whether it is one, in the transaction that fires it, so a double
 // submit fires once.
-func (s *Server) instructFire(ctx context.Context, author string, x *director.Exercise, in actionInput) (actionResult, error) {
+func (ins *instructorPages) instructFire(ctx context.Context, author string, x *director.Exercise, in actionInput) (actionResult, error) {
 	if err := planHasAttack(x.Plans, in.Team, in.Attack); err != nil {
 		return actionResult{}, err
 	}
@@ -232,8 +232,8 @@ func (s *Server) instructFire(ctx context.Context, author string, x *director.Ex
 // it runs, a deployment would recreate hosts under the teams' hands, and
 // after it ended there is nothing left to play. Before the start and while
 // paused (after a teardown, say) it is what the instructor needs.
-func (s *Server) deployAllowed(ctx context.Context, exercise string) error {
-	c, err := s.store.Clock(ctx, exercise)
+func (ins *instructorPages) deployAllowed(ctx context.Context, exercise string) error {
+	c, err := ins.store.Clock(ctx, exercise)
 	if err != nil {
 		return err
 	}
@@ -277,7 +277,7 @@ func planHasHost(plans []*scenarios.TeamPlan, team, host string) bool {
 
 // deliver publishes an inject to one team, or to every team that has it
 // when no team is named.
-func (s *Server) instructDeliver(ctx context.Context, author string, plans []*scenarios.TeamPlan,
+func (ins *instructorPages) instructDeliver(ctx context.Context, author string, plans []*scenarios.TeamPlan,
 	send func(ctx context.Context, team, inject, author string) error, in actionInput) (actionResult, error) {
 	var teams []string
 	known := false
@@ -307,16 +307,16 @@ func (s *Server) instructDeliver(ctx context.Context, author string, plans []*sc
 }
 
 // moment is now on both of an exercise's clocks.
-func (s *Server) instructMoment(ctx context.Context, exercise string) (scoreboard.Moment, error) {
-	c, err := s.store.Clock(ctx, exercise)
+func (ins *instructorPages) instructMoment(ctx context.Context, exercise string) (scoreboard.Moment, error) {
+	c, err := ins.store.Clock(ctx, exercise)
 	if err != nil {
 		return scoreboard.Moment{}, err
 	}
-	return c.Moment(s.cfg.Now()), nil
+	return c.Moment(ins.now()), nil
 }
 
-func (s *Server) instructTeam(ctx context.Context, exercise, team string) error {
-	teams, err := s.store.Teams(ctx, exercise)
+func (ins *instructorPages) instructTeam(ctx context.Context, exercise, team string) error {
+	teams, err := ins.store.Teams(ctx, exercise)
 	if err != nil {
 		return err
 	}
@@ -328,8 +328,8 @@ func (s *Server) instructTeam(ctx context.Context, exercise, team string) error 
 	return badField("team", "instruct.err.team", team)
 }
 
-func (s *Server) instructAdjust(ctx context.Context, author, exercise string, in actionInput) (actionResult, error) {
-	if err := s.instructTeam(ctx, exercise, in.Team); err != nil {
+func (ins *instructorPages) instructAdjust(ctx context.Context, author, exercise string, in actionInput) (actionResult, error) {
+	if err := ins.instructTeam(ctx, exercise, in.Team); err != nil {
 		return actionResult{}, err
 	}
 	if in.Points == 0 {
@@ -341,18 +341,18 @@ func (s *Server) instructAdjust(ctx context.Context, author, exercise string, in
 	if in.Reason == "" {
 		return actionResult{}, badField("reason", "instruct.err.reason")
 	}
-	m, err := s.instructMoment(ctx, exercise)
+	m, err := ins.instructMoment(ctx, exercise)
 	if err != nil {
 		return actionResult{}, err
 	}
-	rec, err := s.store.Adjust(ctx, scoreboard.Adjustment{
+	rec, err := ins.store.Adjust(ctx, scoreboard.Adjustment{
 		Exercise: exercise, Team: in.Team, Category: in.Category, Points: in.Points, Author: author, Reason: in.Reason,
 		Key: strings.TrimSpace(in.Key), Moment: m,
 	})
 	if err != nil {
 		return actionResult{}, err
 	}
-	s.instructNote(ctx, exercise, in.Team, m, fmt.Sprintf("%s adjusted the score by %+d: %s", author, in.Points, in.Reason))
+	ins.instructNote(ctx, exercise, in.Team, m, fmt.Sprintf("%s adjusted the score by %+d: %s", author, in.Points, in.Reason))
 	var id int64
 	if len(rec.Entries) > 0 {
 		id = rec.Entries[0].ID
@@ -360,8 +360,8 @@ func (s *Server) instructAdjust(ctx context.Context, author, exercise string, in
 	return actionResult{Message: fmt.Sprintf("score of team %s adjusted by %+d", in.Team, in.Points), ID: id}, nil
 }
 
-func (s *Server) instructGrade(ctx context.Context, author, exercise string, in actionInput) (actionResult, error) {
-	if err := s.instructTeam(ctx, exercise, in.Team); err != nil {
+func (ins *instructorPages) instructGrade(ctx context.Context, author, exercise string, in actionInput) (actionResult, error) {
+	if err := ins.instructTeam(ctx, exercise, in.Team); err != nil {
 		return actionResult{}, err
 	}
 	if in.Inject == "" {
@@ -370,18 +370,18 @@ func (s *Server) instructGrade(ctx context.Context, author, exercise string, in 
 	if in.Percent == nil || *in.Percent < 0 || *in.Percent > 100 {
 		return actionResult{}, badField("percent", "instruct.err.percent")
 	}
-	m, err := s.instructMoment(ctx, exercise)
+	m, err := ins.instructMoment(ctx, exercise)
 	if err != nil {
 		return actionResult{}, err
 	}
-	rec, err := s.store.GradeInjectResponse(ctx, scoreboard.InjectGrade{
+	rec, err := ins.store.GradeInjectResponse(ctx, scoreboard.InjectGrade{
 		Exercise: exercise, Team: in.Team, Inject: in.Inject, Percent: *in.Percent, Author: author,
 		Note: strings.TrimSpace(in.Note), Moment: m,
 	})
 	if err != nil {
 		return actionResult{}, err
 	}
-	s.instructNote(ctx, exercise, in.Team, m, fmt.Sprintf("%s graded the answer to inject %q: %d%%", author, in.Inject, *in.Percent))
+	ins.instructNote(ctx, exercise, in.Team, m, fmt.Sprintf("%s graded the answer to inject %q: %d%%", author, in.Inject, *in.Percent))
 	return actionResult{Message: fmt.Sprintf("answer of team %s to inject %s graded %d%%", in.Team, in.Inject, *in.Percent), ID: rec.ID}, nil
 }
 
@@ -389,9 +389,9 @@ func (s *Server) instructGrade(ctx context.Context, author, exercise string, in 
 // every team when no team is named. Trainees cannot do it themselves (the
 // store's JoinTeam refuses a second team); the store keeps every move with
 // its author, time and reason.
-func (s *Server) instructMove(ctx context.Context, author, exercise string, in actionInput) (actionResult, error) {
+func (ins *instructorPages) instructMove(ctx context.Context, author, exercise string, in actionInput) (actionResult, error) {
 	in.Trainee = strings.TrimSpace(in.Trainee)
-	u, err := s.store.Accounts().UserByName(ctx, in.Trainee)
+	u, err := ins.accounts.UserByName(ctx, in.Trainee)
 	switch {
 	case in.Trainee == "" || errors.Is(err, scoreboard.ErrNotFound):
 		return actionResult{}, badField("trainee", "instruct.err.trainee", in.Trainee)
@@ -401,7 +401,7 @@ func (s *Server) instructMove(ctx context.Context, author, exercise string, in a
 		return actionResult{}, badField("trainee", "instruct.err.not_trainee", in.Trainee)
 	}
 	if in.Team != "" {
-		if err := s.instructTeam(ctx, exercise, in.Team); err != nil {
+		if err := ins.instructTeam(ctx, exercise, in.Team); err != nil {
 			return actionResult{}, err
 		}
 	}
@@ -411,12 +411,12 @@ func (s *Server) instructMove(ctx context.Context, author, exercise string, in a
 	if in.Reason == "" {
 		return actionResult{}, badField("reason", "instruct.err.move_reason")
 	}
-	m, err := s.store.Accounts().MoveTrainee(ctx, scoreboard.TeamMove{Trainee: in.Trainee, Exercise: exercise, Team: in.Team,
-		Author: author, Reason: in.Reason, At: s.cfg.Now()})
+	m, err := ins.accounts.MoveTrainee(ctx, scoreboard.TeamMove{Trainee: in.Trainee, Exercise: exercise, Team: in.Team,
+		Author: author, Reason: in.Reason, At: ins.now()})
 	if err != nil {
 		return actionResult{}, err
 	}
-	s.log.Info("trainee moved", "author", author, "trainee", m.Trainee, "from_exercise", m.FromExercise, "from_team", m.FromTeam,
+	ins.log.Info("trainee moved", "author", author, "trainee", m.Trainee, "from_exercise", m.FromExercise, "from_team", m.FromTeam,
 		"exercise", m.Exercise, "team", m.Team, "reason", m.Reason)
 	return actionResult{Message: fmt.Sprintf("trainee %s moved from %s to %s", m.Trainee, teamWords(m.FromExercise, m.FromTeam), teamWords(m.Exercise, m.Team)),
 		ID: m.ID}, nil
@@ -433,10 +433,10 @@ func teamWords(exercise, team string) string {
 // note tells the exercise's log, and so the team, what an instructor did
 // by hand. The ledger already holds it; a note that cannot be written is
 // only logged.
-func (s *Server) instructNote(ctx context.Context, exercise, team string, m scoreboard.Moment, text string) {
-	if _, err := s.store.AddEvent(context.WithoutCancel(ctx), exercise, scoreboard.Event{
+func (ins *instructorPages) instructNote(ctx context.Context, exercise, team string, m scoreboard.Moment, text string) {
+	if _, err := ins.store.AddEvent(context.WithoutCancel(ctx), exercise, scoreboard.Event{
 		Team: team, Kind: scoreboard.EventControl, Text: text, Audience: scoreboard.AudienceTeam, Moment: m,
 	}); err != nil {
-		s.log.Warn("event not recorded", "exercise", exercise, "err", err)
+		ins.log.Warn("event not recorded", "exercise", exercise, "err", err)
 	}
 }

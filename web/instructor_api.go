@@ -20,10 +20,10 @@ type apiScenario struct {
 	UpdatedAt *string `json:"updated_at"`
 }
 
-func (s *Server) apiInstructScenarios(c echo.Context) error {
+func (ins *instructorPages) apiInstructScenarios(c echo.Context) error {
 	out := []apiScenario{}
-	if s.cfg.Director != nil {
-		scs, err := s.cfg.Director.Scenarios(c.Request().Context())
+	if ins.director != nil {
+		scs, err := ins.director.Scenarios(c.Request().Context())
 		if err != nil {
 			return err
 		}
@@ -35,12 +35,12 @@ func (s *Server) apiInstructScenarios(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"scenarios": out})
 }
 
-func (s *Server) apiInstructScenario(c echo.Context) error {
+func (ins *instructorPages) apiInstructScenario(c echo.Context) error {
 	name := c.Param("name")
-	if !instructName.MatchString(name) || s.cfg.Director == nil {
+	if !instructName.MatchString(name) || ins.director == nil {
 		return errNotFound
 	}
-	src, err := s.cfg.Director.ScenarioSource(c.Request().Context(), name)
+	src, err := ins.director.ScenarioSource(c.Request().Context(), name)
 	if errors.Is(err, director.ErrUnknown) {
 		return errNotFound
 	}
@@ -53,7 +53,7 @@ func (s *Server) apiInstructScenario(c echo.Context) error {
 // apiInstructSaveScenario validates a scenario and, unless check_only is
 // set, stores it when it has no errors: 200 with the diagnostics when it
 // is valid (warnings may remain), 422 with them when not.
-func (s *Server) apiInstructSaveScenario(c echo.Context) error {
+func (ins *instructorPages) apiInstructSaveScenario(c echo.Context) error {
 	u := userOf(c)
 	var err error
 	var in struct {
@@ -64,15 +64,15 @@ func (s *Server) apiInstructSaveScenario(c echo.Context) error {
 	if err := decodeJSON(c, &in, instructJSON); err != nil {
 		return err
 	}
-	if s.cfg.Director == nil {
+	if ins.director == nil {
 		return &webError{Status: http.StatusServiceUnavailable, Key: "instruct.no_director"}
 	}
 	var diags []scenarios.Diagnostic
 	saved := false
 	if in.CheckOnly {
-		diags, err = s.cfg.Director.CheckScenario(in.Name, []byte(in.Source))
+		diags, err = ins.director.CheckScenario(in.Name, []byte(in.Source))
 	} else {
-		diags, saved, err = s.cfg.Director.SaveScenario(c.Request().Context(), in.Name, []byte(in.Source), u.Name)
+		diags, saved, err = ins.director.SaveScenario(c.Request().Context(), in.Name, []byte(in.Source), u.Name)
 	}
 	if err != nil {
 		return err
@@ -85,7 +85,7 @@ func (s *Server) apiInstructSaveScenario(c echo.Context) error {
 		status = http.StatusUnprocessableEntity
 	}
 	if saved {
-		s.log.Info("scenario saved", "user", u.Name, "scenario", in.Name, "bytes", len(in.Source))
+		ins.log.Info("scenario saved", "user", u.Name, "scenario", in.Name, "bytes", len(in.Source))
 	}
 	body := map[string]any{"name": in.Name, "valid": status == http.StatusOK, "saved": saved, "diagnostics": diags}
 	if status != http.StatusOK {
@@ -101,7 +101,7 @@ type apiTeamDefinition struct {
 	Country string `json:"country"`
 }
 
-func (s *Server) apiInstructCreate(c echo.Context) error {
+func (ins *instructorPages) apiInstructCreate(c echo.Context) error {
 	u := userOf(c)
 	var in struct {
 		Name     string              `json:"name"`
@@ -114,7 +114,7 @@ func (s *Server) apiInstructCreate(c echo.Context) error {
 	if err := decodeJSON(c, &in, instructJSON); err != nil {
 		return err
 	}
-	if s.cfg.Director == nil {
+	if ins.director == nil {
 		return &webError{Status: http.StatusServiceUnavailable, Key: "instruct.no_director"}
 	}
 	if reservedNames[in.Name] {
@@ -124,7 +124,7 @@ func (s *Server) apiInstructCreate(c echo.Context) error {
 	for _, t := range in.Teams {
 		def.Teams = append(def.Teams, director.TeamDefinition{ID: t.ID, Name: t.Name, Country: t.Country})
 	}
-	x, diags, err := s.cfg.Director.Create(c.Request().Context(), def, u.Name)
+	x, diags, err := ins.director.Create(c.Request().Context(), def, u.Name)
 	if err != nil {
 		return err
 	}
@@ -132,8 +132,8 @@ func (s *Server) apiInstructCreate(c echo.Context) error {
 		return c.JSON(http.StatusUnprocessableEntity, map[string]any{
 			"error": "the scenario could not be planned for these teams", "diagnostics": diags})
 	}
-	s.log.Info("exercise created", "user", u.Name, "exercise", x.Name, "scenario", in.Scenario, "teams", len(in.Teams))
-	out, err := s.apiExerciseOut(c, x.Name)
+	ins.log.Info("exercise created", "user", u.Name, "exercise", x.Name, "scenario", in.Scenario, "teams", len(in.Teams))
+	out, err := ins.apiExerciseOut(c, x.Name)
 	if err != nil {
 		return err
 	}
@@ -165,30 +165,30 @@ type apiInstructExerciseOut struct {
 	Operation *apiOperation `json:"operation"`
 }
 
-func (s *Server) apiExerciseOut(c echo.Context, name string) (apiInstructExerciseOut, error) {
+func (ins *instructorPages) apiExerciseOut(c echo.Context, name string) (apiInstructExerciseOut, error) {
 	ctx := c.Request().Context()
-	ex, err := s.store.Exercise(ctx, name)
+	ex, err := ins.store.Exercise(ctx, name)
 	if err != nil {
 		return apiInstructExerciseOut{}, err
 	}
-	clock, err := s.store.Clock(ctx, name)
+	clock, err := ins.store.Clock(ctx, name)
 	if err != nil {
 		return apiInstructExerciseOut{}, err
 	}
-	teams, err := s.store.Teams(ctx, name)
+	teams, err := ins.store.Teams(ctx, name)
 	if err != nil {
 		return apiInstructExerciseOut{}, err
 	}
 	out := apiInstructExerciseOut{apiExercise: apiExercise{
-		Name: ex.Name, Title: ex.Title, Scenario: ex.Scenario, Clock: clockOut(clock, s.cfg.Now()),
+		Name: ex.Name, Title: ex.Title, Scenario: ex.Scenario, Clock: clockOut(clock, ins.now()),
 		CreatedAt: apiTime(ex.CreatedAt), StartedAt: apiNullTime(ex.StartedAt), EndedAt: apiNullTime(ex.EndedAt), Teams: []apiTeam{},
-	}, Approval: clock.Approval, Runtime: s.runtimeProblem()}
+	}, Approval: clock.Approval, Runtime: ins.runtimeProblem()}
 	for _, t := range teams {
 		out.Teams = append(out.Teams, apiTeam{ID: t.ID, Name: t.Name, Country: t.Country, JoinCode: t.JoinCode})
 	}
-	if _, ok := s.exerciseOf(name); ok {
+	if _, ok := ins.exerciseOf(name); ok {
 		out.Held = true
-		if op, ok := s.cfg.Director.Operation(name); ok {
+		if op, ok := ins.director.Operation(name); ok {
 			o := operationOut(op)
 			out.Operation = &o
 		}
@@ -196,14 +196,14 @@ func (s *Server) apiExerciseOut(c echo.Context, name string) (apiInstructExercis
 	return out, nil
 }
 
-func (s *Server) apiInstructExercises(c echo.Context) error {
-	exs, err := s.store.Exercises(c.Request().Context())
+func (ins *instructorPages) apiInstructExercises(c echo.Context) error {
+	exs, err := ins.store.Exercises(c.Request().Context())
 	if err != nil {
 		return err
 	}
 	out := make([]apiInstructExerciseOut, 0, len(exs))
 	for _, ex := range exs {
-		o, err := s.apiExerciseOut(c, ex.Name)
+		o, err := ins.apiExerciseOut(c, ex.Name)
 		if err != nil {
 			return err
 		}
@@ -212,20 +212,20 @@ func (s *Server) apiInstructExercises(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"exercises": out})
 }
 
-func (s *Server) apiInstructExercise(c echo.Context) error {
-	out, err := s.apiExerciseOut(c, c.Param("name"))
+func (ins *instructorPages) apiInstructExercise(c echo.Context) error {
+	out, err := ins.apiExerciseOut(c, c.Param("name"))
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, out)
 }
 
-func (s *Server) apiInstructOperation(c echo.Context) error {
+func (ins *instructorPages) apiInstructOperation(c echo.Context) error {
 	name := c.Param("name")
-	if _, err := s.heldExercise(name); err != nil {
+	if _, err := ins.heldExercise(name); err != nil {
 		return err
 	}
-	op, ok := s.cfg.Director.Operation(name)
+	op, ok := ins.director.Operation(name)
 	if !ok {
 		return c.JSON(http.StatusOK, map[string]any{"operation": nil})
 	}
@@ -260,12 +260,12 @@ type apiGridTeam struct {
 	Hosts    []apiGridHost `json:"hosts"`
 }
 
-func (s *Server) apiInstructGrid(c echo.Context) error {
+func (ins *instructorPages) apiInstructGrid(c echo.Context) error {
 	name := c.Param("name")
-	if _, err := s.heldExercise(name); err != nil {
+	if _, err := ins.heldExercise(name); err != nil {
 		return err
 	}
-	g, err := s.cfg.Director.Grid(c.Request().Context(), name)
+	g, err := ins.director.Grid(c.Request().Context(), name)
 	if err != nil {
 		return err
 	}
@@ -333,14 +333,14 @@ type apiPlannedInject struct {
 
 // apiInstructTimeline is the scenario's attacks and injects, and every
 // attack execution so far.
-func (s *Server) apiInstructTimeline(c echo.Context) error {
+func (ins *instructorPages) apiInstructTimeline(c echo.Context) error {
 	ctx := c.Request().Context()
 	name := c.Param("name")
-	execs, err := s.store.Executions(ctx, name)
+	execs, err := ins.store.Executions(ctx, name)
 	if err != nil {
 		return err
 	}
-	deliveries, err := s.store.InjectDeliveries(ctx, name)
+	deliveries, err := ins.store.InjectDeliveries(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -349,7 +349,7 @@ func (s *Server) apiInstructTimeline(c echo.Context) error {
 		Injects    []apiPlannedInject `json:"injects"`
 		Executions []apiExecution     `json:"executions"`
 	}{[]apiPlannedAttack{}, []apiPlannedInject{}, []apiExecution{}}
-	if x, ok := s.exerciseOf(name); ok {
+	if x, ok := ins.exerciseOf(name); ok {
 		for _, a := range attackLines(x.Plans, execs) {
 			pa := apiPlannedAttack{Name: a.Name, Title: a.Title, Techniques: append([]string{}, a.Techniques...), After: a.After, When: a.When, Teams: []string{}}
 			if a.After == "" {
@@ -424,14 +424,14 @@ type apiUnmatchedReport struct {
 
 // apiInstructQueue is the grading queue: answers to injects (?all=1 also
 // the graded ones) and reports no run matched.
-func (s *Server) apiInstructQueue(c echo.Context) error {
+func (ins *instructorPages) apiInstructQueue(c echo.Context) error {
 	ctx := c.Request().Context()
 	name := c.Param("name")
-	responses, err := s.store.InjectResponses(ctx, name, c.QueryParam("all") == "")
+	responses, err := ins.store.InjectResponses(ctx, name, c.QueryParam("all") == "")
 	if err != nil {
 		return err
 	}
-	reports, err := s.store.UnmatchedReports(ctx, name)
+	reports, err := ins.store.UnmatchedReports(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -480,17 +480,17 @@ type apiTeamMove struct {
 
 // apiInstructTrainees is who is in the exercise's teams, who waits for a
 // team, and every move into or out of its teams, newest first.
-func (s *Server) apiInstructTrainees(c echo.Context) error {
+func (ins *instructorPages) apiInstructTrainees(c echo.Context) error {
 	ctx := c.Request().Context()
 	name := c.Param("name")
-	if _, err := s.store.Exercise(ctx, name); err != nil {
+	if _, err := ins.store.Exercise(ctx, name); err != nil {
 		return err
 	}
-	trainees, err := s.store.Accounts().Trainees(ctx, name)
+	trainees, err := ins.accounts.Trainees(ctx, name)
 	if err != nil {
 		return err
 	}
-	moves, err := s.store.Accounts().TeamMoves(ctx, name)
+	moves, err := ins.accounts.TeamMoves(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -509,26 +509,26 @@ func (s *Server) apiInstructTrainees(c echo.Context) error {
 }
 
 // apiInstructAction does one of the control page's actions.
-func (s *Server) apiInstructAction(c echo.Context) error {
+func (ins *instructorPages) apiInstructAction(c echo.Context) error {
 	u := userOf(c)
 	name, action := c.Param("name"), c.Param("action")
 	if !instructKnownAction(action) {
 		return errNotFound
 	}
 	ctx := c.Request().Context()
-	if _, err := s.store.Exercise(ctx, name); err != nil {
+	if _, err := ins.store.Exercise(ctx, name); err != nil {
 		return err
 	}
 	var in actionInput
 	if err := decodeJSON(c, &in, instructJSON); err != nil {
 		return err
 	}
-	res, err := s.instructAct(ctx, u, name, action, in)
+	res, err := ins.instructAct(ctx, u, name, action, in)
 	if err != nil {
-		s.log.Info("instructor action refused", "user", u.Name, "exercise", name, "action", action, "err", err)
+		ins.log.Info("instructor action refused", "user", u.Name, "exercise", name, "action", action, "err", err)
 		return err
 	}
-	s.log.Info("instructor action", "user", u.Name, "exercise", name, "action", action, "api", true)
+	ins.log.Info("instructor action", "user", u.Name, "exercise", name, "action", action, "api", true)
 	out := map[string]any{"ok": true, "action": action, "message": res.Message}
 	if res.ID != 0 {
 		out["id"] = res.ID
@@ -536,11 +536,11 @@ func (s *Server) apiInstructAction(c echo.Context) error {
 	if res.Teams != nil {
 		out["teams"] = res.Teams
 	}
-	if clock, err := s.store.Clock(ctx, name); err == nil {
-		out["clock"] = clockOut(clock, s.cfg.Now())
+	if clock, err := ins.store.Clock(ctx, name); err == nil {
+		out["clock"] = clockOut(clock, ins.now())
 	}
 	if action == "deploy" || action == "teardown" || action == "relocate" {
-		if op, ok := s.cfg.Director.Operation(name); ok {
+		if op, ok := ins.director.Operation(name); ok {
 			out["operation"] = operationOut(op)
 		}
 		return c.JSON(http.StatusAccepted, out)

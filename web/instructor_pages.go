@@ -37,35 +37,35 @@ type instructHomeView struct {
 	Exercises  []instructCard
 }
 
-func (s *Server) instructHome(c echo.Context) error {
+func (ins *instructorPages) instructHome(c echo.Context) error {
 	ctx := c.Request().Context()
-	exs, err := s.store.Exercises(ctx)
+	exs, err := ins.store.Exercises(ctx)
 	if err != nil {
 		return err
 	}
-	view := instructHomeView{NoDirector: s.cfg.Director == nil, Runtime: s.runtimeProblem()}
+	view := instructHomeView{NoDirector: ins.director == nil, Runtime: ins.runtimeProblem()}
 	for _, ex := range exs {
-		clock, err := s.store.Clock(ctx, ex.Name)
+		clock, err := ins.store.Clock(ctx, ex.Name)
 		if err != nil {
 			return err
 		}
-		teams, err := s.store.Teams(ctx, ex.Name)
+		teams, err := ins.store.Teams(ctx, ex.Name)
 		if err != nil {
 			return err
 		}
 		card := instructCard{Name: ex.Name, Title: orName(ex.Title, ex.Name), Scenario: ex.Scenario, State: clock.State,
-			Clock: scenarios.Clock(clock.Elapsed(s.cfg.Now())), Teams: len(teams), Halted: clock.Halted}
-		if _, ok := s.exerciseOf(ex.Name); ok {
+			Clock: scenarios.Clock(clock.Elapsed(ins.now())), Teams: len(teams), Halted: clock.Halted}
+		if _, ok := ins.exerciseOf(ex.Name); ok {
 			card.Held = true
-			if op, ok := s.cfg.Director.Operation(ex.Name); ok {
+			if op, ok := ins.director.Operation(ex.Name); ok {
 				card.Operation = &op
 			}
 		}
 		view.Exercises = append(view.Exercises, card)
 	}
-	p := s.page(c, "instruct.title")
+	p := ins.page(c, "instruct.title")
 	p.Data = view
-	return s.render(c, http.StatusOK, tmplInstructHome, p)
+	return ins.render(c, http.StatusOK, tmplInstructHome, p)
 }
 
 // newExerciseRows is how many team rows the form offers; blank ones are
@@ -104,26 +104,26 @@ func (v instructNewView) TeamField(i int, field string) string {
 	return fmt.Sprintf("teams[%d].%s", i, field)
 }
 
-func (s *Server) instructNewPage(c echo.Context) error {
+func (ins *instructorPages) instructNewPage(c echo.Context) error {
 	view := instructNewView{Speed: "1", Teams: make([]teamRow, newExerciseRows)}
 	view.Teams[0].Country, view.Teams[1].Country = "CL", "CO"
 	view.Scenario = c.QueryParam("scenario")
-	return s.renderNew(c, http.StatusOK, view)
+	return ins.renderNew(c, http.StatusOK, view)
 }
 
-func (s *Server) renderNew(c echo.Context, status int, view instructNewView) error {
-	view.NoDirector = s.cfg.Director == nil
+func (ins *instructorPages) renderNew(c echo.Context, status int, view instructNewView) error {
+	view.NoDirector = ins.director == nil
 	view.Countries = []string{"CL", "CO"}
-	if s.cfg.Director != nil {
-		scs, err := s.cfg.Director.Scenarios(c.Request().Context())
+	if ins.director != nil {
+		scs, err := ins.director.Scenarios(c.Request().Context())
 		if err != nil {
 			return err
 		}
 		view.Scenarios = scs
 	}
-	p := s.page(c, "instruct.new.title")
+	p := ins.page(c, "instruct.new.title")
 	p.Data = view
-	return s.render(c, status, tmplInstructNew, p)
+	return ins.render(c, status, tmplInstructNew, p)
 }
 
 // definitionForm reads the new-exercise form. rows maps each team of the
@@ -153,44 +153,44 @@ func definitionForm(c echo.Context) (director.Definition, instructNewView, []int
 	return def, view, rows
 }
 
-func (s *Server) instructCreate(c echo.Context) error {
+func (ins *instructorPages) instructCreate(c echo.Context) error {
 	u := userOf(c)
 	def, view, rows := definitionForm(c)
-	if s.cfg.Director == nil {
+	if ins.director == nil {
 		view.Error = translate(viewerOf(c).lang, "instruct.no_director")
-		return s.renderNew(c, http.StatusServiceUnavailable, view)
+		return ins.renderNew(c, http.StatusServiceUnavailable, view)
 	}
 	lang := viewerOf(c).lang
 	if view.Speed != "" {
 		f, err := strconv.ParseFloat(strings.Replace(view.Speed, ",", ".", 1), 64)
 		if err != nil {
 			view.Field, view.Error = "speed", translate(lang, "instruct.err.speed", scenarios.MaxSpeed)
-			return s.renderNew(c, http.StatusUnprocessableEntity, view)
+			return ins.renderNew(c, http.StatusUnprocessableEntity, view)
 		}
 		def.Speed = f
 	}
 	if reservedNames[def.Name] {
 		view.Field, view.Error = "name", translate(lang, "instruct.err.reserved", def.Name)
-		return s.renderNew(c, http.StatusUnprocessableEntity, view)
+		return ins.renderNew(c, http.StatusUnprocessableEntity, view)
 	}
-	x, diags, err := s.cfg.Director.Create(c.Request().Context(), def, u.Name)
+	x, diags, err := ins.director.Create(c.Request().Context(), def, u.Name)
 	var fe *director.FieldError
 	switch {
 	case errors.As(err, &fe):
 		view.Field, view.Error = rowField(fe.Field, rows), fe.Message
-		return s.renderNew(c, http.StatusUnprocessableEntity, view)
+		return ins.renderNew(c, http.StatusUnprocessableEntity, view)
 	case err != nil:
 		ae := classifyAction(err)
 		if ae.Status >= 500 && !errors.Is(err, director.ErrNoRuntime) {
 			return err
 		}
 		view.Error = ae.text(lang)
-		return s.renderNew(c, ae.Status, view)
+		return ins.renderNew(c, ae.Status, view)
 	case x == nil:
 		view.Error, view.Diagnostics = translate(lang, "instruct.new.plan_failed"), diags
-		return s.renderNew(c, http.StatusUnprocessableEntity, view)
+		return ins.renderNew(c, http.StatusUnprocessableEntity, view)
 	}
-	s.log.Info("exercise created", "user", u.Name, "exercise", x.Name, "scenario", def.Scenario, "teams", len(def.Teams))
+	ins.log.Info("exercise created", "user", u.Name, "exercise", x.Name, "scenario", def.Scenario, "teams", len(def.Teams))
 	return c.Redirect(http.StatusSeeOther, "/instruct/"+x.Name+"?ok=create")
 }
 
@@ -322,53 +322,53 @@ func (v instructExerciseView) Value(action, field string) string {
 	return v.Form.Get(field)
 }
 
-func (s *Server) instructExercise(c echo.Context) error {
-	return s.renderExercise(c, http.StatusOK, c.Param("exercise"), func(v *instructExerciseView) {
+func (ins *instructorPages) instructExercise(c echo.Context) error {
+	return ins.renderExercise(c, http.StatusOK, c.Param("exercise"), func(v *instructExerciseView) {
 		if ok := c.QueryParam("ok"); ok == "create" || instructKnownAction(ok) {
 			v.OK = ok
 		}
 	})
 }
 
-func (s *Server) renderExercise(c echo.Context, status int, name string, tweak func(*instructExerciseView)) error {
-	view, err := s.exerciseView(c.Request().Context(), name)
+func (ins *instructorPages) renderExercise(c echo.Context, status int, name string, tweak func(*instructExerciseView)) error {
+	view, err := ins.exerciseView(c.Request().Context(), name)
 	if err != nil {
 		return err
 	}
 	tweak(&view)
-	p := s.page(c, "instruct.title")
+	p := ins.page(c, "instruct.title")
 	p.Title = view.Exercise.Title + " · " + p.T("instruct.title")
 	p.Data = view
-	return s.render(c, status, tmplInstructExercise, p)
+	return ins.render(c, status, tmplInstructExercise, p)
 }
 
 // exerciseView reads everything the control page shows.
-func (s *Server) exerciseView(ctx context.Context, name string) (instructExerciseView, error) {
-	ex, clock, elapsed, err := exerciseHead(ctx, s.store, s.now(), name)
+func (ins *instructorPages) exerciseView(ctx context.Context, name string) (instructExerciseView, error) {
+	ex, clock, elapsed, err := exerciseHead(ctx, ins.store, ins.now(), name)
 	if err != nil {
 		return instructExerciseView{}, err
 	}
 	v := instructExerciseView{
 		Exercise: ex, Clock: clock, Elapsed: elapsed, ElapsedMS: elapsed.Milliseconds(), Running: clock.State == scoreboard.ClockRunning,
-		NoDirector: s.cfg.Director == nil, Runtime: s.runtimeProblem(), Categories: scoreboard.Categories, AdjustKey: randomKey(),
+		NoDirector: ins.director == nil, Runtime: ins.runtimeProblem(), Categories: scoreboard.Categories, AdjustKey: randomKey(),
 	}
-	if v.Teams, err = s.store.Teams(ctx, name); err != nil {
+	if v.Teams, err = ins.store.Teams(ctx, name); err != nil {
 		return v, err
 	}
-	x, held := s.exerciseOf(name)
+	x, held := ins.exerciseOf(name)
 	v.Held = held
 	v.Speed = clock.Speed
 	if held && clock.State == scoreboard.ClockCreated && x.Spec.Speed > 0 {
 		v.Speed = x.Spec.Speed
 	}
 	if held {
-		s.rangeView(ctx, &v, name)
+		ins.rangeView(ctx, &v, name)
 	}
-	execs, err := s.store.Executions(ctx, name)
+	execs, err := ins.store.Executions(ctx, name)
 	if err != nil {
 		return v, err
 	}
-	deliveries, err := s.store.InjectDeliveries(ctx, name)
+	deliveries, err := ins.store.InjectDeliveries(ctx, name)
 	if err != nil {
 		return v, err
 	}
@@ -376,21 +376,21 @@ func (s *Server) exerciseView(ctx context.Context, name string) (instructExercis
 		v.Attacks = attackLines(x.Plans, execs)
 		v.Injects = injectLines(x.Plans, deliveries)
 	}
-	v.Internet = internetNetworks(s.plans(name))
+	v.Internet = internetNetworks(ins.plans(name))
 	v.Executions = make([]scoreboard.Execution, 0, len(execs))
 	for i := len(execs) - 1; i >= 0 && len(v.Executions) < 200; i-- {
 		v.Executions = append(v.Executions, execs[i])
 	}
-	if v.Responses, v.Reports, err = s.gradingQueue(ctx, name); err != nil {
+	if v.Responses, v.Reports, err = ins.gradingQueue(ctx, name); err != nil {
 		return v, err
 	}
-	if v.Trainees, err = s.store.Accounts().Trainees(ctx, name); err != nil {
+	if v.Trainees, err = ins.accounts.Trainees(ctx, name); err != nil {
 		return v, err
 	}
-	if v.Moves, err = s.store.Accounts().TeamMoves(ctx, name); err != nil {
+	if v.Moves, err = ins.accounts.TeamMoves(ctx, name); err != nil {
 		return v, err
 	}
-	events, err := s.store.LastEvents(ctx, name, 30)
+	events, err := ins.store.LastEvents(ctx, name, 30)
 	if err != nil {
 		return v, err
 	}
@@ -400,15 +400,15 @@ func (s *Server) exerciseView(ctx context.Context, name string) (instructExercis
 
 // rangeView adds what the director knows of the exercise's ranges: the
 // operation under way or the last one, and the grid of hosts.
-func (s *Server) rangeView(ctx context.Context, v *instructExerciseView, name string) {
-	if op, ok := s.cfg.Director.Operation(name); ok {
+func (ins *instructorPages) rangeView(ctx context.Context, v *instructExerciseView, name string) {
+	if op, ok := ins.director.Operation(name); ok {
 		v.Operation = &op
 		if op.Total > 0 {
 			v.OpPercent = min(100, op.Done*100/op.Total)
 		}
 		v.OpLines = op.Lines[max(0, len(op.Lines)-12):]
 	}
-	if g, err := s.cfg.Director.Grid(ctx, name); err != nil {
+	if g, err := ins.director.Grid(ctx, name); err != nil {
 		v.GridError = err.Error()
 	} else {
 		v.Grid = &g
@@ -418,8 +418,8 @@ func (s *Server) rangeView(ctx context.Context, v *instructExerciseView, name st
 
 // gradingQueue is the answers to injects, those waiting for a grade
 // first, and the incident reports no run matched.
-func (s *Server) gradingQueue(ctx context.Context, name string) ([]scoreboard.QueuedResponse, []scoreboard.UnmatchedReport, error) {
-	responses, err := s.store.InjectResponses(ctx, name, false)
+func (ins *instructorPages) gradingQueue(ctx context.Context, name string) ([]scoreboard.QueuedResponse, []scoreboard.UnmatchedReport, error) {
+	responses, err := ins.store.InjectResponses(ctx, name, false)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -432,7 +432,7 @@ func (s *Server) gradingQueue(ctx context.Context, name string) ([]scoreboard.Qu
 		}
 		return 1
 	})
-	reports, err := s.store.UnmatchedReports(ctx, name)
+	reports, err := ins.store.UnmatchedReports(ctx, name)
 	return responses, reports, err
 }
 
@@ -596,28 +596,28 @@ var actionSections = map[string]string{
 	"adjust": "adjust", "grade": "grading", "match": "grading", "move": "trainees",
 }
 
-func (s *Server) instructAction(c echo.Context) error {
+func (ins *instructorPages) instructAction(c echo.Context) error {
 	u := userOf(c)
 	name, action := c.Param("exercise"), c.Param("action")
 	if !instructName.MatchString(name) || !instructKnownAction(action) {
 		return errNotFound
 	}
 	ctx := c.Request().Context()
-	if _, err := s.store.Exercise(ctx, name); err != nil {
+	if _, err := ins.store.Exercise(ctx, name); err != nil {
 		return err
 	}
 	in, ae := actionForm(c)
 	if ae == nil {
-		_, err := s.instructAct(ctx, u, name, action, in)
+		_, err := ins.instructAct(ctx, u, name, action, in)
 		ae = classifyAction(err)
 	}
 	if ae == nil {
-		s.log.Info("instructor action", "user", u.Name, "exercise", name, "action", action)
+		ins.log.Info("instructor action", "user", u.Name, "exercise", name, "action", action)
 		return c.Redirect(http.StatusSeeOther, "/instruct/"+name+"?ok="+action+"#"+actionSections[action])
 	}
-	s.log.Info("instructor action refused", "user", u.Name, "exercise", name, "action", action, "status", ae.Status, "err", ae.Error())
+	ins.log.Info("instructor action refused", "user", u.Name, "exercise", name, "action", action, "status", ae.Status, "err", ae.Error())
 	form, _ := c.FormParams()
-	return s.renderExercise(c, ae.Status, name, func(v *instructExerciseView) {
+	return ins.renderExercise(c, ae.Status, name, func(v *instructExerciseView) {
 		v.Action, v.Field, v.Error, v.Form = action, ae.Field, ae.text(viewerOf(c).lang), form
 		if ae.Key == "instruct.err.refire" {
 			v.Refire = &refireView{Team: strings.TrimSpace(in.Team), Attack: strings.TrimSpace(in.Attack), Runs: ae.Args[2].(int)}

@@ -18,21 +18,21 @@ type instructScenariosView struct {
 	Saved      string
 }
 
-func (s *Server) instructScenarios(c echo.Context) error {
-	view := instructScenariosView{NoDirector: s.cfg.Director == nil}
+func (ins *instructorPages) instructScenarios(c echo.Context) error {
+	view := instructScenariosView{NoDirector: ins.director == nil}
 	if saved := c.QueryParam("saved"); instructName.MatchString(saved) {
 		view.Saved = saved
 	}
-	if s.cfg.Director != nil {
-		scs, err := s.cfg.Director.Scenarios(c.Request().Context())
+	if ins.director != nil {
+		scs, err := ins.director.Scenarios(c.Request().Context())
 		if err != nil {
 			return err
 		}
 		view.Scenarios = scs
 	}
-	p := s.page(c, "instruct.scenarios.title")
+	p := ins.page(c, "instruct.scenarios.title")
 	p.Data = view
-	return s.render(c, http.StatusOK, tmplInstructScenarios, p)
+	return ins.render(c, http.StatusOK, tmplInstructScenarios, p)
 }
 
 // sourceLine is one line of a scenario's text, with the diagnostics that
@@ -95,8 +95,8 @@ func (v *instructScenarioView) annotate() {
 	}
 }
 
-func (s *Server) instructScenarioNew(c echo.Context) error {
-	return s.renderScenario(c, http.StatusOK, instructScenarioView{New: true, Source: scenarioTemplate})
+func (ins *instructorPages) instructScenarioNew(c echo.Context) error {
+	return ins.renderScenario(c, http.StatusOK, instructScenarioView{New: true, Source: scenarioTemplate})
 }
 
 // scenarioTemplate is where a new scenario starts.
@@ -122,34 +122,34 @@ host "web" {
 }
 `
 
-func (s *Server) instructScenarioEdit(c echo.Context) error {
+func (ins *instructorPages) instructScenarioEdit(c echo.Context) error {
 	name := c.Param("name")
-	if !instructName.MatchString(name) || s.cfg.Director == nil {
+	if !instructName.MatchString(name) || ins.director == nil {
 		return errNotFound
 	}
-	src, err := s.cfg.Director.ScenarioSource(c.Request().Context(), name)
+	src, err := ins.director.ScenarioSource(c.Request().Context(), name)
 	if errors.Is(err, director.ErrUnknown) {
 		return errNotFound
 	}
 	if err != nil {
 		return err
 	}
-	return s.renderScenario(c, http.StatusOK, instructScenarioView{Name: name, Source: src})
+	return ins.renderScenario(c, http.StatusOK, instructScenarioView{Name: name, Source: src})
 }
 
-func (s *Server) renderScenario(c echo.Context, status int, view instructScenarioView) error {
-	view.NoDirector = s.cfg.Director == nil
+func (ins *instructorPages) renderScenario(c echo.Context, status int, view instructScenarioView) error {
+	view.NoDirector = ins.director == nil
 	view.annotate()
 	key := "instruct.scenario.edit"
 	if view.New {
 		key = "instruct.scenario.new"
 	}
-	p := s.page(c, key)
+	p := ins.page(c, key)
 	if !view.New {
 		p.Title += " · " + view.Name
 	}
 	p.Data = view
-	return s.render(c, status, tmplInstructScenario, p)
+	return ins.render(c, status, tmplInstructScenario, p)
 }
 
 // scenarioText is the text sent: an uploaded file's when one was chosen,
@@ -177,7 +177,7 @@ func scenarioText(c echo.Context) (string, error) {
 // instructScenarioPost checks an uploaded or edited scenario, and stores it
 // unless only a check was asked for or it has errors. The text sent always
 // comes back, with each diagnostic on its line.
-func (s *Server) instructScenarioPost(c echo.Context) error {
+func (ins *instructorPages) instructScenarioPost(c echo.Context) error {
 	u := userOf(c)
 	view := instructScenarioView{New: c.Param("name") == ""}
 	view.Name = strings.TrimSpace(c.FormValue("name"))
@@ -192,26 +192,26 @@ func (s *Server) instructScenarioPost(c echo.Context) error {
 	if errors.As(err, &fe) {
 		view.Source = c.FormValue("source")
 		view.Field, view.Error = fe.Field, fe.Message
-		return s.renderScenario(c, http.StatusUnprocessableEntity, view)
+		return ins.renderScenario(c, http.StatusUnprocessableEntity, view)
 	}
 	if err != nil {
 		return err
 	}
 	view.Source = strings.ReplaceAll(src, "\r\n", "\n")
-	if s.cfg.Director == nil {
+	if ins.director == nil {
 		view.Error = translate(viewerOf(c).lang, "instruct.no_director")
-		return s.renderScenario(c, http.StatusServiceUnavailable, view)
+		return ins.renderScenario(c, http.StatusServiceUnavailable, view)
 	}
 	ctx := c.Request().Context()
 	checkOnly := c.FormValue("check") != ""
 	if checkOnly {
-		view.Diagnostics, err = s.cfg.Director.CheckScenario(view.Name, []byte(view.Source))
+		view.Diagnostics, err = ins.director.CheckScenario(view.Name, []byte(view.Source))
 	} else {
-		view.Diagnostics, view.Saved, err = s.cfg.Director.SaveScenario(ctx, view.Name, []byte(view.Source), u.Name)
+		view.Diagnostics, view.Saved, err = ins.director.SaveScenario(ctx, view.Name, []byte(view.Source), u.Name)
 	}
 	if errors.As(err, &fe) {
 		view.Field, view.Error = fe.Field, fe.Message
-		return s.renderScenario(c, http.StatusUnprocessableEntity, view)
+		return ins.renderScenario(c, http.StatusUnprocessableEntity, view)
 	}
 	if err != nil {
 		return err
@@ -222,14 +222,14 @@ func (s *Server) instructScenarioPost(c echo.Context) error {
 		status = http.StatusUnprocessableEntity
 	}
 	if view.Saved {
-		s.log.Info("scenario saved", "user", u.Name, "scenario", view.Name, "bytes", len(view.Source))
+		ins.log.Info("scenario saved", "user", u.Name, "scenario", view.Name, "bytes", len(view.Source))
 		if len(view.Diagnostics) == 0 {
 			return c.Redirect(http.StatusSeeOther, "/instruct/scenarios?saved="+view.Name)
 		}
 		// Saved with warnings: they are shown where they are.
 		view.New = false
 	}
-	return s.renderScenario(c, status, view)
+	return ins.renderScenario(c, status, view)
 }
 
 func hasErrorDiag(diags []scenarios.Diagnostic) bool {

@@ -350,24 +350,24 @@ type managerView struct {
 	Extras managerExtras
 }
 
-func (s *Server) managerPage(c echo.Context) error {
+func (m *managerPages) managerPage(c echo.Context) error {
 	ctx := c.Request().Context()
 	name := c.Param("exercise")
-	ex, clock, elapsed, err := exerciseHead(ctx, s.store, s.now(), name)
+	ex, clock, elapsed, err := exerciseHead(ctx, m.store, m.now(), name)
 	if err != nil {
 		return err
 	}
-	st, err := s.store.Standings(ctx, name, scoreboard.Live)
+	st, err := m.store.Standings(ctx, name, scoreboard.Live)
 	if err != nil {
 		return err
 	}
-	stats, err := s.store.Statistics(ctx, name)
+	stats, err := m.store.Statistics(ctx, name)
 	if err != nil {
 		return err
 	}
-	p := s.page(c, "manager.title")
+	p := m.page(c, "manager.title")
 	p.Title = ex.Title + " · " + p.T("manager.title")
-	extras, err := s.managerExtras(ctx, p, name, clock, st, stats)
+	extras, err := m.managerExtras(ctx, p, name, clock, st, stats)
 	if err != nil {
 		return err
 	}
@@ -375,11 +375,11 @@ func (s *Server) managerPage(c echo.Context) error {
 		Exercise: ex, Clock: clock, Elapsed: elapsed, Standings: st, Categories: scoreboard.Categories,
 		CountryNames: countryNames(p, st), Statistics: stats, Downloads: downloads, Extras: extras,
 	}
-	return s.render(c, http.StatusOK, tmplManager, p)
+	return m.render(c, http.StatusOK, tmplManager, p)
 }
 
 // export streams one of scoreboard.Export's files as a download.
-func (s *Server) export(c echo.Context) error {
+func (m *managerPages) export(c echo.Context) error {
 	u := userOf(c)
 	name, file := c.Param("exercise"), c.Param("file")
 	known := false
@@ -391,7 +391,7 @@ func (s *Server) export(c echo.Context) error {
 	}
 	what, format, _ := strings.Cut(file, ".")
 	ctx := c.Request().Context()
-	if _, err := s.store.Exercise(ctx, name); err != nil {
+	if _, err := m.store.Exercise(ctx, name); err != nil {
 		return err
 	}
 	contentType := echo.MIMEApplicationJSONCharsetUTF8
@@ -401,11 +401,11 @@ func (s *Server) export(c echo.Context) error {
 	h := c.Response().Header()
 	h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name+"-"+file))
 	h.Set("Cache-Control", "no-store")
-	s.log.Info("export", "user", u.Name, "exercise", name, "file", file)
+	m.log.Info("export", "user", u.Name, "exercise", name, "file", file)
 	// Exports are read in one go from the store: an error before the first
 	// byte still gets a clean error page.
 	var buf bytes.Buffer
-	if err := scoreboard.Export(ctx, s.store, name, what, format, &buf); err != nil {
+	if err := m.exportFile(ctx, name, what, format, &buf); err != nil {
 		return err
 	}
 	return c.Blob(http.StatusOK, contentType, buf.Bytes())

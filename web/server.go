@@ -83,7 +83,6 @@ func DefaultAssetsDirs() AssetsDirs {
 // Server is the web interface.
 type Server struct {
 	*base
-	held
 	cfg   Config
 	store *scoreboard.Store
 	echo  *echo.Echo
@@ -131,7 +130,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	closing := make(chan struct{})
 	h := newHandlers(cfg, pages, closing)
-	s := &Server{base: h.base, held: newHeld(cfg.Director, cfg.Plans), cfg: cfg, store: cfg.Store, h: h, closing: closing}
+	s := &Server{base: h.base, cfg: cfg, store: cfg.Store, h: h, closing: closing}
 	s.echo = s.routes()
 	return s, nil
 }

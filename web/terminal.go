@@ -74,14 +74,24 @@ const (
 
 // terminals are the web terminals a server has open.
 type terminals struct {
-	s      *Server
-	limits terminalLimits
+	*base
+	held
+	director terminalDirector // nil without a director
+	// users are read again while a terminal is open.
+	users   userFinder
+	closing <-chan struct{}
+	limits  terminalLimits
 	// xterm says whether the page can load xterm.js; it is decided once,
 	// as the /vendor/ routes are.
 	xterm string
 
 	mu     sync.Mutex
 	byUser map[string]int
+}
+
+// terminalDirector opens the shells of the director's ranges.
+type terminalDirector interface {
+	Terminal(ctx context.Context, name, team, host string, size orchestrator.TermSize) (orchestrator.Session, error)
 }
 
 // mayOpenTerminal says whether u may open a shell on a team's host: an
@@ -119,13 +129,13 @@ func (t *terminals) target(c echo.Context, u *scoreboard.User) (terminalTarget, 
 	}
 	tt := terminalTarget{Exercise: c.Param("exercise"), Team: c.Param("team"), Host: host}
 	if !mayOpenTerminal(u, tt.Exercise, tt.Team, tt.Host) {
-		t.s.log.Info("terminal refused", "user", u.Name, "role", u.Role, "exercise", tt.Exercise, "team", tt.Team, "host", tt.Host, "ip", c.RealIP())
+		t.log.Info("terminal refused", "user", u.Name, "role", u.Role, "exercise", tt.Exercise, "team", tt.Team, "host", tt.Host, "ip", c.RealIP())
 		return tt, errForbidden
 	}
-	if t.s.cfg.Director == nil {
+	if t.director == nil {
 		return tt, errNoExercises
 	}
-	x, ok := t.s.exerciseOf(tt.Exercise)
+	x, ok := t.exerciseOf(tt.Exercise)
 	if !ok {
 		return tt, errNotFound
 	}
@@ -162,11 +172,11 @@ func (t *terminals) page(c echo.Context) error {
 		return err
 	}
 	base := "/terminal/" + url.PathEscape(tt.Exercise) + "/" + url.PathEscape(tt.Team) + "/" + url.PathEscape(tt.Host)
-	p := t.s.page(c, "terminal.title")
+	p := t.base.page(c, "terminal.title")
 	p.Title = tt.Host + " · " + p.Title
 	p.Data = terminalView{terminalTarget: tt, Socket: base + "/ws", Xterm: t.xterm,
 		Back: "/team/" + url.PathEscape(tt.Exercise) + "/" + url.PathEscape(tt.Team)}
-	return t.s.render(c, http.StatusOK, tmplTerminal, p)
+	return t.render(c, http.StatusOK, tmplTerminal, p)
 }
 
 // acquire takes one of a user's terminal slots.
@@ -230,7 +240,7 @@ func (t *terminals) connect(c echo.Context) error {
 	}
 	size, _ := termSize(atoiOr0(c.QueryParam("cols")), atoiOr0(c.QueryParam("rows")))
 	if !t.acquire(u.Name) {
-		t.s.log.Info("terminal refused: too many open", "user", u.Name, "limit", t.limits.PerUser)
+		t.log.Info("terminal refused: too many open", "user", u.Name, "limit", t.limits.PerUser)
 		return errTooManyTerminals
 	}
 	defer t.release(u.Name)
@@ -238,7 +248,7 @@ func (t *terminals) connect(c echo.Context) error {
 	conn, err := websocket.Accept(c.Response(), c.Request(), nil)
 	if err != nil {
 		// Accept has answered already (403 for another origin).
-		t.s.log.Info("terminal refused: websocket handshake", "user", u.Name, "origin", c.Request().Header.Get("Origin"), "err", err)
+		t.log.Info("terminal refused: websocket handshake", "user", u.Name, "origin", c.Request().Header.Get("Origin"), "err", err)
 		return nil
 	}
 	defer conn.CloseNow()
@@ -263,10 +273,10 @@ func atoiOr0(s string) int {
 func (t *terminals) serve(ctx context.Context, conn *websocket.Conn, u *scoreboard.User, tt terminalTarget, size orchestrator.TermSize, lang, ip string) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	logger := t.s.log.With("user", u.Name, "role", u.Role, "exercise", tt.Exercise, "team", tt.Team, "host", tt.Host, "ip", ip)
+	logger := t.log.With("user", u.Name, "role", u.Role, "exercise", tt.Exercise, "team", tt.Team, "host", tt.Host, "ip", ip)
 	opened := time.Now()
 
-	sess, err := t.s.cfg.Director.Terminal(ctx, tt.Exercise, tt.Team, tt.Host, size)
+	sess, err := t.director.Terminal(ctx, tt.Exercise, tt.Team, tt.Host, size)
 	if err != nil {
 		logger.Warn("terminal could not open", "err", err)
 		msg := translate(lang, "terminal.open_failed")
@@ -335,7 +345,7 @@ func (tc *termConn) watch(u *scoreboard.User, tt terminalTarget) {
 		defer tc.wg.Done()
 		select {
 		case <-ctx.Done():
-		case <-t.s.closing:
+		case <-t.closing:
 			tc.cancel(errServerClosing)
 		}
 	}()
@@ -354,7 +364,7 @@ func (tc *termConn) watch(u *scoreboard.User, tt terminalTarget) {
 	// Access: it was authorised when it opened; who the user is may
 	// change while it is open.
 	every(ctx, &tc.wg, t.limits.Recheck, tc.cancel, func() error {
-		return recheckUser(ctx, t.s.store.Accounts(), t.s.log, u.Name, func(now *scoreboard.User) bool {
+		return recheckUser(ctx, t.users, t.log, u.Name, func(now *scoreboard.User) bool {
 			return mayOpenTerminal(now, tt.Exercise, tt.Team, tt.Host)
 		})
 	})
@@ -498,31 +508,34 @@ func every(ctx context.Context, wg *sync.WaitGroup, d time.Duration, cancel cont
 // newTerminals sets the web terminals up: xterm.js as Debian installs it,
 // or bundled from node-xterm's modules, or the plain fallback, and says in
 // the log which, with what to install.
-func (s *Server) newTerminals() *terminals {
-	x := xtermFor(s.cfg.AssetsDirs) // made once, as the /vendor/ routes are
-	t := &terminals{s: s, limits: defaultTerminalLimits, xterm: x.State, byUser: map[string]int{}}
-	file := filepath.Join(s.cfg.AssetsDirs.Xterm, "xterm.js")
+func newTerminals(bs *base, plays held, d *director.Director, users userFinder, closing <-chan struct{}, dirs AssetsDirs) *terminals {
+	x := xtermFor(dirs) // made once, as the /vendor/ routes are
+	t := &terminals{base: bs, held: plays, users: users, closing: closing, limits: defaultTerminalLimits, xterm: x.State, byUser: map[string]int{}}
+	if d != nil { // a nil *Director in the interface would not be nil
+		t.director = d
+	}
+	file := filepath.Join(dirs.Xterm, "xterm.js")
 	const install = "apt-get install libjs-xterm node-xterm"
 	switch {
 	case x.State == xtermReady && x.Bundle != nil:
 		b := x.Bundle
-		s.log.Info("web terminals use xterm.js bundled from node-xterm's modules",
-			"modules_dir", s.cfg.AssetsDirs.XtermModules, "version", b.Version, "modules", len(b.Modules),
+		bs.log.Info("web terminals use xterm.js bundled from node-xterm's modules",
+			"modules_dir", dirs.XtermModules, "version", b.Version, "modules", len(b.Modules),
 			"bytes", len(b.JS), "fit_addon", b.Fit, "refused_links", len(b.Refused), "took", x.Built.Round(time.Millisecond).String())
 		if !b.Fit {
-			s.log.Warn("xterm.js has no fit addon: terminals will not fit their window",
-				"want", filepath.Join(s.cfg.AssetsDirs.Xterm, "addons", "fit", "fit.js"), "install", install)
+			bs.log.Warn("xterm.js has no fit addon: terminals will not fit their window",
+				"want", filepath.Join(dirs.Xterm, "addons", "fit", "fit.js"), "install", install)
 		}
 	case x.State == xtermReady:
-		s.log.Info("web terminals use the installed xterm.js", "file", file)
+		bs.log.Info("web terminals use the installed xterm.js", "file", file)
 	case x.State == xtermMissing:
-		s.log.Info("web terminals fall back to a plain text terminal until xterm.js is installed", "install", install)
+		bs.log.Info("web terminals fall back to a plain text terminal until xterm.js is installed", "install", install)
 	default:
-		attrs := []any{"file", file, "modules_dir", s.cfg.AssetsDirs.XtermModules, "install", install}
+		attrs := []any{"file", file, "modules_dir", dirs.XtermModules, "install", install}
 		if x.Err != nil {
 			attrs = append(attrs, "err", x.Err)
 		}
-		s.log.Warn("web terminals fall back to a plain text terminal: the installed xterm.js is not a browser build, and none could be built from node-xterm's modules", attrs...)
+		bs.log.Warn("web terminals fall back to a plain text terminal: the installed xterm.js is not a browser build, and none could be built from node-xterm's modules", attrs...)
 	}
 	return t
 }
