@@ -309,3 +309,14 @@ func (m *managerPages) apiAfterAction(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, out)
 }
+
+// apiStatistics is for staff: it is the export's JSON.
+func (m *managerPages) apiStatistics(c echo.Context) error {
+	st, err := m.store.Statistics(c.Request().Context(), c.Param("name"))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSONCharsetUTF8)
+	c.Response().WriteHeader(http.StatusOK)
+	return scoreboard.WriteStatisticsJSON(c.Response(), st)
+}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -158,76 +157,4 @@ func (pub *publicPages) apiStandings(c echo.Context) error {
 		return err
 	}
 	return sendKept(c, r)
-}
-
-type apiEntry struct {
-	ID        int64  `json:"id"`
-	Category  string `json:"category"`
-	Points    int    `json:"points"`
-	RawPoints int    `json:"raw_points"`
-	At        string `json:"at"`
-	Elapsed   string `json:"elapsed"`
-	ElapsedMS int64  `json:"elapsed_ms"`
-	CauseKind string `json:"cause_kind"`
-	Cause     string `json:"cause"`
-	Author    string `json:"author,omitempty"`
-	Reason    string `json:"reason,omitempty"`
-	Explained string `json:"explained"`
-	// Pending: the team does not see the entry yet (staff's view only).
-	Pending bool `json:"pending,omitempty"`
-}
-
-type apiBreakdown struct {
-	Exercise   string         `json:"exercise"`
-	Team       apiTeam        `json:"team"`
-	View       string         `json:"view"`
-	Total      int            `json:"total"`
-	Categories map[string]int `json:"categories"`
-	Entries    []apiEntry     `json:"entries"`
-	Next       string         `json:"next,omitempty"`
-}
-
-// apiBreakdown explains a team's points: a trainee their own team's (as
-// the public board counts them), staff any team's.
-func (tr *traineePages) apiBreakdown(c echo.Context) error {
-	u := userOf(c)
-	var err error
-	name, team := c.Param("name"), c.Param("team")
-	if !mayViewTeam(u, name, team) {
-		return errForbidden
-	}
-	limit := 100
-	if v := c.QueryParam("limit"); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 1000 {
-			return echo.NewHTTPError(http.StatusBadRequest)
-		}
-	}
-	view := viewFor(u)
-	b, err := tr.store.TeamBreakdown(c.Request().Context(), name, team, scoreboard.EntryQuery{View: view, Limit: limit, Before: c.QueryParam("before")})
-	if err != nil {
-		return err
-	}
-	out := apiBreakdown{
-		Exercise: name, Team: apiTeam{ID: b.Team.ID, Name: b.Team.Name, Country: b.Team.Country}, View: view.String(),
-		Total: b.Total, Categories: b.Categories, Entries: []apiEntry{}, Next: b.Next,
-	}
-	for _, e := range b.Entries {
-		out.Entries = append(out.Entries, apiEntry{
-			ID: e.ID, Category: e.Category, Points: e.Points, RawPoints: e.RawPoints, At: apiTime(e.At),
-			Elapsed: scenarios.Clock(e.Elapsed), ElapsedMS: e.Elapsed.Milliseconds(), CauseKind: e.CauseKind,
-			Cause: e.Cause, Author: e.Author, Reason: e.Reason, Explained: e.String(), Pending: e.Pending,
-		})
-	}
-	return c.JSON(http.StatusOK, out)
-}
-
-// apiStatistics is for staff: it is the export's JSON.
-func (m *managerPages) apiStatistics(c echo.Context) error {
-	st, err := m.store.Statistics(c.Request().Context(), c.Param("name"))
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSONCharsetUTF8)
-	c.Response().WriteHeader(http.StatusOK)
-	return scoreboard.WriteStatisticsJSON(c.Response(), st)
 }

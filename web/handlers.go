@@ -2,10 +2,11 @@ package web
 
 import (
 	"context"
-	"github.com/cordillera-range/cordillera/scoreboard"
 	"html/template"
 	"io"
 	"time"
+
+	"github.com/cordillera-range/cordillera/scoreboard"
 )
 
 // handlers are the server's handlers by audience, each holding only what

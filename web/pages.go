@@ -1,10 +1,8 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -286,39 +284,6 @@ func newestFirst(evs []scoreboard.Event) []scoreboard.Event {
 	return out
 }
 
-// ownTeam sends a trainee to their team's page.
-func (tr *traineePages) ownTeam(c echo.Context) error {
-	u := userOf(c)
-	if u.Role != scoreboard.RoleTrainee {
-		return c.Redirect(http.StatusSeeOther, "/")
-	}
-	if u.Team == "" {
-		return c.Redirect(http.StatusSeeOther, "/join")
-	}
-	return c.Redirect(http.StatusSeeOther, teamPath(u.Exercise, u.Team))
-}
-
-type teamView struct {
-	Exercise    scoreboard.Exercise
-	Team        scoreboard.Team
-	Rank, Teams int
-	Categories  []string
-	Breakdown   scoreboard.Breakdown
-	Hosts       []scenarios.HostPlan
-	Events      []scoreboard.Event
-}
-
-func (tr *traineePages) teamPage(c echo.Context) error {
-	u := userOf(c)
-	name, team := c.Param("exercise"), c.Param("team")
-	if !mayViewTeam(u, name, team) {
-		tr.log.Info("team page refused", "user", u.Name, "exercise", name, "team", team)
-		return errForbidden
-	}
-	// The page is the trainees' workspace (trainee.go).
-	return tr.renderTeam(c, u, name, team, http.StatusOK, formState{})
-}
-
 // viewFor is the board a user reads: staff everything, others the public
 // board, which stops at a freeze.
 func viewFor(u *scoreboard.User) scoreboard.View {
@@ -326,87 +291,4 @@ func viewFor(u *scoreboard.User) scoreboard.View {
 		return scoreboard.Live
 	}
 	return scoreboard.Public
-}
-
-type download struct{ File, Label, Format string }
-
-var downloads = []download{
-	{"standings.csv", "export.standings", "CSV"}, {"standings.json", "export.standings", "JSON"},
-	{"ledger.csv", "export.ledger", "CSV"}, {"ledger.json", "export.ledger", "JSON"},
-	{"statistics.csv", "export.statistics", "CSV"}, {"statistics.json", "export.statistics", "JSON"},
-	{"stix.json", "export.stix", "STIX JSON"},
-}
-
-type managerView struct {
-	Exercise     scoreboard.Exercise
-	Clock        scoreboard.Clock
-	Elapsed      time.Duration
-	Standings    scoreboard.Standings
-	Categories   []string
-	CountryNames string
-	Statistics   scoreboard.Statistics
-	Downloads    []download
-	// Extras are the analysis workspace's charts (analysis.go).
-	Extras managerExtras
-}
-
-func (m *managerPages) managerPage(c echo.Context) error {
-	ctx := c.Request().Context()
-	name := c.Param("exercise")
-	ex, clock, elapsed, err := exerciseHead(ctx, m.store, m.now(), name)
-	if err != nil {
-		return err
-	}
-	st, err := m.store.Standings(ctx, name, scoreboard.Live)
-	if err != nil {
-		return err
-	}
-	stats, err := m.store.Statistics(ctx, name)
-	if err != nil {
-		return err
-	}
-	p := m.page(c, "manager.title")
-	p.Title = ex.Title + " · " + p.T("manager.title")
-	extras, err := m.managerExtras(ctx, p, name, clock, st, stats)
-	if err != nil {
-		return err
-	}
-	p.Data = managerView{
-		Exercise: ex, Clock: clock, Elapsed: elapsed, Standings: st, Categories: scoreboard.Categories,
-		CountryNames: countryNames(p, st), Statistics: stats, Downloads: downloads, Extras: extras,
-	}
-	return m.render(c, http.StatusOK, tmplManager, p)
-}
-
-// export streams one of scoreboard.Export's files as a download.
-func (m *managerPages) export(c echo.Context) error {
-	u := userOf(c)
-	name, file := c.Param("exercise"), c.Param("file")
-	known := false
-	for _, d := range downloads {
-		known = known || d.File == file
-	}
-	if !known {
-		return errNotFound
-	}
-	what, format, _ := strings.Cut(file, ".")
-	ctx := c.Request().Context()
-	if _, err := m.store.Exercise(ctx, name); err != nil {
-		return err
-	}
-	contentType := echo.MIMEApplicationJSONCharsetUTF8
-	if format == "csv" {
-		contentType = "text/csv; charset=utf-8"
-	}
-	h := c.Response().Header()
-	h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name+"-"+file))
-	h.Set("Cache-Control", "no-store")
-	m.log.Info("export", "user", u.Name, "exercise", name, "file", file)
-	// Exports are read in one go from the store: an error before the first
-	// byte still gets a clean error page.
-	var buf bytes.Buffer
-	if err := m.exportFile(ctx, name, what, format, &buf); err != nil {
-		return err
-	}
-	return c.Blob(http.StatusOK, contentType, buf.Bytes())
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -396,4 +397,65 @@ func (tr *traineePages) apiTeamHint(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, wsHint{Hint: *in.Hint, Cost: h.Cost, Taken: true, Text: h.Text})
+}
+
+type apiEntry struct {
+	ID        int64  `json:"id"`
+	Category  string `json:"category"`
+	Points    int    `json:"points"`
+	RawPoints int    `json:"raw_points"`
+	At        string `json:"at"`
+	Elapsed   string `json:"elapsed"`
+	ElapsedMS int64  `json:"elapsed_ms"`
+	CauseKind string `json:"cause_kind"`
+	Cause     string `json:"cause"`
+	Author    string `json:"author,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+	Explained string `json:"explained"`
+	// Pending: the team does not see the entry yet (staff's view only).
+	Pending bool `json:"pending,omitempty"`
+}
+
+type apiBreakdown struct {
+	Exercise   string         `json:"exercise"`
+	Team       apiTeam        `json:"team"`
+	View       string         `json:"view"`
+	Total      int            `json:"total"`
+	Categories map[string]int `json:"categories"`
+	Entries    []apiEntry     `json:"entries"`
+	Next       string         `json:"next,omitempty"`
+}
+
+// apiBreakdown explains a team's points: a trainee their own team's (as
+// the public board counts them), staff any team's.
+func (tr *traineePages) apiBreakdown(c echo.Context) error {
+	u := userOf(c)
+	var err error
+	name, team := c.Param("name"), c.Param("team")
+	if !mayViewTeam(u, name, team) {
+		return errForbidden
+	}
+	limit := 100
+	if v := c.QueryParam("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 1000 {
+			return echo.NewHTTPError(http.StatusBadRequest)
+		}
+	}
+	view := viewFor(u)
+	b, err := tr.store.TeamBreakdown(c.Request().Context(), name, team, scoreboard.EntryQuery{View: view, Limit: limit, Before: c.QueryParam("before")})
+	if err != nil {
+		return err
+	}
+	out := apiBreakdown{
+		Exercise: name, Team: apiTeam{ID: b.Team.ID, Name: b.Team.Name, Country: b.Team.Country}, View: view.String(),
+		Total: b.Total, Categories: b.Categories, Entries: []apiEntry{}, Next: b.Next,
+	}
+	for _, e := range b.Entries {
+		out.Entries = append(out.Entries, apiEntry{
+			ID: e.ID, Category: e.Category, Points: e.Points, RawPoints: e.RawPoints, At: apiTime(e.At),
+			Elapsed: scenarios.Clock(e.Elapsed), ElapsedMS: e.Elapsed.Milliseconds(), CauseKind: e.CauseKind,
+			Cause: e.Cause, Author: e.Author, Reason: e.Reason, Explained: e.String(), Pending: e.Pending,
+		})
+	}
+	return c.JSON(http.StatusOK, out)
 }

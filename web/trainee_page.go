@@ -351,3 +351,36 @@ func (tr *traineePages) hintForm(c echo.Context) error {
 	_, err = tr.takeHint(c.Request().Context(), p, ch, n)
 	return tr.afterForm(c, p, form, err, "hint", "challenge-"+ch)
 }
+
+// ownTeam sends a trainee to their team's page.
+func (tr *traineePages) ownTeam(c echo.Context) error {
+	u := userOf(c)
+	if u.Role != scoreboard.RoleTrainee {
+		return c.Redirect(http.StatusSeeOther, "/")
+	}
+	if u.Team == "" {
+		return c.Redirect(http.StatusSeeOther, "/join")
+	}
+	return c.Redirect(http.StatusSeeOther, teamPath(u.Exercise, u.Team))
+}
+
+type teamView struct {
+	Exercise    scoreboard.Exercise
+	Team        scoreboard.Team
+	Rank, Teams int
+	Categories  []string
+	Breakdown   scoreboard.Breakdown
+	Hosts       []scenarios.HostPlan
+	Events      []scoreboard.Event
+}
+
+func (tr *traineePages) teamPage(c echo.Context) error {
+	u := userOf(c)
+	name, team := c.Param("exercise"), c.Param("team")
+	if !mayViewTeam(u, name, team) {
+		tr.log.Info("team page refused", "user", u.Name, "exercise", name, "team", team)
+		return errForbidden
+	}
+	// The page is the trainees' workspace (trainee.go).
+	return tr.renderTeam(c, u, name, team, http.StatusOK, formState{})
+}
