@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/cordillera-range/cordillera/scenarios"
 	"github.com/cordillera-range/cordillera/scoreboard"
 )
 
@@ -232,6 +233,13 @@ func scoreboardJourney(t *testing.T, h *harness, x testExercise) {
 		viewer.fail("GET /scoreboard/%s: %d", x.Name, st)
 	}
 	viewer.waitJS("the live stream to connect", `document.querySelector("[data-live-status]").dataset.state === "on"`, 10*time.Second)
+	// The clock ticking in the browser rounds as the server's does.
+	for _, ms := range []int64{0, 499, 500, 1499, 1500, 59_499, 3_599_500} {
+		want := scenarios.Clock(time.Duration(ms) * time.Millisecond)
+		if got := eval[string](viewer, fmt.Sprintf("window.cordilleraClock(%d)", ms)); got != want {
+			viewer.fail("the browser's clock writes %d ms as %s, the server's as %s", ms, got, want)
+		}
+	}
 	// Marks the document: a reload or a navigation would lose it.
 	eval[chromedp.Void](viewer, `window.cordilleraMark = "before"`)
 	navigations := eval[int](viewer, `performance.getEntriesByType("navigation").length`)

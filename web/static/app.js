@@ -11,14 +11,17 @@
     }
   } catch (e) { /* UTC it is */ }
 
-  var live = document.querySelector("[data-stream]");
-  if (!live || !window.EventSource) return;
-
+  // The exercise clock as the server writes it (scenarios.Clock): to the
+  // nearest second, so that a tick and a page the server made agree.
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function hhmmss(ms) {
-    var s = Math.max(0, Math.floor(ms / 1000));
+    var s = Math.max(0, Math.round(ms / 1000));
     return pad(Math.floor(s / 3600)) + ":" + pad(Math.floor(s / 60) % 60) + ":" + pad(s % 60);
   }
+  window.cordilleraClock = hhmmss;
+
+  var live = document.querySelector("[data-stream]");
+  if (!live || !window.EventSource) return;
   function el(tag, text, cls) {
     var e = document.createElement(tag);
     if (text !== undefined) e.textContent = text;

@@ -21,7 +21,8 @@
   }
   function tick() {
     if (!clock || !clock.running) return;
-    var s = Math.floor((clock.base + (Date.now() - clock.at) * clock.speed) / 1000);
+    // Rounded to the nearest second, as the server's scenarios.Clock.
+    var s = Math.round((clock.base + (Date.now() - clock.at) * clock.speed) / 1000);
     clock.el.textContent = pad(Math.floor(s / 3600)) + ":" + pad(Math.floor(s / 60) % 60) + ":" + pad(s % 60);
   }
   readClock();
