@@ -145,7 +145,7 @@ func (a *accountPages) language(c echo.Context, u *scoreboard.User) string {
 // session and cannot be made from anything but the session cookie itself,
 // which scripts of other sites cannot read. A visitor's is a random value
 // in a cookie of its own (double submit), made on the first form shown.
-func (bs *base) csrfToken(c echo.Context) string {
+func (b *base) csrfToken(c echo.Context) string {
 	v := viewerOf(c)
 	if v.session != "" {
 		return sessionCSRF(v.session)
@@ -159,11 +159,11 @@ func (bs *base) csrfToken(c echo.Context) string {
 	if t, ok := c.Get(csrfCookie).(string); ok { // made earlier in this request
 		return t
 	}
-	b := make([]byte, 32)
-	rand.Read(b)
-	t := base64.RawURLEncoding.EncodeToString(b)
+	raw := make([]byte, 32)
+	rand.Read(raw)
+	t := base64.RawURLEncoding.EncodeToString(raw)
 	c.Set(csrfCookie, t)
-	c.SetCookie(bs.cookie(csrfCookie, t, 0))
+	c.SetCookie(b.cookie(csrfCookie, t, 0))
 	return t
 }
 
@@ -223,15 +223,15 @@ func (a *accountPages) limitSubmissions(next echo.HandlerFunc) echo.HandlerFunc 
 	}
 }
 
-func (bs *base) cookie(name, value string, maxAge int) *http.Cookie {
+func (b *base) cookie(name, value string, maxAge int) *http.Cookie {
 	return &http.Cookie{
 		Name: name, Value: value, Path: "/", MaxAge: maxAge,
-		HttpOnly: true, Secure: bs.secure, SameSite: http.SameSiteLaxMode,
+		HttpOnly: true, Secure: b.secure, SameSite: http.SameSiteLaxMode,
 	}
 }
 
-func (bs *base) clearCookie(c echo.Context, name string) {
-	c.SetCookie(bs.cookie(name, "", -1))
+func (b *base) clearCookie(c echo.Context, name string) {
+	c.SetCookie(b.cookie(name, "", -1))
 }
 
 // requireUser returns the signed-in user, or sends a visitor to sign in

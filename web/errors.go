@@ -177,13 +177,13 @@ func isAPI(c echo.Context) bool {
 // handleError answers every error a handler returns with a status and a
 // page, or a JSON body {"error": ..., "field": ...} under /api/, never a
 // stack trace. Errors the user cannot act on are logged and shown as a 500.
-func (bs *base) handleError(err error, c echo.Context) {
+func (b *base) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
 	we := refusalOf(err)
 	if we.Status >= 500 {
-		bs.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "status", we.Status, "err", err)
+		b.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "status", we.Status, "err", err)
 	}
 	h := c.Response().Header()
 	if we.RetryAfter > 0 {
@@ -204,10 +204,10 @@ func (bs *base) handleError(err error, c echo.Context) {
 		c.JSON(we.Status, body)
 		return
 	}
-	p := bs.page(c, "error.title")
+	p := b.page(c, "error.title")
 	p.Data = errorView{Status: we.Status, Message: pageText(p, we)}
-	if err := bs.render(c, we.Status, tmplError, p); err != nil {
-		bs.log.Error("rendering the error page", "err", err)
+	if err := b.render(c, we.Status, tmplError, p); err != nil {
+		b.log.Error("rendering the error page", "err", err)
 		c.String(we.Status, http.StatusText(we.Status))
 	}
 }

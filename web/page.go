@@ -163,18 +163,18 @@ func (p *page) Staff() bool { return p.User != nil && isStaff(p.User) }
 func (p *page) Trainee() bool { return p.User != nil && p.User.Role == scoreboard.RoleTrainee }
 
 // page starts the view model of a request.
-func (bs *base) page(c echo.Context, titleKey string) *page {
+func (b *base) page(c echo.Context, titleKey string) *page {
 	v := viewerOf(c)
 	p := &page{Lang: v.lang, User: v.user, loc: v.loc, Path: c.Request().URL.Path}
 	p.Title = p.T(titleKey)
-	p.CSRF = bs.csrfToken(c)
+	p.CSRF = b.csrfToken(c)
 	return p
 }
 
 // render writes a page; it renders to a buffer first, so that a template
 // error becomes a clean 500, not half a page.
-func (bs *base) render(c echo.Context, status int, name string, p *page) error {
-	body, err := bs.renderBytes(name, p)
+func (b *base) render(c echo.Context, status int, name string, p *page) error {
+	body, err := b.renderBytes(name, p)
 	if err != nil {
 		return err
 	}
@@ -184,8 +184,8 @@ func (bs *base) render(c echo.Context, status int, name string, p *page) error {
 }
 
 // renderBytes renders a page inside the layout.
-func (bs *base) renderBytes(name string, p *page) ([]byte, error) {
-	t, ok := bs.pages[name]
+func (b *base) renderBytes(name string, p *page) ([]byte, error) {
+	t, ok := b.pages[name]
 	if !ok {
 		return nil, fmt.Errorf("no template %q", name)
 	}

@@ -17,8 +17,8 @@ import (
 // the injects inbox, incident reports, the indicator exchange with the
 // partner country and the challenges, with a form for each thing a team
 // does and the same in the JSON API. Everything a team submits goes through
-// the exercise's engine, which stamps it with the exercise clock; every
-// permission is checked here, on the server.
+// the exercise's engine, which checks it by the rules of play and stamps it
+// with the exercise clock; every permission is checked here, on the server.
 
 // traineePages are the team's workspace, its pages and its API: what the
 // team's trainees read and submit, and what staff read of a team.
