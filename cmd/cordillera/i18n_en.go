@@ -293,6 +293,7 @@ var stringsEN = map[string]string{
 	"shell.notdeployed": "%s is not deployed: run `%s` first",
 	"shell.notrunning":  "%s is not running (%s): run `%s`, which starts it again",
 	"shell.raw":         "put the terminal in raw mode",
+	"shell.session":     "session",
 }
 
 // pluralsEN are the English messages whose words follow a count; "n.WORD"

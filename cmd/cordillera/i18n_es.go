@@ -292,6 +292,7 @@ var stringsES = map[string]string{
 	"shell.notdeployed": "%s no está desplegado: ejecute antes `%s`",
 	"shell.notrunning":  "%s no está en ejecución (%s): ejecute `%s`, que lo inicia de nuevo",
 	"shell.raw":         "poner la terminal en modo raw",
+	"shell.session":     "sesión",
 }
 
 // pluralsES are the Spanish messages whose words follow a count.

@@ -220,7 +220,7 @@ func interactive(ctx context.Context, p *printer, t orchestrator.Terminal, id st
 	// the process ends soon after the session does.
 	go io.Copy(s, in)
 	if _, err := io.Copy(out, s); err != nil && ctx.Err() == nil && !errors.Is(err, io.EOF) {
-		return 0, fmt.Errorf("session: %w", err)
+		return 0, fmt.Errorf("%s: %w", p.text("shell.session"), err)
 	}
 	if err := ctx.Err(); err != nil {
 		return 0, err
